@@ -1,0 +1,56 @@
+# Huifang: `make run` starts the product with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-sqlite test-pg lint browsers messages bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+messages: $(STAMP)
+	$(BIN)/python scripts/compile_messages.py
+
+# Chromium and a CJK font come from Debian (Playwright cannot download its own browsers here).
+browsers:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "Installing Debian chromium and fonts-noto-cjk for browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install browsers lint test-sqlite test-pg
+
+test-sqlite: install
+	$(BIN)/pytest -n 2
+
+# PostgreSQL runs too whenever it answers on 127.0.0.1:5432 (CI has it, trust auth, database `test`).
+test-pg: install
+	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
+		echo "== PostgreSQL suite =="; DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n 2; \
+	else echo "PostgreSQL not reachable at $(PG_URL): PostgreSQL suite skipped"; fi
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var

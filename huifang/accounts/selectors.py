@@ -1,0 +1,63 @@
+"""Who may see which store, and in which role."""
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from .choices import ROLES_THAT_CALL, Role
+from .models import Membership, Store, User
+
+
+def stores_visible_to(*, user: User) -> QuerySet[Store]:
+    """Every store the user may see: own stores, stores of their groups, stores of their regions."""
+    if not user.is_authenticated or not user.is_active:
+        return Store.objects.none()
+    if user.is_superuser:
+        return Store.objects.all()
+    memberships = Membership.objects.filter(user=user)
+    return Store.objects.filter(
+        Q(pk__in=memberships.values("store"))
+        | Q(group__in=memberships.values("group"))
+        | Q(region__in=memberships.values("region"))
+    ).distinct()
+
+
+def roles_in_store(*, user: User, store: Store) -> set[str]:
+    """The user's roles that apply to this store (direct, through its group, or through its region)."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {Role.ADMIN}
+    rows = Membership.objects.filter(user=user).filter(
+        Q(store=store) | Q(group_id=store.group_id) | Q(region_id=store.region_id, region__isnull=False)
+    )
+    return set(rows.values_list("role", flat=True))
+
+
+def all_roles(*, user: User) -> set[str]:
+    """Every role the user holds anywhere (for menus; access is always checked per store)."""
+    if user.is_superuser:
+        return {Role.ADMIN}
+    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+
+
+def has_role(*, user: User, store: Store, roles: Iterable[str]) -> bool:
+    return bool(roles_in_store(user=user, store=store) & set(roles))
+
+
+def may_reveal_phone(*, user: User, store: Store) -> bool:
+    """Only roles that call customers may see a full number."""
+    return has_role(user=user, store=store, roles=ROLES_THAT_CALL)
+
+
+def stores_where_role(*, user: User, roles: Iterable[str]) -> QuerySet[Store]:
+    """Visible stores in which the user holds one of the roles."""
+    roles = set(roles)
+    if user.is_superuser:
+        return Store.objects.all()
+    memberships = Membership.objects.filter(user=user, role__in=roles)
+    return Store.objects.filter(
+        Q(pk__in=memberships.values("store"))
+        | Q(group__in=memberships.values("group"))
+        | Q(region__in=memberships.values("region"))
+    ).distinct()

@@ -1,0 +1,35 @@
+"""The JSON API (django-ninja): OpenAPI schema at /api/openapi.json, docs at /api/docs."""
+
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from huifang.accounts.models import ApiToken
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer hf_…` for phone systems and other clients."""
+
+    def authenticate(self, request, token):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash_key(token), revoked=False, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="Huifang API",
+    version="1.0",
+    description="回访 Huifang — after-sales customer care. Every call is scoped to the caller's stores.",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+api.add_router("/archive/", "huifang.archive.api.router")

@@ -1,0 +1,14 @@
+"""Default archive rules; each is a per-store setting (ArchivePolicy) with this value to start."""
+
+# Seed 000 §一.3: "每5000公里/3个月为定期提醒客户的周期" — whichever comes first.
+MAINTENANCE_INTERVAL_KM = 5000
+MAINTENANCE_INTERVAL_MONTHS = 3
+# Brief §3: no visit for 6 months is "久未回厂" (dormant); 12 months is lost (流失).
+DORMANT_AFTER_MONTHS = 6
+LOST_AFTER_MONTHS = 12
+# Seed 000 "高金额高单价的应对内容": an order above this amount (RMB) is flagged before the call.
+HIGH_AMOUNT_RMB = 5000
+# Seed 000 "车主从事行业的注记(如:报纸业、记者...等)" and brief §2: press, media, lawyer, government.
+SENSITIVE_OCCUPATION_WORDS = (
+    "记者,报社,报纸,媒体,新闻,电视台,电台,律师,律所,法院,检察院,政府,公安,交警,消协,工商,市场监管"
+)

@@ -1,0 +1,25 @@
+"""Search keys stored beside a customer: pinyin and initials of the name, digits of every phone."""
+
+import re
+
+from pypinyin import Style, lazy_pinyin
+
+from huifang.core.phones import national_digits
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def name_pinyin(name: str) -> str:
+    """'张三' -> 'zhangsan' (letters and digits in the name are kept as they are)."""
+    return _NOT_ALNUM.sub("", "".join(lazy_pinyin(name or "", errors="default")).lower())
+
+
+def name_initials(name: str) -> str:
+    """'张三' -> 'zs'; 'A车队' -> 'acd'."""
+    letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    return _NOT_ALNUM.sub("", "".join(letters).lower())
+
+
+def phone_digits(*e164_numbers: str) -> str:
+    """Every number as the digits a caller dials, space separated, for substring search."""
+    return " ".join(d for d in (national_digits(n) for n in e164_numbers if n) if d)

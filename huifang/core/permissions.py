@@ -1,0 +1,33 @@
+"""View guards: a role somewhere for the page, the store checked again on every object."""
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+
+def role_required(*roles: str) -> Callable:
+    """Allow the view only to users holding one of `roles` in at least one store (superusers always)."""
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            from huifang.accounts.selectors import all_roles
+
+            if not request.user.is_superuser and not (all_roles(user=request.user) & set(roles)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_store_role(*, user, store, roles: Iterable[str]) -> None:
+    """Raise PermissionDenied unless the user has one of the roles in this store."""
+    from huifang.accounts.selectors import has_role
+
+    if not has_role(user=user, store=store, roles=roles):
+        raise PermissionDenied

@@ -1,0 +1,79 @@
+"""Phone numbers: parsed and normalised with the `phonenumbers` library, masked for display."""
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+DEFAULT_REGION = "CN"
+_DIGITS = re.compile(r"\D+")
+_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+class PhoneError(ValueError):
+    """A value that is not a valid phone number."""
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    is_mobile: bool
+
+
+def parse_phone(raw: str, *, region: str = DEFAULT_REGION) -> Phone:
+    """Parse any written form of a phone number ("138 1234 5678", "+86-10-6552-9988", "010-65529988")."""
+    text = (raw or "").strip()
+    # Extensions written as "转123" or "-123" after a landline are common in DMS exports.
+    text = text.replace("转", " ext. ").replace("（", "(").replace("）", ")")
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        raise PhoneError(f"不是有效的电话号码 / not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError(f"不是有效的电话号码 / not a valid phone number: {raw!r}")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Phone(e164=e164, is_mobile=phonenumbers.number_type(number) in _MOBILE_TYPES)
+
+
+def display_phone(e164: str) -> str:
+    """A stored number in the form people in China write it (138 1234 5678, 010 6552 9988)."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except NumberParseException:
+        return e164
+    if number.country_code == 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask_phone(e164: str) -> str:
+    """Masked for roles that do not call customers: 138****5678 keeps the first 3 and last 4 digits."""
+    digits = national_digits(e164)
+    if not digits:
+        return ""
+    if len(digits) <= 7:
+        return digits[:2] + "*" * (len(digits) - 4) + digits[-2:] if len(digits) > 4 else "****"
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def national_digits(e164: str) -> str:
+    """The digits a Chinese caller dials (leading 0 for landlines), for search and masking."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except NumberParseException:
+        return _DIGITS.sub("", e164)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return _DIGITS.sub("", national)
+
+
+def phone_search_digits(query: str) -> str:
+    """The digits of a search query: '+86 138-1234-5678' and '13812345678' both give '13812345678'."""
+    digits = _DIGITS.sub("", query or "")
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits

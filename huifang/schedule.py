@@ -1,0 +1,19 @@
+"""Every periodic job, with its cron expression (store time zone). The scheduler process only enqueues."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    cron: str
+    task: str  # dotted path of a django-tasks task
+    kwargs: dict = field(default_factory=dict)
+
+
+SCHEDULE: tuple[Job, ...] = (
+    # Every night at 02:10: derived vehicle figures (activity turns dormant/lost as days pass).
+    Job("vehicle figures", "10 2 * * *", "huifang.archive.tasks.refresh_vehicle_figures_task"),
+    # Every 10 minutes: tasks whose worker died stay RUNNING for ever (django-tasks #46/#192); reap them.
+    Job("reap stale tasks", "*/10 * * * *", "huifang.core.tasks.reap_stale_tasks_task"),
+)

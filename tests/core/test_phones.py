@@ -1,0 +1,35 @@
+import pytest
+
+from huifang.core.phones import PhoneError, display_phone, mask_phone, parse_phone, phone_search_digits
+
+
+@pytest.mark.parametrize(
+    "raw, e164, mobile",
+    [
+        ("13812345678", "+8613812345678", True),
+        ("138 1234 5678", "+8613812345678", True),
+        ("+86-138-1234-5678", "+8613812345678", True),
+        ("8613812345678", "+8613812345678", True),
+        ("010-65529988", "+861065529988", False),
+        ("0755 8888 6666", "+8675588886666", False),
+    ],
+)
+def test_phone_numbers_in_any_format_normalise_to_e164(raw, e164, mobile):
+    phone = parse_phone(raw)
+    assert (phone.e164, phone.is_mobile) == (e164, mobile)
+
+
+@pytest.mark.parametrize("raw", ["12345", "abc", "1381234567", ""])
+def test_invalid_phone_numbers_raise(raw):
+    with pytest.raises(PhoneError):
+        parse_phone(raw)
+
+
+def test_masking_keeps_first_three_and_last_four_digits():
+    assert mask_phone("+8613812345678") == "138****5678"
+    assert mask_phone("+861065529988") == "010****9988"
+
+
+def test_display_and_search_forms():
+    assert display_phone("+8613812345678") == "138 1234 5678"
+    assert phone_search_digits("+86 138-1234-5678") == "13812345678"
