@@ -1,11 +1,9 @@
-from django.urls import path
-
-from . import views
+from django.urls import include, path
 
 app_name = "archive"
 
+# Customer screens (search, 360 page, statistics) and DMS import screens live in separate modules.
 urlpatterns = [
-    path("customers/", views.customer_search, name="customer_search"),
-    path("statistics/", views.statistics, name="statistics"),
-    path("imports/", views.import_list, name="import_list"),
+    path("", include("huifang.archive.urls_customers")),
+    path("imports/", include("huifang.archive.urls_import")),
 ]

@@ -15,8 +15,3 @@ def customer_search(request):
 @login_required
 def statistics(request):
     return render(request, "archive/statistics.html", {})
-
-
-@login_required
-def import_list(request):
-    return render(request, "archive/import_list.html", {})
