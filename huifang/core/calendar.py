@@ -1,0 +1,113 @@
+"""Chinese calendar facts: official holidays and make-up workdays, lunar dates, festivals.
+
+`chinese-calendar` knows the State Council's schedule (holidays and 调休 make-up workdays) up to the
+last year it was released for; for a later year we fall back to the rule-based `holidays.China`
+(festivals, no make-up workdays) plus weekends, and say so (`CalendarDay.source`), never crash.
+Per-store corrections (a newly published schedule) are passed in as `overrides`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+
+import chinese_calendar
+import holidays as holidays_lib
+from lunar_python import Lunar, LunarYear, Solar
+
+OFFICIAL = "official"  # chinese-calendar's published schedule
+RULE_BASED = "rule_based"  # holidays.China + weekends: make-up workdays unknown
+OVERRIDE = "override"  # the store's own data
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    is_workday: bool
+    source: str
+
+
+@cache
+def _rule_based_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays_lib.China(years=year).keys())
+
+
+def calendar_day(day: date, overrides: Mapping[date, bool] | None = None) -> CalendarDay:
+    """Is `day` a working day in mainland China? overrides: {date: is_workday} from the store's data."""
+    if overrides and day in overrides:
+        return CalendarDay(day, overrides[day], OVERRIDE)
+    try:
+        return CalendarDay(day, chinese_calendar.is_workday(day), OFFICIAL)
+    except NotImplementedError:
+        workday = day.weekday() < 5 and day not in _rule_based_holidays(day.year)
+        return CalendarDay(day, workday, RULE_BASED)
+
+
+def is_workday(day: date, overrides: Mapping[date, bool] | None = None) -> bool:
+    return calendar_day(day, overrides).is_workday
+
+
+def official_schedule_known(year: int) -> bool:
+    """False when `year` is beyond chinese-calendar's data: deadlines then use the rule-based fallback."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def lunar_to_solar(year: int, lunar_month: int, lunar_day: int) -> date:
+    """The solar date of a lunar month/day in the lunar year that starts in solar `year`.
+
+    A lunar day 30 in a month that has only 29 days this year falls on the month's last day.
+    """
+    days_in_month = LunarYear.fromYear(year).getMonth(lunar_month).getDayCount()
+    solar = Lunar.fromYmd(year, lunar_month, min(lunar_day, days_in_month)).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def solar_to_lunar(day: date) -> tuple[int, int, int]:
+    """(lunar year, month, day) of a solar date; a leap month is reported by its month number."""
+    lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()
+    return lunar.getYear(), abs(lunar.getMonth()), lunar.getDay()
+
+
+def birthday_in_year(birthday: date, *, is_lunar: bool, year: int) -> date:
+    """The day a birthday is celebrated in solar `year`.
+
+    A lunar birthday is stored as the lunar year/month/day written in the date fields; 29 February
+    falls on 28 February in common years.
+    """
+    if is_lunar:
+        # The lunar date can fall in the next solar year's January/February (e.g. lunar 12th month).
+        for lunar_year in (year, year - 1):
+            candidate = lunar_to_solar(lunar_year, birthday.month, birthday.day)
+            if candidate.year == year:
+                return candidate
+        return lunar_to_solar(year, birthday.month, birthday.day)
+    try:
+        return birthday.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+# Greeting festivals (seed 003): Spring Festival, Lantern, May Day, Mid-Autumn, and the other national ones.
+LUNAR_FESTIVALS = {"spring_festival": (1, 1), "lantern": (1, 15), "dragon_boat": (5, 5), "mid_autumn": (8, 15)}
+SOLAR_FESTIVALS = {"new_year": (1, 1), "may_day": (5, 1), "national_day": (10, 1)}
+
+
+def festivals_in_year(year: int) -> dict[str, date]:
+    """Every greeting festival falling in solar `year`, by key."""
+    result = {key: date(year, m, d) for key, (m, d) in SOLAR_FESTIVALS.items()}
+    for key, (m, d) in LUNAR_FESTIVALS.items():
+        result[key] = lunar_to_solar(year, m, d)
+    return result
+
+
+def workdays_between(start: date, end: date, overrides: Mapping[date, bool] | None = None) -> int:
+    """Working days in [start, end)."""
+    count, day = 0, start
+    while day < end:
+        count += is_workday(day, overrides)
+        day += timedelta(days=1)
+    return count
