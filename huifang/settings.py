@@ -7,7 +7,8 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HUIFANG_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+for _sub in ("", "static", "media", "cache"):
+    (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 # The development key is only good for the embedded mode; production sets DJANGO_SECRET_KEY.
