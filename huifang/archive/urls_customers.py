@@ -4,5 +4,9 @@ from . import views
 
 urlpatterns = [
     path("customers/", views.customer_search, name="customer_search"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/reveal/<str:field>/", views.phone_reveal, name="phone_reveal"),
+    path("vehicles/<int:pk>/", views.vehicle_detail, name="vehicle_detail"),
     path("statistics/", views.statistics, name="statistics"),
 ]
