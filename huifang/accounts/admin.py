@@ -31,3 +31,7 @@ admin.site.register(DealerGroup)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked")
     readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        # A token is only shown once, when `manage.py create_api_token` makes it; an admin row would have no key.
+        return False

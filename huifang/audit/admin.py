@@ -11,6 +11,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ("action", "store")
     search_fields = ("object_repr",)
 
+    def has_view_permission(self, request, obj=None):
+        # The trail crosses every store and holds personal data: superusers only.
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
     def has_add_permission(self, request):
         return False
 
