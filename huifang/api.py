@@ -26,7 +26,12 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="Huifang API",
     version="1.0",
-    description="回访 Huifang — after-sales customer care. Every call is scoped to the caller's stores.",
+    description=(
+        "回访 Huifang — after-sales customer care. Every call is scoped to the caller's stores: another "
+        "store's record answers 404, a role without the right answers 403. Phone numbers are masked "
+        "(138****5678) in every read; revealing one is a separate, logged call. Authenticate with the "
+        "browser session or `Authorization: Bearer <token>` (`python manage.py create_api_token USER --name NAME`)."
+    ),
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
     docs_url="/docs",

@@ -12,3 +12,11 @@ def refresh_vehicle_figures_task(store_id: int | None = None) -> int:
     stores = Store.objects.all() if store_id is None else Store.objects.filter(pk=store_id)
     today = clock.today()
     return sum(vehicle_figures_refresh(store=store, today=today) for store in stores)
+
+
+@task()
+def import_dms_task(batch_id: int, columns: dict | None = None) -> int:
+    """Run one uploaded DMS import (or dry run); `columns` is the mapping chosen for this upload only."""
+    from .importing.services import dms_import_batch
+
+    return dms_import_batch(batch_id=batch_id, mapping=columns).rows_total

@@ -10,7 +10,8 @@ from huifang.schedule import SCHEDULE
 from ..factories import RepairOrderFactory
 
 
-@pytest.mark.django_db
+# The worker closes its database connection between tasks, so this test cannot run inside a transaction.
+@pytest.mark.django_db(transaction=True)
 def test_scheduler_once_enqueues_every_job_and_the_worker_runs_them(settings, store):
     # given the database task backend and a vehicle whose figures were never computed
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,0 +1,86 @@
+"""Time the DMS import of 100,000 repair orders (issue 2: must take under a minute on the 2-core machine).
+
+    .venv/bin/python bench/bench_import.py                      # SQLite file under bench/out/
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h2 .venv/bin/python bench/bench_import.py
+
+The export (one row per repair-order line, Chinese headers, UTF-8 with BOM) is generated once as
+bench/out/dms_100k.csv with the demo generator; every run imports it into a new store, then imports
+it a second time to time the idempotent re-import (which must change nothing).
+"""
+
+import argparse
+import time
+from datetime import date
+
+from common import OUT, bench_store, database_label, report, setup_django, timer
+
+RO_COUNT = 100_000
+# Enough customers to reach RO_COUNT orders (about 6.4 orders per customer with two years of history).
+CUSTOMERS = 24_000
+TODAY = date(2026, 11, 25)  # fixed, so the file is the same whenever it is made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ro-count", type=int, default=RO_COUNT)
+    parser.add_argument("--encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"])
+    parser.add_argument("--no-reimport", action="store_true", help="skip the second, idempotent import")
+    args = parser.parse_args()
+    setup_django()
+    from huifang.archive.demo import DemoGenerator, write_dms_file
+
+    suffix = "" if args.encoding == "utf-8-sig" else f"_{args.encoding}"
+    path = OUT / f"dms_{args.ro_count // 1000}k{suffix}.csv"
+    if not path.exists():
+        with timer() as made:
+            counts = write_dms_file(
+                path,
+                DemoGenerator(seed=2026, today=TODAY).customers(CUSTOMERS * max(1, -(-args.ro_count // RO_COUNT))),
+                fmt="csv",
+                encoding=args.encoding,
+                headers="zh",
+                ro_count=args.ro_count,
+            )
+        print(f"made {path.name}: {counts['repair_orders']:,} repair orders, {counts['rows']:,} rows in {made():.1f} s")
+    print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB")
+
+    try:
+        from huifang.archive.importing.services import dms_import_file
+    except ImportError as exc:
+        print(f"dms_import_file is not available yet ({exc}); the data file is ready at {path}")
+        return
+
+    store = bench_store(f"IMP{int(time.time())}")
+    last = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 5 or done == total:
+            last[0] = now
+            print(f"  {phase:<9} {done:>9,}/{total:,}")
+
+    with timer() as first:
+        batch = dms_import_file(store=store, path=path, actor=None, progress=progress)
+    print(f"import into {database_label()} store {store.code}: {batch.status} in {first():.1f} s")
+    print(f"  rows {batch.rows_total:,}, rejected {batch.rows_rejected:,}, counts {batch.counts}")
+    if batch.error:
+        print(f"  error: {batch.error}")
+    report(
+        "dms_import_100k",
+        first(),
+        database=database_label(),
+        status=batch.status,
+        rows=batch.rows_total,
+        rejected=batch.rows_rejected,
+        counts=batch.counts,
+    )
+    if args.no_reimport:
+        return
+    with timer() as second:
+        again = dms_import_file(store=store, path=path, actor=None)
+    print(f"re-import of the same file: {again.status} in {second():.1f} s, counts {again.counts}")
+    report("dms_reimport_100k", second(), database=database_label(), status=again.status, counts=again.counts)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Shared set-up of the benchmarks: Django on the database named by DATABASE_URL (default a SQLite file here)."""
+
+import json
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+RESULT_PREFIX = "RESULT "
+
+
+def setup_django(default_db: str = "bench.sqlite3", migrate: bool = True) -> str:
+    """Point Django at DATABASE_URL (or bench/out/<default_db>), set it up, migrate; return the database URL."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huifang.settings")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{OUT / default_db}")
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+    return os.environ["DATABASE_URL"]
+
+
+def database_label() -> str:
+    from django.db import connection
+
+    return f"{connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@contextmanager
+def timer():
+    """`with timer() as t: …` then t() is the elapsed seconds."""
+    start = time.perf_counter()
+    elapsed = [0.0]
+    yield lambda: elapsed[0]
+    elapsed[0] = time.perf_counter() - start
+
+
+def report(name: str, seconds: float, **figures) -> None:
+    """One machine-readable line for run_all.py, after the human-readable ones."""
+    print(RESULT_PREFIX + json.dumps({"name": name, "seconds": round(seconds, 2), **figures}, ensure_ascii=False))
+
+
+def bench_store(code: str):
+    """A fresh store in the demo group for one benchmark run (VINs are unique per store, so runs never clash)."""
+    from huifang.accounts.models import Store
+    from huifang.archive.demo import demo_organisation_ensure
+
+    stores = demo_organisation_ensure()
+    template = stores["SZ01"]
+    store, _ = Store.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": f"基准测试 {code}",
+            "group": template.group,
+            "region": template.region,
+            "brand": "斯柯达",
+            "city": "深圳",
+        },
+    )
+    return store

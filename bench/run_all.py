@@ -1,0 +1,59 @@
+"""Run every benchmark, each in its own process, and print a table of the figures.
+
+    .venv/bin/python bench/run_all.py                    # SQLite files under bench/out/
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h2 .venv/bin/python bench/run_all.py
+
+seed_demo always runs on a fresh SQLite file (it is what `make run` does); the others use DATABASE_URL.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from common import RESULT_PREFIX, ROOT
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = (
+    ("bench_seed.py", [], True),
+    ("make_data.py", ["--vehicles", "100000", "--load"], False),
+    ("bench_import.py", [], False),
+)
+
+
+def run(script: str, args: list[str], sqlite_only: bool) -> list[dict]:
+    env = dict(os.environ)
+    if sqlite_only:
+        env.pop("DATABASE_URL", None)
+    print(f"== {script} {' '.join(args)}", flush=True)
+    process = subprocess.run(
+        [sys.executable, str(HERE / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    results = []
+    for line in process.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            results.append(json.loads(line[len(RESULT_PREFIX) :]))
+        else:
+            print("   " + line)
+    if process.returncode:
+        print(process.stderr[-3000:])
+        results.append({"name": script, "seconds": None, "error": f"exit {process.returncode}"})
+    return results
+
+
+def main() -> None:
+    results = [r for script, args, sqlite_only in BENCHMARKS for r in run(script, args, sqlite_only)]
+    print()
+    print(f"| {'benchmark':<20} | {'seconds':>8} | {'database':<28} | figures")
+    print(f"|{'-' * 22}|{'-' * 10}|{'-' * 30}|--------")
+    for r in results:
+        figures = {k: v for k, v in r.items() if k not in ("name", "seconds", "database")}
+        seconds = "failed" if r["seconds"] is None else f"{r['seconds']:.1f}"
+        print(
+            f"| {r['name']:<20} | {seconds:>8} | {r.get('database', ''):<28} | {json.dumps(figures, ensure_ascii=False)}"
+        )
+
+
+if __name__ == "__main__":
+    main()

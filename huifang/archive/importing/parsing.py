@@ -1,0 +1,369 @@
+"""Pure parsers for one DMS cell each: text in, a Python value out, or FieldError saying why not.
+
+Every parser returns None for an empty cell ("not given": the import then keeps what it has).
+Messages are bilingual, Chinese first, like the rest of core.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from huifang.core.phones import PhoneError, parse_phone
+from huifang.core.vehicle_ids import IdentifierError, normalize_plate, normalize_vin
+
+from ..choices import Channel, CustomerKind, CustomerSource, Gender, LineKind, RepairOrderType
+
+
+class FieldError(ValueError):
+    """A cell whose value cannot be used; the message names the reason in Chinese and English."""
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+# Excel day serials between 1930 and 2100: anything else is not a date a DMS would export.
+_SERIAL_MIN, _SERIAL_MAX = 10958, 73415
+_CENT = Decimal("0.01")
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+_SEPARATED = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*[T ]?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?$"
+)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def clean_text(value: Any) -> str:
+    """A cell as stripped text; whole numbers from spreadsheets lose their '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _build_date(y: int, m: int, d: int, raw: Any) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise FieldError(f"日期不存在 / no such date: {raw!r}") from None
+
+
+def _serial_to_datetime(serial: float) -> datetime:
+    return datetime.combine(EXCEL_EPOCH, time.min) + timedelta(days=serial)
+
+
+def _parse_naive(value: Any) -> datetime | None:
+    """A date or date-time cell as a naive datetime (time 00:00 when only a date is given)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value
+    if isinstance(value, date):
+        return datetime.combine(value, time.min)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if _SERIAL_MIN <= value <= _SERIAL_MAX:
+            return _serial_to_datetime(float(value))
+        value = clean_text(value)
+    text = clean_text(value)
+    if not text:
+        return None
+    match = _ISO.match(text) or _SEPARATED.match(text) or _COMPACT.match(text)
+    if match is None:
+        if _NUMBER.match(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+            return _serial_to_datetime(float(text))
+        raise FieldError(f"无法识别的日期 / not a date: {text!r}")
+    y, m, d, hh, mm, ss = (int(g) if g else 0 for g in match.groups())
+    day = _build_date(y, m, d, text)
+    if hh > 23 or mm > 59 or ss > 59:
+        raise FieldError(f"时间不正确 / not a time of day: {text!r}")
+    return datetime.combine(day, time(hh, mm, ss))
+
+
+def parse_date(value: Any) -> date | None:
+    """2025-01-02, 2025/1/2, 2025.01.02, 20250102, 2025年1月2日 (a time is allowed and dropped)."""
+    moment = _parse_naive(value)
+    return None if moment is None else moment.date()
+
+
+def parse_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
+    """Like parse_date, keeping the time, made aware in the store's time zone."""
+    moment = _parse_naive(value)
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=tz)
+
+
+def parse_amount(value: Any) -> Decimal | None:
+    """'¥1,280.50', '1280.5元', 'RMB 1 280' -> Decimal('1280.50'); negative amounts are refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        amount = Decimal(str(value))
+    else:
+        text = clean_text(value)
+        squashed = re.sub(r"[¥￥,，\s]|RMB|CNY|元", "", text, flags=re.IGNORECASE)
+        if not squashed:
+            return None
+        try:
+            amount = Decimal(squashed)
+        except InvalidOperation:
+            raise FieldError(f"不是金额 / not an amount: {text!r}") from None
+    if not amount.is_finite():
+        raise FieldError(f"不是金额 / not an amount: {value!r}")
+    if amount < 0:
+        raise FieldError(f"金额不能为负 / amount must not be negative: {value!r}")
+    if amount >= Decimal("10000000000"):
+        raise FieldError(f"金额过大 / amount too large: {value!r}")
+    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_km(value: Any) -> int | None:
+    """'12,345', '12345 km', '12345公里' -> 12345."""
+    if value is None or value == "":
+        return None
+    text = clean_text(value)
+    squashed = re.sub(r"[,，\s]|km|公里|千米", "", text, flags=re.IGNORECASE)
+    if not squashed:
+        return None
+    try:
+        number = Decimal(squashed)
+    except InvalidOperation:
+        raise FieldError(f"不是里程数 / not a mileage: {text!r}") from None
+    if not number.is_finite() or number < 0:
+        raise FieldError(f"里程不能为负 / mileage must not be negative: {text!r}")
+    if number > 2_000_000:
+        raise FieldError(f"里程过大 / mileage too large: {text!r}")
+    return int(number)
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "t", "有", "√", "✓", "同意", "接受", "x"}
+_FALSE = {"否", "n", "no", "false", "0", "f", "无", "不", "不同意", "拒绝", "×"}
+
+
+def parse_bool(value: Any) -> bool | None:
+    """是/否, Y/N, 1/0, true/false."""
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value).lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise FieldError(f"应为是/否 / expected yes or no: {text!r}")
+
+
+def _lookup(table: dict[str, str], what_zh: str, what_en: str) -> Callable[[Any], str | None]:
+    def parse(value: Any) -> str | None:
+        text = clean_text(value).lower()
+        if not text:
+            return None
+        if text in table:
+            return table[text]
+        raise FieldError(f"无法识别的{what_zh} / unknown {what_en}: {text!r}")
+
+    return parse
+
+
+parse_customer_kind = _lookup(
+    {
+        **dict.fromkeys(("个人", "私人", "个人客户", "私家车", "individual", "person", "private", "p"), "individual"),
+        **dict.fromkeys(
+            ("公司", "单位", "企业", "机构", "集团", "公司客户", "单位客户", "公车", "company", "corporate", "c"),
+            CustomerKind.COMPANY.value,
+        ),
+    },
+    "客户类型",
+    "customer type",
+)
+parse_gender = _lookup(
+    {
+        **dict.fromkeys(("男", "男性", "先生", "m", "male"), Gender.MALE.value),
+        **dict.fromkeys(("女", "女性", "女士", "小姐", "f", "female"), Gender.FEMALE.value),
+        **dict.fromkeys(("未知", "不详", "-", "u", "unknown"), Gender.UNKNOWN.value),
+    },
+    "性别",
+    "gender",
+)
+parse_lunar = _lookup(
+    {
+        **dict.fromkeys(("农历", "阴历", "lunar", "是", "y", "1", "true"), "1"),
+        **dict.fromkeys(("公历", "阳历", "新历", "solar", "gregorian", "否", "n", "0", "false"), ""),
+    },
+    "历法",
+    "calendar",
+)
+parse_channel = _lookup(
+    {
+        **dict.fromkeys(("电话", "手机", "phone", "call"), Channel.PHONE.value),
+        **dict.fromkeys(("短信", "sms", "text"), Channel.SMS.value),
+        **dict.fromkeys(("邮件", "电子邮件", "邮箱", "email", "e-mail"), Channel.EMAIL.value),
+        **dict.fromkeys(("信件", "邮寄", "letter", "mail"), Channel.LETTER.value),
+        **dict.fromkeys(("微信", "wechat", "weixin"), Channel.WECHAT.value),
+    },
+    "联系方式",
+    "channel",
+)
+
+_SOURCES = {
+    **dict.fromkeys(("本店购车", "本店销售", "销售", "新车销售", "购车", "sale", "sales"), CustomerSource.SALE.value),
+    **dict.fromkeys(("散客", "自然进店", "进店", "外拓", "walk-in", "walk in", "walkin"), CustomerSource.WALK_IN.value),
+    **dict.fromkeys(("转介绍", "推荐", "老客户介绍", "介绍", "referral"), CustomerSource.REFERRAL.value),
+}
+
+
+def parse_source(value: Any) -> str | None:
+    """Where the customer came from; words the DMS uses that we do not know become 'other'."""
+    text = clean_text(value).lower()
+    if not text:
+        return None
+    return _SOURCES.get(text, CustomerSource.OTHER.value)
+
+
+# Order matters: the first word found in the cell decides (首保 before 保养, 保修 before 维修).
+_RO_TYPE_WORDS: tuple[tuple[str, str], ...] = (
+    ("首次保养", RepairOrderType.FIRST_FREE_SERVICE),
+    ("首保", RepairOrderType.FIRST_FREE_SERVICE),
+    ("first", RepairOrderType.FIRST_FREE_SERVICE),
+    ("召回", RepairOrderType.RECALL),
+    ("recall", RepairOrderType.RECALL),
+    ("索赔", RepairOrderType.WARRANTY),
+    ("保修", RepairOrderType.WARRANTY),
+    ("三包", RepairOrderType.WARRANTY),
+    ("warranty", RepairOrderType.WARRANTY),
+    ("保险", RepairOrderType.INSURANCE),
+    ("事故", RepairOrderType.INSURANCE),
+    ("insurance", RepairOrderType.INSURANCE),
+    ("accident", RepairOrderType.INSURANCE),
+    ("定保", RepairOrderType.MAINTENANCE),
+    ("保养", RepairOrderType.MAINTENANCE),
+    ("maintenance", RepairOrderType.MAINTENANCE),
+    ("service", RepairOrderType.MAINTENANCE),
+    ("维修", RepairOrderType.REPAIR),
+    ("机修", RepairOrderType.REPAIR),
+    ("钣喷", RepairOrderType.REPAIR),
+    ("钣金", RepairOrderType.REPAIR),
+    ("喷漆", RepairOrderType.REPAIR),
+    ("repair", RepairOrderType.REPAIR),
+)
+_RO_TYPE_VALUES = {choice.value: choice.value for choice in RepairOrderType}
+
+
+@lru_cache(maxsize=512)
+def _ro_type(text: str) -> str:
+    if text in _RO_TYPE_VALUES:
+        return text
+    for word, ro_type in _RO_TYPE_WORDS:
+        if word in text:
+            return ro_type.value
+    return RepairOrderType.OTHER.value
+
+
+def parse_ro_type(value: Any) -> str | None:
+    """首保→first service, 定保/保养→maintenance, 维修/机修/钣喷→repair, 索赔/保修→warranty, 保险/事故→insurance,
+    召回→recall; any other word is 'other' (a DMS has dozens of local types)."""
+    text = clean_text(value).lower()
+    return _ro_type(text) if text else None
+
+
+_LINE_KINDS = {
+    **dict.fromkeys(("工时", "工时费", "人工", "labour", "labor", "l"), LineKind.LABOUR.value),
+    **dict.fromkeys(("配件", "零件", "备件", "材料", "材料费", "配件费", "part", "parts", "material", "p"), "part"),
+}
+
+
+def parse_line_kind(value: Any) -> str | None:
+    """工时 → labour; 配件/材料 → part; anything else (外包, 其他) → other."""
+    text = clean_text(value).lower()
+    if not text:
+        return None
+    return _LINE_KINDS.get(text, LineKind.OTHER.value)
+
+
+@lru_cache(maxsize=65536)
+def _phone(text: str) -> str:
+    try:
+        return parse_phone(text).e164
+    except PhoneError as exc:
+        raise FieldError(str(exc)) from None
+
+
+def parse_phone_value(value: Any) -> str | None:
+    """Any written form of a Chinese phone number, stored as E.164."""
+    text = clean_text(value)
+    return _phone(text) if text else None
+
+
+def parse_vin(value: Any) -> str | None:
+    """17 characters with a correct check digit (core.vehicle_ids)."""
+    text = clean_text(value)
+    if not text:
+        return None
+    try:
+        return normalize_vin(text)
+    except IdentifierError as exc:
+        raise FieldError(str(exc)) from None
+
+
+def parse_plate(value: Any) -> str | None:
+    """A Chinese plate; '未上牌' and similar placeholders count as no plate."""
+    text = clean_text(value)
+    if not text or text in {"未上牌", "无牌", "临牌", "无", "-", "/"}:
+        return None
+    try:
+        return normalize_plate(text)
+    except IdentifierError as exc:
+        raise FieldError(str(exc)) from None
+
+
+def parse_email(value: Any) -> str | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    if not _EMAIL.match(text) or len(text) > 254:
+        raise FieldError(f"电子邮箱格式不正确 / not an e-mail address: {text!r}")
+    return text.lower()
+
+
+def text_parser(max_length: int) -> Callable[[Any], str | None]:
+    """Plain text of at most `max_length` characters (longer is refused rather than cut)."""
+
+    def parse(value: Any) -> str | None:
+        text = clean_text(value)
+        if not text:
+            return None
+        if len(text) > max_length:
+            raise FieldError(f"内容过长(最多 {max_length} 字) / too long (at most {max_length} characters)")
+        return text
+
+    return parse
+
+
+def code_parser(max_length: int) -> Callable[[Any], str | None]:
+    """An identifier (customer code, RO number): text without inner spaces, upper-cased."""
+    plain = text_parser(max_length)
+
+    def parse(value: Any) -> str | None:
+        text = plain(value)
+        return None if text is None else re.sub(r"\s+", "", text).upper()
+
+    return parse
+
+
+def quantity_parser(value: Any) -> Decimal | None:
+    """A line quantity (hours or pieces), not negative."""
+    amount = parse_amount(value)
+    if amount is not None and amount >= Decimal("100000000"):
+        raise FieldError(f"数量过大 / quantity too large: {value!r}")
+    return amount

@@ -1,0 +1,721 @@
+"""Phase 1 of a DMS import: read every row, reject the bad ones, resolve keys and compare with the archive.
+
+Nothing here writes to the database; `writing.import_write` carries out the plan this builds.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+
+from huifang.core import clock
+
+from .. import defaults
+from ..choices import ContactRole, CustomerKind, LineKind, RepairOrderType
+from ..models import (
+    ArchivePolicy,
+    Contact,
+    Customer,
+    ImportBatch,
+    RepairOrder,
+    RepairOrderLine,
+    Vehicle,
+)
+from ..services import PHONE_FIELDS, customer_search_keys
+from .fields import FIELDS_BY_NAME, match_headers
+from .reading import read_workbook
+from .validation import RowParser, field_specs
+
+BATCH_SIZE = 1000
+PROGRESS_EVERY = 500
+# Above this many touched vehicles one store-wide refresh is cheaper than a long IN list.
+REFRESH_WHOLE_STORE_ABOVE = 5000
+LOOKUP_CHUNK = 2000
+MAPPING_NAME = "default"
+
+CUSTOMER_ATTRS = (
+    "dms_code",
+    "kind",
+    "name",
+    "gender",
+    "birthday",
+    "birthday_is_lunar",
+    "id_number",
+    "occupation",
+    "level",
+    "category",
+    "address",
+    "email",
+    "mobile",
+    "home_phone",
+    "office_phone",
+    "preferred_channel",
+    "best_contact_time",
+    "language",
+    "marketing_consent",
+    "source",
+    "club_level",
+)
+SEARCH_KEY_ATTRS = ("name_pinyin", "name_initials", "phone_digits", "sensitive_occupation")
+SEARCH_KEY_INPUTS = ("name", "occupation", "mobile", "home_phone", "office_phone")
+VEHICLE_ATTRS = (
+    "vin",
+    "plate",
+    "brand",
+    "model",
+    "trim",
+    "purchase_date",
+    "delivery_date",
+    "warranty_end_date",
+    "warranty_end_km",
+    "insurance_expiry",
+    "inspection_due",
+    "licence_due",
+)
+ORDER_ATTRS = (
+    "number",
+    "ro_type",
+    "opened_at",
+    "delivered_at",
+    "mileage_in",
+    "advisor_name",
+    "technician_name",
+    "labour_amount",
+    "parts_amount",
+    "total_amount",
+    "fault_description",
+    "is_repeat_repair",
+    "is_appointment",
+)
+LINE_ATTRS = ("kind", "code", "description", "quantity", "unit_price", "amount")
+CONTACT_COLUMNS = (
+    (ContactRole.DRIVER, "driver_name", "driver_phone", None),
+    (ContactRole.FLEET_MANAGER, "manager_name", "manager_phone", "manager_extension"),
+)
+ENTITY_COUNTS = ("customer", "contact", "vehicle", "repair_order", "line")
+
+Progress = Callable[[str, int, int], None]
+
+
+def bilingual(zh: str, en: str) -> str:
+    """A message in Chinese and English, as core messages are written."""
+    return f"{zh} / {en}"
+
+
+@dataclass
+class Row:
+    sheet: str
+    number: int
+    customer: dict | None
+    contact: dict | None
+    vehicle: dict | None
+    order: dict | None
+    line: dict | None
+    customer_key: tuple | None = None
+    vin: str | None = None
+    ro_number: str | None = None
+
+
+@dataclass
+class Reject:
+    sheet: str
+    row: int
+    field: str
+    value: str
+    reason: str
+
+
+@dataclass
+class CustomerSlot:
+    key: tuple
+    values: dict = field(default_factory=dict)
+    contacts: dict = field(default_factory=dict)  # (role, name) -> {"phone", "extension"}
+    has_name: bool = False
+    obj: Customer | None = None
+    existing: dict | None = None
+
+
+@dataclass
+class VehicleSlot:
+    vin: str
+    values: dict = field(default_factory=dict)
+    owner: CustomerSlot | None = None
+    obj: Vehicle | None = None
+    existing: dict | None = None
+
+
+@dataclass
+class OrderSlot:
+    number: str
+    rows: list[int] = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+    lines: list[tuple] = field(default_factory=list)
+    vehicle: VehicleSlot | None = None
+    customer: CustomerSlot | None = None
+    existing: dict | None = None
+    pk: int | None = None
+    vehicle_id: int | None = None
+
+
+@dataclass
+class Plan:
+    """What phase 2 will write, computed entirely in phase 1."""
+
+    counts: dict = field(
+        default_factory=lambda: {e: {"created": 0, "updated": 0, "unchanged": 0} for e in ENTITY_COUNTS}
+    )
+    customers_new: list[Customer] = field(default_factory=list)
+    customers_changed: list[tuple[Customer, dict]] = field(default_factory=list)
+    contacts_new: list[Contact] = field(default_factory=list)
+    contacts_changed: list[tuple[Contact, dict]] = field(default_factory=list)
+    vehicle_slots: list[VehicleSlot] = field(default_factory=list)
+    order_slots: list[OrderSlot] = field(default_factory=list)
+    customer_slots: list[CustomerSlot] = field(default_factory=list)
+
+
+class ImportRun:
+    """One import of one file into one store (phase 1 in `prepare`, phase 2 in `write`)."""
+
+    def __init__(self, *, batch: ImportBatch, path: Path, saved_mapping: dict | None, progress: Progress | None):
+        self.batch = batch
+        self.store = batch.store
+        self.path = path
+        self.saved_mapping = saved_mapping
+        self.progress_callback = progress
+        self.tz = ZoneInfo(self.store.time_zone)
+        self.rows: list[Row] = []
+        self.rejects: list[Reject] = []
+        self.rejected: set[int] = set()  # indexes into self.rows
+        self.rows_total = 0
+        self.ignored_columns: list[str] = []
+        self.plan = Plan()
+        self.now = clock.now()
+        self.source = f"import #{batch.pk}"
+
+    # -- progress ---------------------------------------------------------------------------------
+
+    def report(self, phase: str, done: int, total: int) -> None:
+        cache.set(f"import-progress:{self.batch.pk}", {"phase": phase, "done": done, "total": total}, 3600)
+        if self.progress_callback is not None:
+            self.progress_callback(phase, done, total)
+
+    # -- phase 1: read and parse ------------------------------------------------------------------
+
+    def read(self) -> str:
+        specs = field_specs(self.tz)
+
+        def looks_like_header(cells: list[str]) -> bool:
+            mapping, _ = match_headers(cells, self.saved_mapping)
+            return len(mapping) >= 2
+
+        workbook = read_workbook(self.path, looks_like_header)
+        hint = sum(sheet.rows_total_hint for sheet in workbook.sheets)
+        ignored: list[str] = []
+        for sheet in workbook.sheets:
+            mapping, unmatched = match_headers(sheet.headers, self.saved_mapping)
+            ignored.extend(h for h in unmatched if h not in ignored)
+            parser = RowParser(mapping=mapping, headers=sheet.headers, specs=specs)
+            for number, cells in sheet.rows:
+                self.rows_total += 1
+                self._read_row(parser, sheet.name, number, cells)
+                if self.rows_total % PROGRESS_EVERY == 0:
+                    self.report("read", self.rows_total, max(hint, self.rows_total))
+        self.ignored_columns = ignored
+        self.report("read", self.rows_total, self.rows_total)
+        return workbook.encoding
+
+    def _reject_row(self, index: int, field_name: str, value: str, reason: str) -> None:
+        row = self.rows[index]
+        self.rejects.append(Reject(row.sheet, row.number, field_name, value, reason))
+        self.rejected.add(index)
+
+    def _read_row(self, parser: RowParser, sheet: str, number: int, cells: list[Any]) -> None:
+        parts, errors = parser.parse(cells)
+        row = Row(
+            sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], parts["line"]
+        )
+        index = len(self.rows)
+        self.rows.append(row)
+        for error in errors:
+            self._reject_row(index, error.header, error.value, error.reason)
+        problems = self._required_problems(parser, row)
+        for header, reason in problems:
+            self._reject_row(index, header, "", reason)
+
+    def _required_problems(self, parser: RowParser, row: Row) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        vehicle, order, customer = row.vehicle or {}, row.order or {}, row.customer or {}
+        row.vin = vehicle.get("vin")
+        row.ro_number = order.get("number")
+        if not (row.customer or row.contact or row.vehicle or row.order or row.line):
+            if not self._row_had_errors(row):
+                problems.append(("", bilingual("这一行没有可导入的数据", "nothing to import in this row")))
+            return problems
+        is_order_row = bool(row.order or row.line)
+        if is_order_row:
+            for name, present in (
+                ("ro_number", row.ro_number),
+                ("vin", row.vin),
+                ("opened_at", order.get("opened_at")),
+            ):
+                if not present and not self._field_had_error(row, parser, name):
+                    label = FIELDS_BY_NAME[name]
+                    problems.append(
+                        (
+                            parser.header_of(name),
+                            bilingual(f"工单缺少{label.label_zh}", f"{label.label_en} is required"),
+                        )
+                    )
+            opened, delivered = order.get("opened_at"), order.get("delivered_at")
+            if opened and delivered and delivered < opened:
+                problems.append(
+                    (
+                        parser.header_of("delivered_at"),
+                        bilingual("交车时间早于进厂时间", "delivered before it was opened"),
+                    )
+                )
+        elif row.vehicle and not row.vin and not self._field_had_error(row, parser, "vin"):
+            problems.append((parser.header_of("vin"), bilingual("车辆缺少 VIN", "VIN is required for a vehicle")))
+        row.customer_key = self._customer_key(customer, row.vin)
+        if (row.customer or row.contact) and row.customer_key is None:
+            problems.append(
+                (
+                    parser.header_of("customer_name"),
+                    bilingual(
+                        "客户需要客户编号、证件号码或手机+姓名之一",
+                        "a customer needs a customer code, an ID number, or mobile and name",
+                    ),
+                )
+            )
+        return problems
+
+    def _row_had_errors(self, row: Row) -> bool:
+        return bool(self.rejects) and self.rejects[-1].row == row.number and self.rejects[-1].sheet == row.sheet
+
+    def _field_had_error(self, row: Row, parser: RowParser, name: str) -> bool:
+        header = parser.header_of(name)
+        for reject in reversed(self.rejects):
+            if reject.row != row.number or reject.sheet != row.sheet:
+                break
+            if reject.field == header:
+                return True
+        return False
+
+    @staticmethod
+    def _customer_key(customer: dict, vin: str | None) -> tuple | None:
+        if customer.get("dms_code"):
+            return ("code", customer["dms_code"])
+        if customer.get("id_number"):
+            return ("id", customer["id_number"])
+        if customer.get("mobile") and customer.get("name"):
+            return ("mobile_name", customer["mobile"], customer["name"])
+        if vin:
+            return ("vin", vin)
+        return None
+
+    # -- phase 1: group and check across rows -----------------------------------------------------
+
+    def group_orders(self) -> dict[str, OrderSlot]:
+        orders: dict[str, OrderSlot] = {}
+        for index, row in enumerate(self.rows):
+            if row.ro_number:
+                slot = orders.get(row.ro_number)
+                if slot is None:
+                    slot = orders[row.ro_number] = OrderSlot(row.ro_number)
+                slot.rows.append(index)
+        for slot in orders.values():
+            self._check_order_consistency(slot)
+        self.cascade_orders(orders)
+        return orders
+
+    def _check_order_consistency(self, slot: OrderSlot) -> None:
+        first = self.rows[slot.rows[0]]
+        for index in slot.rows[1:]:
+            row = self.rows[index]
+            conflict = None
+            if row.vin and first.vin and row.vin != first.vin:
+                conflict = ("VIN", first.vin, row.vin)
+            elif row.order is not first.order and row.order and first.order:
+                for attr, value in row.order.items():
+                    other = first.order.get(attr)
+                    if other is not None and other != value:
+                        conflict = (str(RepairOrder._meta.get_field(attr).verbose_name), other, value)
+                        break
+            if conflict is None:
+                continue
+            label, a, b = conflict
+            reason = bilingual(
+                f"工单 {slot.number} 在第 {first.number} 行与第 {row.number} 行的“{label}”不一致,整张工单未导入",
+                f"RO {slot.number}: rows {first.number} and {row.number} disagree on {label}; the RO was not imported",
+            )
+            for i in slot.rows:
+                if i not in self.rejected:
+                    self._reject_row(i, label, str(b if i == index else a)[:255], reason)
+            return
+
+    def cascade_orders(self, orders: dict[str, OrderSlot]) -> None:
+        """A repair order with one rejected row is rejected whole, pointing at the bad row."""
+        for slot in orders.values():
+            bad = next((i for i in slot.rows if i in self.rejected), None)
+            if bad is None:
+                continue
+            bad_row = self.rows[bad]
+            where = f"{bad_row.sheet} " if bad_row.sheet else ""
+            reason = bilingual(
+                f"同一工单 {slot.number} 的{where}第 {bad_row.number} 行有错误,整张工单未导入",
+                f"RO {slot.number} not imported: {where}row {bad_row.number} of it is invalid",
+            )
+            for i in slot.rows:
+                if i not in self.rejected:
+                    self._reject_row(i, FIELDS_BY_NAME["ro_number"].label_zh, slot.number, reason)
+
+    # -- phase 1: resolve against the archive -----------------------------------------------------
+
+    def load_customers(self) -> list[dict]:
+        attrs = ("pk", *CUSTOMER_ATTRS, *SEARCH_KEY_ATTRS)
+        return [
+            dict(zip(attrs, values, strict=True))
+            for values in Customer.objects.filter(store=self.store).values_list(*attrs).iterator(chunk_size=5000)
+        ]
+
+    def chunks(self, items: list) -> Iterable[list]:
+        for start in range(0, len(items), LOOKUP_CHUNK):
+            yield items[start : start + LOOKUP_CHUNK]
+
+    def load_vehicles(self, vins: list[str]) -> dict[str, dict]:
+        attrs = ("pk", "customer_id", *VEHICLE_ATTRS)
+        found: dict[str, dict] = {}
+        for chunk in self.chunks(vins):
+            for values in Vehicle.objects.filter(store=self.store, vin__in=chunk).values_list(*attrs):
+                record = dict(zip(attrs, values, strict=True))
+                found[record["vin"]] = record
+        return found
+
+    def load_orders(self, numbers: list[str]) -> tuple[dict[str, dict], dict[int, list[tuple]]]:
+        attrs = ("pk", "vehicle_id", "customer_id", *ORDER_ATTRS)
+        found: dict[str, dict] = {}
+        for chunk in self.chunks(numbers):
+            for values in RepairOrder.objects.filter(store=self.store, number__in=chunk).values_list(*attrs):
+                record = dict(zip(attrs, values, strict=True))
+                found[record["number"]] = record
+        lines: dict[int, list[tuple]] = {}
+        order_ids = [r["pk"] for r in found.values()]
+        for chunk in self.chunks(order_ids):
+            queryset = (
+                RepairOrderLine.objects.filter(repair_order_id__in=chunk)
+                .order_by("repair_order_id", "position", "id")
+                .values_list("repair_order_id", *LINE_ATTRS)
+            )
+            for order_id, *values in queryset:
+                lines.setdefault(order_id, []).append(tuple(values))
+        return found, lines
+
+    def resolve(self, orders: dict[str, OrderSlot]) -> None:
+        """Match every customer, vehicle and order of the accepted rows with the archive; reject what cannot stand."""
+        existing_customers = self.load_customers()
+        by_code = {c["dms_code"]: c for c in existing_customers if c["dms_code"]}
+        by_id = {c["id_number"]: c for c in existing_customers if c["id_number"]}
+        by_mobile_name = {(c["mobile"], c["name"]): c for c in existing_customers if c["mobile"]}
+        by_pk = {c["pk"]: c for c in existing_customers}
+        vins = sorted({row.vin for row in self.rows if row.vin})
+        existing_vehicles = self.load_vehicles(vins)
+
+        # Customer slots (rows with a customer key) and vehicle slots (rows with a VIN).
+        customers: dict[tuple, CustomerSlot] = {}
+        vehicles: dict[str, VehicleSlot] = {}
+        for index, row in enumerate(self.rows):
+            if index in self.rejected:
+                continue
+            if row.customer_key is not None and (row.customer or row.contact):
+                slot = customers.get(row.customer_key)
+                if slot is None:
+                    slot = customers[row.customer_key] = CustomerSlot(row.customer_key)
+                    slot.existing = self._match_customer(row.customer_key, by_code, by_id, by_mobile_name)
+                    if slot.existing is None and row.customer_key[0] == "vin":
+                        vehicle = existing_vehicles.get(row.vin)
+                        owner = by_pk.get(vehicle["customer_id"]) if vehicle else None
+                        if owner and (not (row.customer or {}).get("name") or owner["name"] == row.customer["name"]):
+                            slot.existing = owner
+                if row.customer and row.customer.get("name"):
+                    slot.has_name = True
+            if row.vin and row.vin not in vehicles:
+                vehicles[row.vin] = VehicleSlot(row.vin, existing=existing_vehicles.get(row.vin))
+
+        # Two keys of the file may meet the same archived customer: they become one slot.
+        by_existing: dict[int, CustomerSlot] = {}
+        for key, slot in list(customers.items()):
+            if slot.existing is None:
+                continue
+            first = by_existing.setdefault(slot.existing["pk"], slot)
+            if first is not slot:
+                customers[key] = first
+                first.has_name = first.has_name or slot.has_name
+
+        for index, row in enumerate(self.rows):
+            if index in self.rejected or row.customer_key not in customers:
+                continue
+            slot = customers[row.customer_key]
+            if slot.existing is None and not slot.has_name:
+                self._reject_row(
+                    index,
+                    FIELDS_BY_NAME["customer_name"].label_zh,
+                    "",
+                    bilingual("新客户缺少客户名称", "customer name is required for a new customer"),
+                )
+        for index, row in enumerate(self.rows):
+            if index in self.rejected or not row.vin:
+                continue
+            slot = vehicles[row.vin]
+            owner = customers.get(row.customer_key) if row.customer_key else None
+            if owner is not None:
+                slot.owner = owner
+        for index, row in enumerate(self.rows):
+            if index in self.rejected or not row.vin:
+                continue
+            slot = vehicles[row.vin]
+            if slot.existing is None and slot.owner is None:
+                self._reject_row(
+                    index,
+                    "VIN",
+                    row.vin,
+                    bilingual("新车辆缺少车主(客户信息)", "a new vehicle needs its owner (customer columns)"),
+                )
+        self.cascade_orders(orders)
+
+        # Merge the accepted rows, in file order: a later row's value wins over an earlier one.
+        for index, row in enumerate(self.rows):
+            if index in self.rejected:
+                continue
+            cslot = customers.get(row.customer_key) if row.customer_key else None
+            if cslot is not None:
+                if row.customer:
+                    cslot.values.update(row.customer)
+                if row.contact:
+                    for role, name_attr, phone_attr, ext_attr in CONTACT_COLUMNS:
+                        name = row.contact.get(name_attr)
+                        if name:
+                            contact = cslot.contacts.setdefault((role.value, name), {})
+                            if row.contact.get(phone_attr):
+                                contact["phone"] = row.contact[phone_attr]
+                            if ext_attr and row.contact.get(ext_attr):
+                                contact["extension"] = row.contact[ext_attr]
+            vslot = vehicles.get(row.vin) if row.vin else None
+            if vslot is not None and row.vehicle:
+                vslot.values.update(row.vehicle)
+            if row.ro_number:
+                oslot = orders[row.ro_number]
+                if row.order:
+                    for attr, value in row.order.items():
+                        oslot.values.setdefault(attr, value)
+                oslot.vehicle = vslot
+                if cslot is not None:
+                    oslot.customer = cslot
+                if row.line:
+                    oslot.lines.append(self._line_tuple(row.line))
+
+        self.plan.customer_slots = list({id(s): s for s in customers.values()}.values())
+        self.plan.vehicle_slots = list(vehicles.values())
+        self.plan.order_slots = [s for s in orders.values() if s.rows[0] not in self.rejected]
+        self._by_pk_customers = by_pk
+
+    @staticmethod
+    def _match_customer(key: tuple, by_code: dict, by_id: dict, by_mobile_name: dict) -> dict | None:
+        kind = key[0]
+        if kind == "code":
+            return by_code.get(key[1])
+        if kind == "id":
+            return by_id.get(key[1])
+        if kind == "mobile_name":
+            return by_mobile_name.get((key[1], key[2]))
+        return None
+
+    @staticmethod
+    def _line_tuple(line: dict) -> tuple:
+        quantity = line.get("quantity")
+        unit_price = line.get("unit_price")
+        amount = line.get("amount")
+        if quantity is None:
+            quantity = Decimal("1.00")
+        if amount is None:
+            amount = (quantity * (unit_price or 0)).quantize(Decimal("0.01"))
+        if unit_price is None:
+            unit_price = (amount / quantity).quantize(Decimal("0.01")) if quantity else Decimal("0.00")
+        kind = line.get("kind") or LineKind.LABOUR.value
+        code = line.get("code") or ""
+        description = line.get("description") or code or str(LineKind(kind).label)
+        return (kind, code, description[:255], quantity, unit_price, amount)
+
+    # -- phase 1: compare with the archive --------------------------------------------------------
+
+    def compare(self) -> None:
+        """Decide, record by record, what is created, what changes (and how) and what stays the same."""
+        policy = ArchivePolicy.objects.filter(store=self.store).first()
+        words = policy.sensitive_occupation_words if policy else defaults.SENSITIVE_OCCUPATION_WORDS
+        self._compare_customers(words)
+        self._compare_vehicles()
+        self._compare_orders()
+
+    def _count(self, entity: str, outcome: str, n: int = 1) -> None:
+        self.plan.counts[entity][outcome] += n
+
+    def _compare_customers(self, words: str) -> None:
+        existing_contacts: dict[tuple, dict] = {}
+        existing_ids = [s.existing["pk"] for s in self.plan.customer_slots if s.existing]
+        contact_phones: dict[int, list[str]] = {}
+        for chunk in self.chunks(existing_ids):
+            for pk, customer_id, role, name, phone, extension in Contact.objects.filter(
+                customer_id__in=chunk
+            ).values_list("pk", "customer_id", "role", "name", "phone", "extension"):
+                existing_contacts[(customer_id, role, name)] = {"pk": pk, "phone": phone, "extension": extension}
+                if phone:
+                    contact_phones.setdefault(customer_id, []).append(phone)
+        key_cache: dict[tuple, dict] = {}
+        for slot in self.plan.customer_slots:
+            base = dict(slot.existing) if slot.existing else {}
+            merged = {**base, **slot.values}
+            known_phones = contact_phones.get(base.get("pk"), [])
+            new_phones = [c["phone"] for c in slot.contacts.values() if c.get("phone")]
+            inputs_changed = (
+                slot.existing is None
+                or any(a in slot.values and slot.values[a] != base.get(a) for a in SEARCH_KEY_INPUTS)
+                or any(p not in known_phones for p in new_phones)
+            )
+            if not inputs_changed:
+                # Pinyin and phone parsing are the slowest part of a re-import: keep the stored keys.
+                keys = {k: base[k] for k in SEARCH_KEY_ATTRS}
+            else:
+                phones = [merged.get(f) or "" for f in PHONE_FIELDS] + known_phones + new_phones
+                cache_key = (merged.get("name", ""), tuple(phones), merged.get("occupation", ""))
+                keys = key_cache.get(cache_key)
+                if keys is None:
+                    keys = customer_search_keys(
+                        name=cache_key[0],
+                        phones=list(dict.fromkeys(p for p in phones if p)),
+                        occupation=cache_key[2],
+                        sensitive_words=words,
+                    )
+                    key_cache[cache_key] = keys
+            if slot.existing is None:
+                values = {**slot.values, **keys}
+                if values.get("kind") is None and slot.contacts:
+                    values["kind"] = CustomerKind.COMPANY.value
+                slot.obj = Customer(store=self.store, **values)
+                self.plan.customers_new.append(slot.obj)
+                self._count("customer", "created")
+            else:
+                changes = {
+                    attr: [base.get(attr), value]
+                    for attr, value in {**slot.values, **keys}.items()
+                    if base.get(attr) != value
+                }
+                full = {k: v for k, v in merged.items() if k != "pk"}
+                full.update(keys)
+                slot.obj = Customer(store=self.store, **full)
+                slot.obj.pk = base["pk"]
+                if changes:
+                    self.plan.customers_changed.append((slot.obj, changes))
+                    self._count("customer", "updated")
+                else:
+                    self._count("customer", "unchanged")
+            for (role, name), values in slot.contacts.items():
+                current = existing_contacts.get((base.get("pk"), role, name)) if slot.existing else None
+                if current is None:
+                    contact = Contact(customer=slot.obj, role=role, name=name, **values)
+                    self.plan.contacts_new.append(contact)
+                    self._count("contact", "created")
+                    continue
+                changes = {k: [current.get(k), v] for k, v in values.items() if current.get(k) != v}
+                if changes:
+                    contact = Contact(pk=current["pk"], customer=slot.obj, role=role, name=name)
+                    contact.phone = values.get("phone", current["phone"])
+                    contact.extension = values.get("extension", current["extension"])
+                    self.plan.contacts_changed.append((contact, changes))
+                    self._count("contact", "updated")
+                else:
+                    self._count("contact", "unchanged")
+
+    def _compare_vehicles(self) -> None:
+        self.vehicles_new: list[VehicleSlot] = []
+        self.vehicles_changed: list[tuple[VehicleSlot, dict]] = []
+        self.owner_changes: list[VehicleSlot] = []
+        for slot in self.plan.vehicle_slots:
+            if slot.existing is None:
+                self.vehicles_new.append(slot)
+                self._count("vehicle", "created")
+                continue
+            base = slot.existing
+            changes = {attr: [base.get(attr), value] for attr, value in slot.values.items() if base.get(attr) != value}
+            if slot.owner is not None and (
+                slot.owner.existing is None or slot.owner.existing["pk"] != base["customer_id"]
+            ):
+                changes["customer"] = [base["customer_id"], slot.owner.existing["pk"] if slot.owner.existing else None]
+                self.owner_changes.append(slot)
+            if changes:
+                self.vehicles_changed.append((slot, changes))
+                self._count("vehicle", "updated")
+            else:
+                self._count("vehicle", "unchanged")
+
+    def _order_values(self, slot: OrderSlot) -> dict:
+        values = dict(slot.values)
+        if slot.lines:
+            labour = sum((line[5] for line in slot.lines if line[0] == LineKind.LABOUR), Decimal("0.00"))
+            parts = sum((line[5] for line in slot.lines if line[0] == LineKind.PART), Decimal("0.00"))
+            values.setdefault("labour_amount", labour)
+            values.setdefault("parts_amount", parts)
+            values.setdefault("total_amount", sum((line[5] for line in slot.lines), Decimal("0.00")))
+        elif "total_amount" not in values and ("labour_amount" in values or "parts_amount" in values):
+            values["total_amount"] = values.get("labour_amount", Decimal("0.00")) + values.get(
+                "parts_amount", Decimal("0.00")
+            )
+        return values
+
+    def _compare_orders(self) -> None:
+        existing, existing_lines = self.load_orders([s.number for s in self.plan.order_slots])
+        self.orders_new: list[OrderSlot] = []
+        self.orders_changed: list[tuple[OrderSlot, dict, dict]] = []
+        self.lines_replaced: list[OrderSlot] = []
+        self.readings_for: list[OrderSlot] = []
+        for slot in self.plan.order_slots:
+            values = self._order_values(slot)
+            slot.values = values
+            base = existing.get(slot.number)
+            if base is None:
+                values.setdefault("ro_type", RepairOrderType.OTHER.value)
+                self.orders_new.append(slot)
+                self.readings_for.append(slot)
+                self._count("repair_order", "created")
+                self._count("line", "created", len(slot.lines))
+                continue
+            slot.existing = base
+            changes = {attr: [base.get(attr), v] for attr, v in values.items() if base.get(attr) != v}
+            vehicle = slot.vehicle
+            vehicle_pk = vehicle.existing["pk"] if vehicle and vehicle.existing else None
+            if vehicle_pk != base["vehicle_id"]:
+                changes["vehicle"] = [base["vehicle_id"], vehicle_pk]
+            customer = slot.customer
+            if customer is not None:
+                customer_pk = customer.existing["pk"] if customer.existing else None
+                if customer_pk != base["customer_id"]:
+                    changes["customer"] = [base["customer_id"], customer_pk]
+            old_lines = existing_lines.get(base["pk"], [])
+            lines_changed = bool(slot.lines) and old_lines != slot.lines
+            if lines_changed:
+                changes["lines"] = [len(old_lines), len(slot.lines)]
+                self.lines_replaced.append(slot)
+                self._count("line", "updated", len(slot.lines))
+            else:
+                self._count("line", "unchanged", len(slot.lines))
+            if changes:
+                self.orders_changed.append((slot, changes, base))
+                self._count("repair_order", "updated")
+                if "mileage_in" in changes or "opened_at" in changes or "vehicle" in changes:
+                    self.readings_for.append(slot)
+            else:
+                self._count("repair_order", "unchanged")
+
+    # -- phase 2: write ---------------------------------------------------------------------------

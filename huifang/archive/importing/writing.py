@@ -1,0 +1,223 @@
+"""Phase 2 of a DMS import: write the plan in one transaction, set-based, with one audit entry per record."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from huifang.audit.choices import AuditAction
+from huifang.audit.models import AuditEntry
+from huifang.audit.services import audit_entry
+
+from ..choices import MileageSource
+from ..models import Contact, Customer, MileageReading, RepairOrder, RepairOrderLine, Vehicle, VehicleOwnership
+from ..services import vehicle_figures_refresh
+from .bulk import insert_rows, model_values
+from .run import BATCH_SIZE, LINE_ATTRS, REFRESH_WHOLE_STORE_ABOVE, ImportRun, VehicleSlot
+
+
+def _created_audit_rows(run: ImportRun, model, records: Iterable[tuple[int, str]]) -> list[dict]:
+    """Audit rows for freshly created records, the columns audit_entry() fills, without an instance each."""
+    content_type_id = ContentType.objects.get_for_model(model).pk
+    actor_id = run.batch.created_by_id
+    base = {
+        "at": run.now,
+        "store_id": run.store.pk,
+        "actor_id": actor_id,
+        "source": run.source,
+        "action": AuditAction.CREATE.value,
+        "content_type_id": content_type_id,
+        "changes": {},
+    }
+    return [{**base, "object_id": pk, "object_repr": text[:200]} for pk, text in records]
+
+
+def _updated_audit_rows(run: ImportRun, changed: Iterable[tuple[Any, dict]]) -> list[dict]:
+    actor = run.batch.created_by
+    return [
+        model_values(
+            audit_entry(obj=obj, action=AuditAction.UPDATE, at=run.now, actor=actor, source=run.source, changes=changes)
+        )
+        for obj, changes in changed
+    ]
+
+
+def _vehicle_pks(run: ImportRun, vins: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in run.chunks(vins):
+        found.update(Vehicle.objects.filter(store=run.store, vin__in=chunk).values_list("vin", "pk"))
+    return found
+
+
+def _pks_by_number(run: ImportRun, numbers: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in run.chunks(numbers):
+        found.update(RepairOrder.objects.filter(store=run.store, number__in=chunk).values_list("number", "pk"))
+    return found
+
+
+def import_write(run: ImportRun) -> None:
+    """Everything in one transaction: an exception anywhere leaves the archive as it was."""
+    now = run.now
+    stamps = {"created_at": now, "updated_at": now}
+    audits: list[dict] = []
+    steps = 8
+    plan = run.plan
+    with transaction.atomic():
+        run.report("write", 0, steps)
+        # Customers.
+        Customer.objects.bulk_create(plan.customers_new, batch_size=BATCH_SIZE)
+        audits += _created_audit_rows(run, Customer, ((c.pk, str(c)) for c in plan.customers_new))
+        if plan.customers_changed:
+            fields = sorted({k for _, changes in plan.customers_changed for k in changes} | {"updated_at"})
+            for customer, _ in plan.customers_changed:
+                customer.updated_at = now
+            Customer.objects.bulk_update([c for c, _ in plan.customers_changed], fields, batch_size=BATCH_SIZE)
+            audits += _updated_audit_rows(run, plan.customers_changed)
+        run.report("write", 1, steps)
+        # Contacts of company cars.
+        for contact in plan.contacts_new:
+            contact.customer_id = contact.customer.pk
+        Contact.objects.bulk_create(plan.contacts_new, batch_size=BATCH_SIZE)
+        if plan.contacts_changed:
+            Contact.objects.bulk_update(
+                [c for c, _ in plan.contacts_changed], ["phone", "extension"], batch_size=BATCH_SIZE
+            )
+        audits += _created_audit_rows(run, Contact, ((c.pk, str(c)) for c in plan.contacts_new))
+        audits += _updated_audit_rows(run, plan.contacts_changed)
+        run.report("write", 2, steps)
+        # Vehicles, with the owner history.
+        new_vehicles = []
+        for slot in run.vehicles_new:
+            slot.obj = Vehicle(store=run.store, customer_id=slot.owner.obj.pk, **stamps, **slot.values)
+            new_vehicles.append(slot.obj)
+        insert_rows(Vehicle, (model_values(v) for v in new_vehicles), defaults=stamps)
+        pks = _vehicle_pks(run, [v.vin for v in new_vehicles])
+        for vehicle in new_vehicles:
+            vehicle.pk = pks[vehicle.vin]
+        audits += _created_audit_rows(run, Vehicle, ((v.pk, str(v)) for v in new_vehicles))
+        changed_vehicles = []
+        for slot, changes in run.vehicles_changed:
+            base = slot.existing
+            owner_pk = slot.owner.obj.pk if slot.owner is not None else base["customer_id"]
+            if "customer" in changes:
+                changes["customer"][1] = owner_pk
+            values = {k: v for k, v in base.items() if k not in ("pk", "customer_id")}
+            values.update(slot.values)
+            slot.obj = Vehicle(pk=base["pk"], store=run.store, customer_id=owner_pk, updated_at=now, **values)
+            changed_vehicles.append((slot.obj, changes))
+        if changed_vehicles:
+            fields = sorted({k for _, changes in changed_vehicles for k in changes} | {"updated_at"})
+            Vehicle.objects.bulk_update([v for v, _ in changed_vehicles], fields, batch_size=BATCH_SIZE)
+            audits += _updated_audit_rows(run, changed_vehicles)
+        today = timezone.localtime(now, run.tz).date()
+        for chunk in run.chunks([slot.obj.pk for slot in run.owner_changes]):
+            VehicleOwnership.objects.filter(vehicle_id__in=chunk, until__isnull=True).update(until=today)
+        ownerships = [
+            {
+                "vehicle_id": slot.obj.pk,
+                "customer_id": slot.obj.customer_id,
+                "since": slot.values.get("delivery_date") or slot.values.get("purchase_date"),
+            }
+            for slot in run.vehicles_new
+        ]
+        ownerships += [
+            {"vehicle_id": slot.obj.pk, "customer_id": slot.obj.customer_id, "since": today}
+            for slot in run.owner_changes
+        ]
+        insert_rows(VehicleOwnership, ownerships, defaults={})
+        run.report("write", 3, steps)
+        # Repair orders: new ones through the fast INSERT, their ids read back by number.
+        new_rows = []
+        for slot in run.orders_new:
+            vehicle_pk = _vehicle_pk(slot.vehicle)
+            if slot.customer is not None:
+                customer_pk = slot.customer.obj.pk
+            elif slot.vehicle.obj is not None:
+                customer_pk = slot.vehicle.obj.customer_id
+            else:
+                customer_pk = slot.vehicle.existing["customer_id"]
+            slot.vehicle_id = vehicle_pk
+            new_rows.append(
+                {**slot.values, "store_id": run.store.pk, "vehicle_id": vehicle_pk, "customer_id": customer_pk}
+            )
+        insert_rows(RepairOrder, new_rows, defaults=stamps)
+        pks = _pks_by_number(run, [slot.number for slot in run.orders_new])
+        for slot in run.orders_new:
+            slot.pk = pks[slot.number]
+        audits += _created_audit_rows(run, RepairOrder, ((slot.pk, slot.number) for slot in run.orders_new))
+        changed_orders = []
+        for slot, changes, base in run.orders_changed:
+            vehicle_pk = _vehicle_pk(slot.vehicle)
+            customer_pk = slot.customer.obj.pk if slot.customer is not None else base["customer_id"]
+            if "vehicle" in changes:
+                changes["vehicle"][1] = vehicle_pk
+            if "customer" in changes:
+                changes["customer"][1] = customer_pk
+            values = {k: v for k, v in base.items() if k not in ("pk", "vehicle_id", "customer_id")}
+            values.update(slot.values)
+            order = RepairOrder(
+                pk=base["pk"],
+                store=run.store,
+                vehicle_id=vehicle_pk,
+                customer_id=customer_pk,
+                updated_at=now,
+                **values,
+            )
+            changed_orders.append((order, changes))
+        for slot in run.lines_replaced:
+            slot.pk, slot.vehicle_id = slot.existing["pk"], _vehicle_pk(slot.vehicle)
+        for slot in (slot for slot, _, _ in run.orders_changed):
+            slot.pk, slot.vehicle_id = slot.existing["pk"], _vehicle_pk(slot.vehicle)
+        if changed_orders:
+            fields = sorted({k for _, changes in changed_orders for k in changes if k != "lines"} | {"updated_at"})
+            RepairOrder.objects.bulk_update([o for o, _ in changed_orders], fields, batch_size=BATCH_SIZE)
+            audits += _updated_audit_rows(run, changed_orders)
+        run.report("write", 4, steps)
+        for chunk in run.chunks([slot.pk for slot in run.lines_replaced]):
+            RepairOrderLine.objects.filter(repair_order_id__in=chunk).delete()
+        lines = (
+            {"repair_order_id": slot.pk, "position": position, **dict(zip(LINE_ATTRS, line, strict=True))}
+            for slot in (*run.orders_new, *run.lines_replaced)
+            for position, line in enumerate(slot.lines, start=1)
+        )
+        insert_rows(RepairOrderLine, lines, defaults={})
+        run.report("write", 5, steps)
+        # Odometer readings: one per order, one at delivery; the unique constraint drops repeats.
+        readings = [
+            {
+                "vehicle_id": slot.vehicle_id,
+                "read_on": timezone.localtime(slot.values["opened_at"], run.tz).date(),
+                "km": slot.values["mileage_in"],
+                "source": MileageSource.REPAIR_ORDER.value,
+            }
+            for slot in run.readings_for
+            if slot.values.get("mileage_in") is not None and slot.values.get("opened_at") is not None
+        ]
+        readings += [
+            {
+                "vehicle_id": slot.obj.pk,
+                "read_on": slot.values["delivery_date"],
+                "km": 0,
+                "source": MileageSource.DELIVERY.value,
+            }
+            for slot in (*run.vehicles_new, *(s for s, ch in run.vehicles_changed if "delivery_date" in ch))
+            if slot.values.get("delivery_date")
+        ]
+        insert_rows(MileageReading, readings, defaults={}, ignore_conflicts=True)
+        run.report("write", 6, steps)
+        insert_rows(AuditEntry, audits, defaults={})
+        run.report("write", 7, steps)
+        touched = {v.pk for v in new_vehicles} | {v.pk for v, _ in changed_vehicles}
+        touched |= {slot.vehicle_id for slot in run.orders_new}
+        touched |= {o.vehicle_id for o, _ in changed_orders}
+        if touched:
+            vehicle_ids = None if len(touched) > REFRESH_WHOLE_STORE_ABOVE else touched
+            vehicle_figures_refresh(store=run.store, today=today, vehicle_ids=vehicle_ids)
+        run.report("write", steps, steps)
+
+
+def _vehicle_pk(slot: VehicleSlot) -> int:
+    return slot.obj.pk if slot.obj is not None else slot.existing["pk"]

@@ -1,0 +1,527 @@
+"""Tenancy: a user of store B cannot read (or change) store A's customers through any URL or API route.
+
+The walkers below visit every URL pattern of the project and every route of the OpenAPI schema, so a
+new page or endpoint is covered the day it is added. Path parameters are filled with the ids of store
+A's objects from the maps below; a parameter the maps do not know fails the test, so whoever adds a
+URL with a new parameter name must register it here.
+"""
+
+import html
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
+
+from huifang.accounts.choices import Role, Scope
+from huifang.accounts.models import Membership
+from huifang.accounts.selectors import stores_visible_to
+from huifang.api import api
+from huifang.archive.choices import ContactRole, CustomerKind, ImportStatus
+from huifang.archive.models import (
+    Contact,
+    Customer,
+    ImportBatch,
+    ImportMapping,
+    ImportRejection,
+    MileageReading,
+    RepairOrder,
+    RepairOrderLine,
+    Vehicle,
+)
+from huifang.audit.choices import AuditAction
+from huifang.audit.models import AuditEntry
+from huifang.audit.services import audit_record
+from huifang.core.phones import display_phone, mask_phone, national_digits
+
+from .factories import (
+    CustomerFactory,
+    GroupFactory,
+    RegionFactory,
+    RepairOrderFactory,
+    StoreFactory,
+    UserFactory,
+    VehicleFactory,
+    make_vin,
+    member,
+)
+
+# URL prefixes that hold no store data of ours (Django admin is superuser-only) or are the login flow.
+EXCLUDED_PREFIXES = ("admin/", "static/", "media/", "i18n/", "login/", "logout/", "__debug__/")
+
+# Path parameters by name -> which of store A's objects fills it.
+PARAMS_BY_NAME = {
+    "customer_id": "customer",
+    "vehicle_id": "vehicle",
+    "repair_order_id": "repair_order",
+    "ro_id": "repair_order",
+    "batch_id": "batch",
+    "import_id": "batch",
+    "contact_id": "contact",
+    "store_id": "store_pk",
+    "store_code": "store_code",
+    "field": "phone_field",
+}
+# `pk` / `id` are named by the path segment before them ("customers/<int:pk>/").
+PARAMS_BY_SEGMENT = {
+    "customers": "customer",
+    "vehicles": "vehicle",
+    "repair-orders": "repair_order",
+    "repair_orders": "repair_order",
+    "orders": "repair_order",
+    "imports": "batch",
+    "contacts": "contact",
+    "stores": "store_pk",
+}
+LOGIN_PREFIX = "/login/"
+# Pages anyone may read: the API's schema and its docs hold no store data.
+PUBLIC_URL_NAMES = {"api:openapi-json", "api:openapi-view"}
+
+
+@dataclass
+class StoreA:
+    """Store A's data, and the strings that must never reach a user of store B."""
+
+    store: object
+    customer: Customer
+    contact: Contact
+    vehicle: Vehicle
+    repair_order: RepairOrder
+    batch: ImportBatch
+    markers: tuple[str, ...]
+
+    def value(self, key: str):
+        return {
+            "customer": self.customer.pk,
+            "vehicle": self.vehicle.pk,
+            "repair_order": self.repair_order.pk,
+            "batch": self.batch.pk,
+            "contact": self.contact.pk,
+            "store_pk": self.store.pk,
+            "store_code": self.store.code,
+            "phone_field": "mobile",
+        }[key]
+
+    def snapshot(self) -> tuple:
+        """Everything a write through some URL could change in store A."""
+        store = self.store
+        return (
+            list(Customer.objects.filter(store=store).order_by("pk").values()),
+            list(Contact.objects.filter(customer__store=store).order_by("pk").values()),
+            list(Vehicle.objects.filter(store=store).order_by("pk").values()),
+            RepairOrder.objects.filter(store=store).count(),
+            list(ImportBatch.objects.filter(store=store).order_by("pk").values("pk", "status", "dry_run")),
+            AuditEntry.objects.filter(store=store).count(),
+            list(ImportMapping.objects.filter(store=store).values("name", "columns")),
+            MileageReading.objects.filter(vehicle__store=store).count(),
+            RepairOrderLine.objects.filter(repair_order__store=store).count(),
+        )
+
+
+@pytest.fixture
+def store_a(store, specialist) -> StoreA:
+    """A company customer of store A with a driver contact, a car, a repair order, an import and a trail."""
+    customer = CustomerFactory(
+        store=store,
+        kind=CustomerKind.COMPANY,
+        name="欧阳机密贸易有限公司",
+        mobile="+8613712340001",
+        home_phone="+862087654321",
+        dms_code="SECRETDMS77",
+    )
+    contact = Contact.objects.create(
+        customer=customer, role=ContactRole.DRIVER, name="司马隐秘", phone="+8615987650002"
+    )
+    vehicle = VehicleFactory(customer=customer, plate="京A9K7Z5", vin=make_vin(987654))
+    order = RepairOrderFactory(vehicle=vehicle, number="ROSECRET0001", advisor_name="顾问甲")
+    RepairOrderLine.objects.create(repair_order=order, description="机密保养项目")
+    MileageReading.objects.create(vehicle=vehicle, read_on=timezone.localdate(), km=12345, source="manual")
+    batch = ImportBatch.objects.create(
+        store=store, created_by=specialist, filename="secret-dms.csv", status=ImportStatus.DONE, rows_rejected=1
+    )
+    ImportRejection.objects.create(batch=batch, row_number=7, field="mobile", value="13712340001", reason="重复")
+    audit_record(
+        obj=customer,
+        action=AuditAction.UPDATE,
+        at=timezone.now() - timedelta(days=1),
+        actor=specialist,
+        changes={"mobile": ["+8613700000000", customer.mobile]},
+    )
+    phones = (customer.mobile, customer.home_phone, contact.phone)
+    markers = (
+        customer.name,
+        contact.name,
+        customer.dms_code,
+        vehicle.plate,
+        vehicle.vin,
+        order.number,
+        "机密保养项目",
+        *(national_digits(p) for p in phones),
+        *(display_phone(p) for p in phones),
+        *(mask_phone(p) for p in phones),
+    )
+    return StoreA(store, customer, contact, vehicle, order, batch, markers)
+
+
+@pytest.fixture
+def store_b_customer(other_store):
+    """Store B has data of its own, so its lists are not trivially empty."""
+    customer = CustomerFactory(store=other_store, name="本店客户乙", mobile="+8613900009999")
+    VehicleFactory(customer=customer, plate="粤B11111")
+    return customer
+
+
+def _persona(kind: str, other_store):
+    """Users who see store B and only store B (store A is in another group and region)."""
+    if kind == "specialist":
+        return member(other_store, Role.CARE_SPECIALIST)
+    if kind == "store_admin":
+        return member(other_store, Role.ADMIN)
+    user = UserFactory()
+    if kind == "group_manager":
+        Membership.objects.create(user=user, role=Role.GROUP_MANAGER, scope=Scope.GROUP, group=other_store.group)
+    elif kind == "oem_regional":
+        Membership.objects.create(user=user, role=Role.OEM_REGIONAL, scope=Scope.REGION, region=other_store.region)
+    return user
+
+
+PERSONAS = ["specialist", "store_admin", "group_manager", "oem_regional"]
+
+
+# --- walking the URL configuration ---------------------------------------------------------------
+
+
+def _walk(patterns, parts=(), namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace) if n)
+            yield from _walk(entry.url_patterns, (*parts, entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or ""
+            yield (*parts, entry.pattern), name
+
+
+def _route_text(pattern) -> str:
+    if isinstance(pattern, RoutePattern):
+        return str(pattern)
+    if isinstance(pattern, RegexPattern):
+        text = str(pattern).lstrip("^").rstrip("$").replace("\\Z", "")
+        if re.search(r"[()\[\]*+?\\]", text):
+            pytest.fail(f"regex URL pattern {str(pattern)!r}: give it a path() route or exclude it in the walker")
+        return text
+    pytest.fail(f"unknown URL pattern type {type(pattern).__name__}: teach tests/test_tenancy.py about it")
+    return ""
+
+
+_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
+
+
+def _fill(route: str, data: StoreA, *, label: str) -> str:
+    """The route with every parameter replaced by the id of store A's object it names."""
+
+    def replace(match: re.Match) -> str:
+        name = match.group("name")
+        key = PARAMS_BY_NAME.get(name)
+        if key is None and name in ("pk", "id"):
+            segment = route[: match.start()].rstrip("/").rsplit("/", 1)[-1]
+            key = PARAMS_BY_SEGMENT.get(segment)
+        if key is None:
+            pytest.fail(
+                f"URL {label!r} ({route!r}) has a parameter {name!r} the tenancy walker does not know: "
+                "add it to PARAMS_BY_NAME or PARAMS_BY_SEGMENT in tests/test_tenancy.py"
+            )
+        return str(data.value(key))
+
+    return _PARAM.sub(replace, route)
+
+
+def project_urls(data: StoreA) -> list[tuple[str, str]]:
+    """(url, name) of every URL pattern of the project outside the excluded prefixes."""
+    urls = []
+    for parts, name in _walk(get_resolver().url_patterns):
+        if "".join(str(p) for p in parts).lstrip("^").startswith(EXCLUDED_PREFIXES):
+            continue
+        route = "".join(_route_text(p) for p in parts)
+        urls.append(("/" + _fill(route, data, label=name or route), name))
+    return urls
+
+
+# --- reading a response as text ------------------------------------------------------------------
+
+
+def response_text(response) -> str:
+    """Everything a client could read in the response: JSON unescaped, XLSX/ZIP unpacked, HTML unescaped."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    location = response.get("Location", "")
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            content = b"".join(archive.read(n) for n in archive.namelist())
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = content.decode("utf-8", errors="replace")
+    try:
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    except ValueError:
+        text = html.unescape(text)
+    return location + "\n" + text
+
+
+def leaks(response, data: StoreA) -> list[str]:
+    text = response_text(response)
+    return [marker for marker in data.markers if marker and marker in text]
+
+
+def _check(response, data: StoreA, what: str, problems: list[str]) -> None:
+    status = response.status_code
+    if status >= 500:
+        problems.append(f"{what}: server error {status}")
+        return
+    if status in (301, 302, 303, 307, 308) and response["Location"].startswith(LOGIN_PREFIX):
+        return
+    found = leaks(response, data)
+    if found:
+        problems.append(f"{what}: {status} shows store A's {found}")
+
+
+def _queries(data: StoreA) -> list[str]:
+    """Query strings that would find store A's customer. Each is only part of a marker, because pages
+    echo the query back (the search box) and the echo must not count as a leak."""
+    c, v = data.customer, data.vehicle
+    return [
+        "",
+        f"?q={c.name[:4]}",
+        "?q=oyjm",
+        f"?q={national_digits(c.mobile)[:7]}",
+        f"?q={v.plate[1:6]}",
+        f"?q={v.vin[-8:]}&plate={v.plate[:5]}&vin={v.vin[-8:]}",
+        f"?store={data.store.pk}&customer={c.pk}&vehicle={v.pk}&batch={data.batch.pk}",
+        f"?store={data.store.code}",
+    ]
+
+
+def _upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile("dms.csv", "客户名称,手机\n入侵者,13800000000\n".encode(), content_type="text/csv")
+
+
+def _post_bodies(data: StoreA) -> list[dict]:
+    common = {
+        "q": data.customer.name,
+        "field": "mobile",
+        "customer": data.customer.pk,
+        "name": "入侵者",
+        "dry_run": "false",
+    }
+    return [
+        {**common, "store": data.store.pk, "file": _upload()},
+        {**common, "store": data.store.code, "file": _upload()},
+    ]
+
+
+# --- (a) every URL pattern -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_no_url_shows_or_changes_another_stores_customers(client, store_a, store_b_customer, other_store, persona):
+    # given a user who sees store B only
+    client.force_login(_persona(persona, other_store))
+    before = store_a.snapshot()
+    problems: list[str] = []
+    urls = project_urls(store_a)
+    # when every URL is read and posted to with store A's ids
+    for url, name in urls:
+        for query in _queries(store_a):
+            response = client.get(url + query, follow=True)
+            _check(response, store_a, f"GET {url}{query} ({name})", problems)
+        for body in _post_bodies(store_a):
+            response = client.post(url, body)
+            _check(response, store_a, f"POST {url} ({name})", problems)
+            if store_a.snapshot() != before:
+                problems.append(f"POST {url} ({name}) changed store A's data")
+                before = store_a.snapshot()
+    # then
+    assert not problems, "\n".join(problems)
+    assert any("<int:" not in url and "/archive/customers/" in url for url, _ in urls)
+
+
+def test_walker_covers_the_customer_pages_and_the_api(store_a):
+    urls = {url for url, _ in project_urls(store_a)}
+    c = store_a.customer.pk
+    assert f"/api/archive/customers/{c}" in urls
+    assert f"/api/archive/imports/{store_a.batch.pk}/rejections" in urls
+    assert f"/archive/customers/{c}/" in urls
+
+
+def test_walker_detects_store_a_data_when_it_is_visible(client, store_a, director):
+    """A control: store A's own director does see the markers, so the walk above is not vacuous."""
+    client.force_login(director)
+    c = store_a.customer.pk
+    json_read = client.get(f"/api/archive/customers/{c}")
+    html_read = client.get(f"/archive/customers/{c}/")
+    assert {store_a.customer.name, mask_phone(store_a.customer.mobile), store_a.vehicle.vin} <= set(
+        leaks(json_read, store_a)
+    )
+    assert store_a.customer.name in leaks(html_read, store_a)
+
+
+def test_anonymous_visitors_get_nothing(client, store_a):
+    problems = []
+    for url, name in project_urls(store_a):
+        for response in (client.get(url), client.post(url, {"store": store_a.store.code})):
+            status = response.status_code
+            to_login = status in (301, 302) and response["Location"].startswith(LOGIN_PREFIX)
+            public = name in PUBLIC_URL_NAMES and status == 200
+            if not (to_login or public or status in (401, 403, 404, 405)) or leaks(response, store_a):
+                problems.append(f"{response.request['REQUEST_METHOD']} {url} ({name}): {status}")
+    assert not problems, "\n".join(problems)
+
+
+# --- (b) every API route of the OpenAPI schema ---------------------------------------------------
+
+_QUERY_VALUES = {
+    "q": lambda d: d.customer.name[:4],
+    "store": lambda d: d.store.code,
+    "customer": lambda d: d.customer.pk,
+    "vehicle": lambda d: d.vehicle.pk,
+    "plate": lambda d: d.vehicle.plate[:5],
+    "vin": lambda d: d.vehicle.vin[-8:],
+}
+
+
+def api_operations(data: StoreA) -> list[tuple[str, str, str, dict]]:
+    """(method, url, path template, operation) for every operation in the OpenAPI schema."""
+    operations = []
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        route = re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/"))
+        url = "/" + _fill(route, data, label=path)
+        for method, operation in methods.items():
+            query = {
+                p["name"]: _QUERY_VALUES[p["name"]](data)
+                for p in operation.get("parameters", [])
+                if p["in"] == "query" and p["name"] in _QUERY_VALUES
+            }
+            operations.append((method, url, path, {**operation, "_query": query}))
+    return operations
+
+
+def _call(client, method: str, url: str, operation: dict, data: StoreA):
+    content = operation.get("requestBody", {}).get("content", {})
+    query = operation["_query"]
+    if method == "get":
+        return client.get(url, query)
+    if "multipart/form-data" in content:
+        upload = {"file": _upload(), "store": data.store.code, "dry_run": "false"}
+        return client.generic(method.upper(), url) if method != "post" else client.post(url, upload)
+    body = {"field": "mobile", "name": "入侵者", "address": "被改了", "mobile": "13800000000"}
+    return getattr(client, method)(url, body, content_type="application/json")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_no_api_route_shows_or_changes_another_stores_customers(
+    client, store_a, store_b_customer, other_store, persona
+):
+    # given
+    client.force_login(_persona(persona, other_store))
+    before = store_a.snapshot()
+    problems = []
+    operations = api_operations(store_a)
+    # when every operation is called with store A's ids and filters
+    for method, url, path, operation in operations:
+        response = _call(client, method, url, operation, store_a)
+        what = f"{method.upper()} {url} ({operation.get('operationId')})"
+        if "{" in path and response.status_code != 404:
+            # Another store's object must look exactly like one that does not exist: never 403.
+            problems.append(f"{what}: {response.status_code}, expected 404")
+        elif response.status_code not in (200, 404):
+            problems.append(f"{what}: {response.status_code}, expected 200 without store A's data or 404")
+        _check(response, store_a, what, problems)
+        if store_a.snapshot() != before:
+            problems.append(f"{what} changed store A's data")
+            before = store_a.snapshot()
+    # then
+    assert not problems, "\n".join(problems)
+    assert len(operations) >= 11
+
+
+def test_api_routes_do_answer_store_a_users(client, store_a, director):
+    """Control for the API walk: the same calls made by store A's director do reach store A's data."""
+    client.force_login(director)
+    reached = []
+    for method, url, path, operation in api_operations(store_a):
+        if method == "get":
+            response = _call(client, method, url, operation, store_a)
+            assert response.status_code == 200, url
+            reached.append(bool(leaks(response, store_a)) or "imports" in path)
+    assert all(reached)
+
+
+# --- (c) group and region scopes -----------------------------------------------------------------
+
+
+@pytest.fixture
+def chain(db):
+    """Group 华南 owns stores 1 and 2, group 华东 owns store 3; region 南区 has stores 1 and 3, 北区 store 2."""
+    south_group, east_group = GroupFactory(name="华南集团"), GroupFactory(name="华东集团")
+    south, north = RegionFactory(code="RS", name="南区"), RegionFactory(code="RN", name="北区")
+    stores = [
+        StoreFactory(code="C1", group=south_group, region=south),
+        StoreFactory(code="C2", group=south_group, region=north),
+        StoreFactory(code="C3", group=east_group, region=south),
+    ]
+    customers = {s.code: CustomerFactory(store=s, name=f"客户{s.code}") for s in stores}
+    gm = UserFactory()
+    Membership.objects.create(user=gm, role=Role.GROUP_MANAGER, scope=Scope.GROUP, group=south_group)
+    oem = UserFactory()
+    Membership.objects.create(user=oem, role=Role.OEM_REGIONAL, scope=Scope.REGION, region=south)
+    return {"gm": gm, "oem": oem, "customers": customers}
+
+
+@pytest.mark.parametrize(("who", "expected"), [("gm", {"C1", "C2"}), ("oem", {"C1", "C3"})])
+def test_group_and_region_roles_see_exactly_their_stores(client, chain, who, expected):
+    # given
+    user = chain[who]
+    client.force_login(user)
+    # when
+    visible = set(stores_visible_to(user=user).values_list("code", flat=True))
+    listed = {c["store"]["code"] for c in client.get("/api/archive/customers", {"q": "客户"}).json()["items"]}
+    details = {code: client.get(f"/api/archive/customers/{c.pk}").status_code for code, c in chain["customers"].items()}
+    # then
+    assert visible == expected
+    assert listed == expected
+    assert details == {code: 200 if code in expected else 404 for code in ("C1", "C2", "C3")}
+
+
+# --- (d) roles that do not call see masked numbers and may not reveal them ------------------------
+
+
+@pytest.mark.parametrize("who", ["gm", "oem"])
+def test_roles_that_do_not_call_see_masked_phones_and_cannot_reveal(client, chain, who):
+    # given
+    customer = chain["customers"]["C1"]
+    customer.home_phone = "+862087654321"
+    customer.save()
+    client.force_login(chain[who])
+    # when
+    listed = client.get("/api/archive/customers", {"q": customer.name}).json()["items"]
+    detail = client.get(f"/api/archive/customers/{customer.pk}").json()
+    reveal = client.post(
+        f"/api/archive/customers/{customer.pk}/reveal-phone", {"field": "mobile"}, content_type="application/json"
+    )
+    # then
+    assert listed[0]["mobile"] == mask_phone(customer.mobile)
+    assert (detail["mobile"], detail["home_phone"]) == (mask_phone(customer.mobile), "020****4321")
+    assert detail["may_reveal_phone"] is False
+    assert national_digits(customer.mobile) not in json.dumps(detail)
+    assert reveal.status_code == 403
+    assert not AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE).exists()
