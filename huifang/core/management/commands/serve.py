@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 "--access-logfile",
                 "-",
             ],
-            "worker": [python, "manage.py", "db_worker", "--queue-name", "*", "--interval", "1"],
+            "worker": [python, "manage.py", "db_worker", "--queue-name", "*", "--interval", "1", "--no-reload"],
             "scheduler": [python, "manage.py", "run_scheduler"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in processes.items()}
