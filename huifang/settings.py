@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "huifang.accounts",
     "huifang.audit",
     "huifang.archive",
+    "huifang.followups",
+    "huifang.messaging",
 ]
 
 MIDDLEWARE = [
