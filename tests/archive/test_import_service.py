@@ -500,3 +500,33 @@ def test_command_refuses_an_unknown_store(store, tmp_path):
     # when / then
     with pytest.raises(CommandError, match="unknown store"):
         call_command("import_dms", str(path), store="NOPE")
+
+
+@pytest.mark.django_db
+def test_records_seen_only_on_rejected_rows_are_not_created(store, tmp_path):
+    # given separate sheets: a nameless new customer, and an order for a VIN nobody owns
+    book = Workbook()
+    customers = book.active
+    customers.title = "Customers"
+    customers.append(["Customer ID", "Name", "Mobile"])
+    customers.append(["C1", "李雷", "13800001111"])
+    customers.append(["C2", "", "13800002222"])
+    vehicles = book.create_sheet("Vehicles")
+    vehicles.append(["Customer ID", "VIN", "Plate"])
+    vehicles.append(["C1", VIN1, "粤B12345"])
+    orders = book.create_sheet("Repair Orders")
+    orders.append(["RO No", "VIN", "Open Date", "Delivery Time", "Repair Type", "Total"])
+    orders.append(["R1", VIN1, "2026-11-01 09:00", "2026-11-01 17:00", "定保", "500"])
+    orders.append(["R2", VIN2, "2026-11-02 09:00", "2026-11-02 17:00", "维修", "300"])
+    path = tmp_path / "sheets.xlsx"
+    book.save(path)
+    # when
+    batch = dms_import_file(store=store, path=path)
+    # then the valid rows land, the two bad ones are reported, and nothing half-filled is created
+    assert batch.status == ImportStatus.DONE
+    reasons = {(r.sheet, r.row_number): r.reason for r in batch.rejections.all()}
+    assert "customer name is required" in reasons[("Customers", 3)]
+    assert "needs its owner" in reasons[("Repair Orders", 3)]
+    assert list(Customer.objects.filter(store=store).values_list("name", flat=True)) == ["李雷"]
+    assert list(Vehicle.objects.filter(store=store).values_list("vin", flat=True)) == [VIN1]
+    assert list(RepairOrder.objects.filter(store=store).values_list("number", flat=True)) == ["R1"]

@@ -487,11 +487,16 @@ class ImportRun:
         self.cascade_orders(orders)
 
         # Merge the accepted rows, in file order: a later row's value wins over an earlier one.
+        # Only slots that an accepted row still refers to are written: a customer or vehicle seen
+        # only on rejected rows must not be created half-filled.
+        used_customers: set[int] = set()
+        used_vehicles: set[int] = set()
         for index, row in enumerate(self.rows):
             if index in self.rejected:
                 continue
             cslot = customers.get(row.customer_key) if row.customer_key else None
             if cslot is not None:
+                used_customers.add(id(cslot))
                 if row.customer:
                     cslot.values.update(row.customer)
                 if row.contact:
@@ -504,6 +509,10 @@ class ImportRun:
                             if ext_attr and row.contact.get(ext_attr):
                                 contact["extension"] = row.contact[ext_attr]
             vslot = vehicles.get(row.vin) if row.vin else None
+            if vslot is not None:
+                used_vehicles.add(id(vslot))
+                if vslot.owner is not None:
+                    used_customers.add(id(vslot.owner))
             if vslot is not None and row.vehicle:
                 vslot.values.update(row.vehicle)
             if row.ro_number:
@@ -517,8 +526,10 @@ class ImportRun:
                 if row.line:
                     oslot.lines.append(self._line_tuple(row.line))
 
-        self.plan.customer_slots = list({id(s): s for s in customers.values()}.values())
-        self.plan.vehicle_slots = list(vehicles.values())
+        self.plan.customer_slots = [
+            s for s in {id(s): s for s in customers.values()}.values() if id(s) in used_customers
+        ]
+        self.plan.vehicle_slots = [s for s in vehicles.values() if id(s) in used_vehicles]
         self.plan.order_slots = [s for s in orders.values() if s.rows[0] not in self.rejected]
         self._by_pk_customers = by_pk
 
