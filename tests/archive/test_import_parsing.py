@@ -212,3 +212,34 @@ def test_headers_match_chinese_and_english_synonyms():
     # then
     assert mapping == {0: "vin", 1: "plate", 2: "mobile"}
     assert unmatched == ["备注"]
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("13812345678/0755-12345678", "+8613812345678"),
+        ("0755-12345678，13812345678", "+8675512345678"),
+        ("138 1234 5678（本人）", "+8613812345678"),
+        ("13812345678.0", "+8613812345678"),
+        ("无", None),
+        ("0", None),
+        ("-", None),
+    ],
+)
+def test_messy_phone_cells_keep_the_first_number(raw, expected):
+    assert parsing.parse_phone_value(raw) == expected
+
+
+def test_a_cell_with_no_valid_number_is_refused():
+    with pytest.raises(FieldError, match="not a phone number"):
+        parsing.parse_phone_value("12345/67890")
+
+
+@pytest.mark.parametrize("raw", ["1900-01-01", "0000-00-00", "0000-00-00 00:00:00", "1899-12-30", "无"])
+def test_dms_placeholder_dates_mean_no_date(raw):
+    assert parsing.parse_date(raw) is None
+
+
+def test_mileage_in_wan_and_temporary_plates():
+    assert parsing.parse_km("1.2万") == 12000
+    assert parsing.parse_plate("临时牌") is None

@@ -73,7 +73,7 @@ def _parse_naive(value: Any) -> datetime | None:
             return _serial_to_datetime(float(value))
         value = clean_text(value)
     text = clean_text(value)
-    if not text:
+    if not text or text.lower() in _NO_VALUE or text.startswith("0000-00-00"):
         return None
     match = _ISO.match(text) or _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
@@ -87,10 +87,16 @@ def _parse_naive(value: Any) -> datetime | None:
     return datetime.combine(day, time(hh, mm, ss))
 
 
+# DMS systems write these when a date was never entered; they mean "no date", not a real day.
+_PLACEHOLDER_DATES = {date(1900, 1, 1), date(1899, 12, 30), date(1899, 12, 31), date(1970, 1, 1)}
+
+
 def parse_date(value: Any) -> date | None:
     """2025-01-02, 2025/1/2, 2025.01.02, 20250102, 2025年1月2日 (a time is allowed and dropped)."""
     moment = _parse_naive(value)
-    return None if moment is None else moment.date()
+    if moment is None or moment.date() in _PLACEHOLDER_DATES:
+        return None
+    return moment.date()
 
 
 def parse_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
@@ -135,6 +141,12 @@ def parse_km(value: Any) -> int | None:
     squashed = re.sub(r"[,，\s]|km|公里|千米", "", text, flags=re.IGNORECASE)
     if not squashed:
         return None
+    # '1.2万' is how people write 12,000 km.
+    if squashed.endswith("万"):
+        try:
+            return parse_km(Decimal(squashed[:-1]) * 10000)
+        except InvalidOperation:
+            raise FieldError(f"不是里程数 / not a mileage: {text!r}") from None
     try:
         number = Decimal(squashed)
     except InvalidOperation:
@@ -299,10 +311,31 @@ def _phone(text: str) -> str:
         raise FieldError(str(exc)) from None
 
 
+# Cells DMS users fill in when there is no number.
+_NO_VALUE = {"无", "暂无", "没有", "不详", "未知", "-", "--", "/", "0", "null", "none", "n/a", "na"}
+_PHONE_SEPARATORS = re.compile(r"\s*(?:[/;；,，、|]|或|\s{2,})\s*")
+_PHONE_NOTE = re.compile(r"[(\[]?(?:本人|车主|司机|家|家里|公司|单位|办公室|老公|老婆|爱人|儿子|女儿)[)\]]?")
+
+
 def parse_phone_value(value: Any) -> str | None:
-    """Any written form of a Chinese phone number, stored as E.164."""
+    """Any written form of a Chinese phone number, stored as E.164.
+
+    DMS cells often hold several numbers ('13812345678/0755-12345678') or a note ('(本人)'): the
+    first number that parses is kept; if none parses, the row is rejected naming the cell.
+    """
     text = clean_text(value)
-    return _phone(text) if text else None
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if not text or text.lower() in _NO_VALUE:
+        return None
+    parts = [p for p in _PHONE_SEPARATORS.split(_PHONE_NOTE.sub(" ", text)) if p.strip()]
+    first_error: FieldError | None = None
+    for part in parts or [text]:
+        try:
+            return _phone(part.strip())
+        except FieldError as exc:
+            first_error = first_error or exc
+    raise FieldError(f"不是有效的电话号码 / not a phone number: {text!r}") from first_error
 
 
 def parse_vin(value: Any) -> str | None:
@@ -319,7 +352,20 @@ def parse_vin(value: Any) -> str | None:
 def parse_plate(value: Any) -> str | None:
     """A Chinese plate; '未上牌' and similar placeholders count as no plate."""
     text = clean_text(value)
-    if not text or text in {"未上牌", "无牌", "临牌", "无", "-", "/"}:
+    if not text or text in {
+        "未上牌",
+        "待上牌",
+        "无牌",
+        "临牌",
+        "临时牌",
+        "临时牌照",
+        "新车",
+        "无",
+        "暂无",
+        "-",
+        "--",
+        "/",
+    }:
         return None
     try:
         return normalize_plate(text)
