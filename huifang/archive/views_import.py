@@ -15,10 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .choices import ImportStatus
 from .importing import selectors
-from .importing.fields import FIELDS, normalize_header
+from .importing.fields import FIELDS, guess_field, normalize_header
 from .importing.reading import UnreadableFile
 from .importing.services import (
-    guess_field,
     import_batch_create,
     import_batch_start,
     import_mapping_save,

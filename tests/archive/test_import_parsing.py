@@ -243,3 +243,39 @@ def test_dms_placeholder_dates_mean_no_date(raw):
 def test_mileage_in_wan_and_temporary_plates():
     assert parsing.parse_km("1.2万") == 12000
     assert parsing.parse_plate("临时牌") is None
+
+
+def test_headers_without_an_exact_synonym_are_guessed_from_their_words():
+    # given headers of a DMS we have never seen
+    headers = [
+        "VIN码",
+        "车辆VIN号",
+        "牌照号码",
+        "车主姓名",
+        "司机手机",
+        "维修日期",
+        "结算日期",
+        "进厂公里数",
+        "结算总金额",
+        "备注",
+    ]
+    # when
+    mapping, unmatched = match_headers(headers)
+    # then exact synonyms and guesses fill the fields once; the rest is reported as ignored
+    assert {headers[i]: f for i, f in mapping.items()} == {
+        "VIN码": "vin",
+        "牌照号码": "plate",
+        "车主姓名": "customer_name",
+        "司机手机": "driver_phone",
+        "维修日期": "opened_at",
+        "结算日期": "delivered_at",
+        "进厂公里数": "mileage",
+        "结算总金额": "total_amount",
+    }
+    assert unmatched == ["车辆VIN号", "备注"]
+
+
+def test_a_column_the_store_chose_to_ignore_is_not_guessed():
+    mapping, unmatched = match_headers(["车主姓名", "VIN码"], saved={"VIN码": ""})
+    assert mapping == {0: "customer_name"}
+    assert unmatched == ["VIN码"]

@@ -300,24 +300,94 @@ def _synonym_index() -> dict[str, str]:
 SYNONYMS: dict[str, str] = _synonym_index()
 
 
+# When no synonym matches exactly, a header is guessed from the words it contains, most specific
+# first (e.g. 'VIN码', '车辆VIN号', '牌照号码', '维修日期', '结算总金额'). The web mapping page shows the
+# guesses for confirmation; unmatched headers are listed as ignored in every import report.
+KEYWORD_GUESSES: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
+    # (any of these words, and any of these too (empty = no second condition), field)
+    (("vin", "车架", "底盘", "识别代", "识别码"), (), "vin"),
+    (("车牌", "牌照", "号牌"), (), "plate"),
+    (("司机", "驾驶员"), ("电话", "手机", "tel", "phone"), "driver_phone"),
+    (("司机", "驾驶员"), (), "driver_name"),
+    (("领导", "联系人", "负责人", "车管"), ("电话", "手机", "tel", "phone"), "manager_phone"),
+    (("分机",), (), "manager_extension"),
+    (("领导", "联系人", "负责人", "车管"), (), "manager_name"),
+    (("宅电", "住宅", "家庭电话", "家里电话", "家电"), (), "home_phone"),
+    (("单位电话", "办公", "公司电话", "工作电话"), (), "office_phone"),
+    (("手机", "移动电话", "mobile", "电话", "tel", "phone"), (), "mobile"),
+    (("邮箱", "email", "e-mail", "mail"), (), "email"),
+    (("工单", "委托书", "维修单", "结算单"), ("号", "编号", "no", "number", "id"), "ro_number"),
+    (("里程", "公里", "odometer", "mileage"), (), "mileage"),
+    (("工时费", "工时金额", "labour", "labor"), (), "labour_amount"),
+    (("材料费", "配件费", "零件费", "材料金额", "配件金额", "parts"), (), "parts_amount"),
+    (("总金额", "合计", "总计", "结算金额", "应收", "实收", "total"), (), "total_amount"),
+    (("新车交车", "新车交付"), (), "delivery_date"),
+    (("交车", "出厂", "结算", "完工", "deliver"), ("日期", "时间", "date", "time"), "delivered_at"),
+    (("进厂", "开单", "接车", "入厂", "维修日期", "来店", "到店"), (), "opened_at"),
+    (("保险",), ("到期", "日期", "截止"), "insurance_expiry"),
+    (("年检", "年审"), (), "inspection_due"),
+    (("质保", "保修"), ("里程", "公里", "km"), "warranty_end_km"),
+    (("质保", "保修"), ("到期", "日期", "截止"), "warranty_end_date"),
+    (("购车", "购买", "开票", "销售日期"), (), "purchase_date"),
+    (("维修类", "工单类", "业务类", "服务类", "维修性质", "repair type"), (), "ro_type"),
+    (("服务顾问", "接待", "顾问", "advisor"), (), "advisor"),
+    (("技师", "technician"), (), "technician"),
+    (("故障", "客户描述", "报修"), (), "fault_description"),
+    (("客户编", "客户号", "客户代码", "客户id", "会员号", "车主编"), (), "customer_code"),
+    (("客户名", "车主名", "车主姓", "客户姓", "姓名", "车主", "单位名称"), (), "customer_name"),
+    (("生日", "出生"), (), "birthday"),
+    (("身份证", "证件", "信用代码"), (), "id_number"),
+    (("性别",), (), "gender"),
+    (("职业", "行业"), (), "occupation"),
+    (("地址", "住址"), (), "address"),
+    (("车型", "车系"), (), "model"),
+    (("品牌",), (), "brand"),
+)
+
+
+def guess_field(header: str) -> str:
+    """The field a header names: an exact synonym, else a keyword guess ("" when neither)."""
+    key = normalize_header(header)
+    if not key:
+        return ""
+    if key in SYNONYMS:
+        return SYNONYMS[key]
+    for first, second, field in KEYWORD_GUESSES:
+        if any(w in key for w in first) and (not second or any(w in key for w in second)):
+            return field
+    return ""
+
+
 def match_headers(headers: list[str], saved: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
     """Map column positions to canonical fields; return (position -> field, headers left unmatched).
 
-    A saved mapping (header text -> field, or -> "" to ignore) wins over the built-in synonyms.
-    The first column that claims a field keeps it; a later duplicate is reported as unmatched.
+    A saved mapping (header text -> field, or -> "" to ignore) wins over the built-in synonyms, and
+    exact synonyms win over keyword guesses. The first column that claims a field keeps it; a later
+    duplicate is reported as unmatched.
     """
     saved_norm = {normalize_header(k): v for k, v in (saved or {}).items()}
     mapping: dict[int, str] = {}
     taken: set[str] = set()
+    guessed: list[tuple[int, str]] = []
     unmatched: list[str] = []
     for position, header in enumerate(headers):
         key = normalize_header(header)
         if not key:
             continue
         field = saved_norm[key] if key in saved_norm else SYNONYMS.get(key)
+        if key in saved_norm and not field:
+            unmatched.append(str(header))  # the store chose to ignore this column: never guessed
+            continue
         if field and field in FIELDS_BY_NAME and field not in taken:
             mapping[position] = field
             taken.add(field)
         else:
-            unmatched.append(str(header))
+            guessed.append((position, str(header)))
+    for position, header in guessed:
+        field = guess_field(header)
+        if field and field not in taken:
+            mapping[position] = field
+            taken.add(field)
+        else:
+            unmatched.append(header)
     return mapping, unmatched

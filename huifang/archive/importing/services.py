@@ -17,7 +17,7 @@ from huifang.core import clock
 
 from ..choices import ImportStatus
 from ..models import ImportBatch, ImportMapping, ImportRejection
-from .fields import FIELDS_BY_NAME, SYNONYMS, normalize_header
+from .fields import FIELDS_BY_NAME
 from .reading import UnreadableFile, read_workbook
 from .run import BATCH_SIZE, MAPPING_NAME, ImportRun, Progress, bilingual
 from .writing import import_write
@@ -182,8 +182,3 @@ def import_mapping_save(*, store, columns: dict[str, str], name: str = MAPPING_N
 def import_progress(*, batch: ImportBatch) -> dict:
     """The running import's {phase, done, total} as last written to the shared cache."""
     return cache.get(f"import-progress:{batch.pk}") or {"phase": batch.status, "done": 0, "total": 0}
-
-
-def guess_field(header: str) -> str:
-    """The canonical field the built-in synonyms give a header ("" when none does)."""
-    return SYNONYMS.get(normalize_header(header), "")
