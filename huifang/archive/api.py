@@ -21,6 +21,7 @@ from .importing.services import import_batch_create, import_batch_start, import_
 from .models import ImportBatch
 from .schemas import (
     AuditPage,
+    ContactRevealOut,
     CustomerDetail,
     CustomerPage,
     CustomerPatch,
@@ -132,6 +133,23 @@ def customer_reveal_phone(request, customer_id: int, payload: RevealIn):
         customer=customer, field=payload.field, actor=request.auth, now=clock.now(), source="api"
     )
     return {"field": payload.field, "number": number}
+
+
+@router.post(
+    "/customers/{customer_id}/contacts/{contact_id}/reveal-phone",
+    response={200: ContactRevealOut, **DENIED, **NOT_FOUND, **INVALID},
+    operation_id="archive_contact_reveal_phone",
+    summary="查看联系人完整号码 / Reveal a company contact's phone number",
+    description="The driver's or fleet manager's number of a company customer; same rule and log as the customer's own.",
+    url_name="archive_contact_reveal_phone",
+)
+def contact_reveal_phone(request, customer_id: int, contact_id: int):
+    customer = _customer(request, customer_id)
+    contact = get_object_or_404(customer.contacts.select_related("customer"), pk=contact_id)
+    if not customer.may_reveal_phone:
+        raise HttpError(403, "此角色不能查看完整号码 / your role may not see full phone numbers")
+    number = services.contact_phone_reveal(contact=contact, actor=request.auth, now=clock.now(), source="api")
+    return {"contact_id": contact.pk, "number": number}
 
 
 @router.get(

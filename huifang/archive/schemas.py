@@ -209,6 +209,11 @@ class RevealOut(Schema):
     number: str = Field(description="The full number, as people in China write it; this reveal was logged")
 
 
+class ContactRevealOut(Schema):
+    contact_id: int
+    number: str = Field(description="The contact's full number; this reveal was logged on the customer's trail")
+
+
 class CustomerPatch(Schema):
     """Basic-data corrections; send only the fields that change. Phones in any written form."""
 

@@ -31,7 +31,7 @@ from huifang.core.phones import display_phone
 from huifang.core.sql import AddDays, AddMonths, DayNumber
 
 from .choices import MAINTENANCE_TYPES, ActivityState
-from .models import ArchivePolicy, Customer, MileageReading, RepairOrder, Vehicle
+from .models import ArchivePolicy, Contact, Customer, MileageReading, RepairOrder, Vehicle
 from .rules import is_sensitive_occupation
 from .search_keys import name_initials, name_pinyin, phone_digits
 
@@ -86,6 +86,19 @@ def phone_reveal(*, customer: Customer, field: str, actor, now: datetime, source
         obj=customer, action=AuditAction.REVEAL_PHONE, at=now, actor=actor, source=source, changes={"field": field}
     )
     return display_phone(number)
+
+
+def contact_phone_reveal(*, contact: Contact, actor, now: datetime, source: str = "web") -> str:
+    """The full number of a company-car contact; logged on the customer's trail like any reveal."""
+    audit_record(
+        obj=contact.customer,
+        action=AuditAction.REVEAL_PHONE,
+        at=now,
+        actor=actor,
+        source=source,
+        changes={"contact": f"{contact.name} ({contact.get_role_display()})"},
+    )
+    return display_phone(contact.phone)
 
 
 def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:

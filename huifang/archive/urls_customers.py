@@ -7,6 +7,11 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/reveal/<str:field>/", views.phone_reveal, name="phone_reveal"),
+    path(
+        "customers/<int:pk>/contacts/<int:contact_id>/reveal/",
+        views.contact_phone_reveal,
+        name="contact_phone_reveal",
+    ),
     path("vehicles/<int:pk>/", views.vehicle_detail, name="vehicle_detail"),
     path("statistics/", views.statistics, name="statistics"),
 ]

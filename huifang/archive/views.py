@@ -53,6 +53,18 @@ def phone_reveal(request, pk: int, field: str):
     return render(request, "archive/_phone_revealed.html", {"number": number})
 
 
+@require_POST
+@login_required
+def contact_phone_reveal(request, pk: int, contact_id: int):
+    """A company-car contact's full number, under the same rule and log as the customer's own."""
+    customer = get_object_or_404(selectors.customers_visible_to(user=request.user).select_related("store"), pk=pk)
+    contact = get_object_or_404(customer.contacts.select_related("customer"), pk=contact_id)
+    if not may_reveal_phone(user=request.user, store=customer.store):
+        raise PermissionDenied
+    number = services.contact_phone_reveal(contact=contact, actor=request.user, now=clock.now())
+    return render(request, "archive/_phone_revealed.html", {"number": number})
+
+
 @login_required
 def customer_edit(request, pk: int):
     customer = get_object_or_404(selectors.customers_visible_to(user=request.user).select_related("store"), pk=pk)

@@ -459,3 +459,25 @@ def test_repair_order_list_query_count_does_not_grow_with_orders(client, special
         response = client.get(f"{API}/repair-orders", {"limit": 50})
     assert response.json()["count"] == 12
     assert all([line["description"] for line in o["lines"]] == ["工时", "机油"] for o in response.json()["items"])
+
+
+def test_contact_reveal_returns_the_drivers_number_and_logs_it(client, store, specialist, outsider):
+    # given a company customer with a driver
+    company = CustomerFactory(store=store, name="华强物流有限公司", kind="company")
+    driver = Contact.objects.create(customer=company, role=ContactRole.DRIVER, name="刘师傅", phone="+8613911112222")
+    url = f"{API}/customers/{company.pk}/contacts/{driver.pk}/reveal-phone"
+    # when
+    client.force_login(specialist)
+    response = client.post(url)
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"contact_id": driver.pk, "number": "139 1111 2222"}
+    entry = AuditEntry.objects.get(action=AuditAction.REVEAL_PHONE)
+    assert (entry.object_id, entry.source) == (company.pk, "api")
+    # and another store's user gets 404, an OEM regional manager 403, neither logged
+    client.force_login(outsider)
+    assert client.post(url).status_code == 404
+    oem = member(store, Role.OEM_REGIONAL)
+    client.force_login(oem)
+    assert client.post(url).status_code == 403
+    assert AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE).count() == 1

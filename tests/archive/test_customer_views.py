@@ -236,3 +236,29 @@ def test_vehicle_page_shows_orders_readings_and_trail(client, specialist, zhang,
     html = client.get(reverse("archive:vehicle_detail", args=[vehicle.pk])).content.decode()
     # then
     assert "RO-NEW" in html and "RO-OLD" in html and "23456" in html and "import #1" in html
+
+
+def test_a_company_contacts_number_is_revealed_and_logged_on_the_customer(client, store, specialist, outsider):
+    # given a company with a driver
+    company = CustomerFactory(store=store, name="华强物流有限公司", kind=CustomerKind.COMPANY)
+    driver = Contact.objects.create(customer=company, role=ContactRole.DRIVER, name="刘师傅", phone="+8613911112222")
+    url = reverse("archive:contact_phone_reveal", args=[company.pk, driver.pk])
+    assert url in page(client, specialist, company).content.decode()
+    # when the specialist reveals it
+    response = client.post(url)
+    # then the full number comes back and the reveal is on the company's trail
+    assert "139 1111 2222" in response.content.decode()
+    entry = AuditEntry.objects.get(action=AuditAction.REVEAL_PHONE, object_id=company.pk)
+    assert entry.actor == specialist and "刘师傅" in entry.changes["contact"]
+    # and a user of another store gets 404 without a log
+    client.force_login(outsider)
+    assert client.post(url).status_code == 404
+    assert AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE).count() == 1
+
+
+def test_a_contact_of_another_customer_is_404(client, store, specialist):
+    company = CustomerFactory(store=store, kind=CustomerKind.COMPANY)
+    other = CustomerFactory(store=store, kind=CustomerKind.COMPANY)
+    driver = Contact.objects.create(customer=other, role=ContactRole.DRIVER, name="王师傅", phone="+8613911113333")
+    client.force_login(specialist)
+    assert client.post(reverse("archive:contact_phone_reveal", args=[company.pk, driver.pk])).status_code == 404
