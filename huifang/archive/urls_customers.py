@@ -13,5 +13,7 @@ urlpatterns = [
         name="contact_phone_reveal",
     ),
     path("vehicles/<int:pk>/", views.vehicle_detail, name="vehicle_detail"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/merge/", views.customers_merge, name="customers_merge"),
     path("statistics/", views.statistics, name="statistics"),
 ]

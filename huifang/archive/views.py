@@ -2,6 +2,7 @@
 
 import copy
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -10,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE
-from huifang.accounts.selectors import may_reveal_phone, stores_visible_to
+from huifang.accounts.selectors import has_role, may_reveal_phone, stores_visible_to
 from huifang.core import clock
 from huifang.core.permissions import require_store_role
 
-from . import selectors, services
+from . import merging, selectors, services
 from .forms import CustomerForm, StatisticsFilterForm
 from .models import Customer, Vehicle
 from .statistics import archive_statistics
@@ -115,3 +116,37 @@ def statistics(request):
             "text": {"new": _("New customers"), "lost": _("Lost customers")},
         }
     return render(request, "archive/statistics.html", context)
+
+
+@login_required
+def duplicates(request):
+    """Customers of one store sharing a mobile or ID number, for the archive keepers to merge."""
+    stores = stores_visible_to(user=request.user)
+    editable = [s for s in stores if has_role(user=request.user, store=s, roles=ROLES_THAT_EDIT_ARCHIVE)]
+    if not editable:
+        raise PermissionDenied
+    groups = merging.duplicate_groups(customers=Customer.objects.filter(store__in=editable))
+    return render(request, "archive/duplicates.html", {"groups": groups})
+
+
+@require_POST
+@login_required
+def customers_merge(request):
+    """Merge the checked duplicates into the chosen survivor (all of one store the user may edit)."""
+    visible = selectors.customers_visible_to(user=request.user).select_related("store")
+    survivor_id = request.POST.get("survivor", "")
+    if not survivor_id.isdigit():
+        raise Http404
+    survivor = get_object_or_404(visible, pk=int(survivor_id))
+    require_store_role(user=request.user, store=survivor.store, roles=ROLES_THAT_EDIT_ARCHIVE)
+    ids = [int(i) for i in request.POST.getlist("merge") if i.isdigit()]
+    duplicates_ = list(visible.filter(pk__in=ids))
+    if len(duplicates_) != len(set(ids)):
+        raise Http404
+    try:
+        merging.customers_merge(survivor=survivor, duplicates=duplicates_, actor=request.user, now=clock.now())
+    except merging.MergeError as exc:
+        messages.error(request, str(exc))
+        return redirect("archive:duplicates")
+    messages.success(request, _("Merged %(n)s customers into %(name)s.") % {"n": len(duplicates_), "name": survivor})
+    return redirect("archive:customer_detail", pk=survivor.pk)
