@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-pg lint browsers messages bench clean
+.PHONY: install run test test-sqlite test-pg lint browsers sysdeps messages bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,16 +16,24 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP) messages
+install: $(STAMP) messages sysdeps
 
 messages: $(STAMP)
 	$(BIN)/python scripts/compile_messages.py
 
-# Chromium and a CJK font come from Debian (Playwright cannot download its own browsers here).
+# Chromium and a CJK font come from Debian (Playwright cannot download its own browsers here);
+# Pango is what WeasyPrint needs to render PDFs (letters, reports).
 browsers:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 		echo "Installing Debian chromium and fonts-noto-cjk for browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+sysdeps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "Installing Pango and fonts-noto-cjk for PDF output"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null || \
+		echo "WARNING: could not install Pango; PDF exports will be unavailable"; \
 	fi
 
 run: install

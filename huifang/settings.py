@@ -164,3 +164,23 @@ LOGGING = {
 
 # Password given to the demo users that `seed_demo` creates (embedded/demo mode only).
 DEMO_PASSWORD = os.environ.get("HUIFANG_DEMO_PASSWORD", "huifang-demo-2026")
+
+# Messaging (issue 3 §6): e-mail over SMTP (printed to the console in development); SMS through an HTTP
+# gateway (SMS_PROVIDER=http) or the console/log provider (SMS_PROVIDER=console, the default).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "huifang@localhost")
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+SMS_SENDER = os.environ.get("SMS_SENDER", "")

@@ -1,4 +1,4 @@
-"""Compile locale/*/LC_MESSAGES/*.po to .mo with polib, so no system gettext is needed."""
+"""Compile every .po (project locale/ and each app's locale/) to .mo with polib: no system gettext needed."""
 
 from pathlib import Path
 
@@ -6,7 +6,9 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 
-for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
+PO_FILES = [*ROOT.glob("locale/*/LC_MESSAGES/*.po"), *ROOT.glob("huifang/*/locale/*/LC_MESSAGES/*.po")]
+
+for po_path in sorted(PO_FILES):
     mo_path = po_path.with_suffix(".mo")
     if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
         polib.pofile(str(po_path)).save_as_mofile(str(mo_path))

@@ -40,6 +40,9 @@ from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
 from huifang.audit.services import audit_record
 from huifang.core.phones import display_phone, mask_phone, national_digits
+from huifang.messaging.choices import MessageChannel, MessagePurpose
+from huifang.messaging.models import MessageTemplate, OutboxMessage
+from huifang.messaging.services import templates_ensure_defaults
 
 from .factories import (
     CustomerFactory,
@@ -79,6 +82,7 @@ PARAMS_BY_SEGMENT = {
     "imports": "batch",
     "contacts": "contact",
     "stores": "store_pk",
+    "templates": "message_template",
 }
 LOGIN_PREFIX = "/login/"
 # Pages anyone may read: the API's schema and its docs hold no store data.
@@ -95,6 +99,7 @@ class StoreA:
     vehicle: Vehicle
     repair_order: RepairOrder
     batch: ImportBatch
+    template: MessageTemplate
     markers: tuple[str, ...]
 
     def value(self, key: str):
@@ -107,6 +112,7 @@ class StoreA:
             "store_pk": self.store.pk,
             "store_code": self.store.code,
             "phone_field": "mobile",
+            "message_template": self.template.pk,
         }[key]
 
     def snapshot(self) -> tuple:
@@ -122,6 +128,8 @@ class StoreA:
             list(ImportMapping.objects.filter(store=store).values("name", "columns")),
             MileageReading.objects.filter(vehicle__store=store).count(),
             RepairOrderLine.objects.filter(repair_order__store=store).count(),
+            list(MessageTemplate.objects.filter(store=store).order_by("pk").values()),
+            list(OutboxMessage.objects.filter(store=store).order_by("pk").values("pk", "status", "body")),
         )
 
 
@@ -154,6 +162,18 @@ def store_a(store, specialist) -> StoreA:
         actor=specialist,
         changes={"mobile": ["+8613700000000", customer.mobile]},
     )
+    templates_ensure_defaults(store=store)
+    template = MessageTemplate.objects.filter(store=store).order_by("pk").first()
+    OutboxMessage.objects.create(
+        store=store,
+        customer=customer,
+        channel=MessageChannel.SMS,
+        purpose=MessagePurpose.SERVICE,
+        to_address=customer.mobile,
+        body=f"尊敬的{customer.name}:您的爱车{vehicle.plate}保养已完成。",
+        not_before=timezone.now(),
+        idempotency_key="tenancy-secret-1",
+    )
     phones = (customer.mobile, customer.home_phone, contact.phone)
     markers = (
         customer.name,
@@ -167,7 +187,7 @@ def store_a(store, specialist) -> StoreA:
         *(display_phone(p) for p in phones),
         *(mask_phone(p) for p in phones),
     )
-    return StoreA(store, customer, contact, vehicle, order, batch, markers)
+    return StoreA(store, customer, contact, vehicle, order, batch, template, markers)
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+
+
+class MessagePurpose(models.TextChoices):
+    """Service messages follow up the customer's own visit; marketing needs consent and respects the cap."""
+
+    SERVICE = "service", _("Service")
+    MARKETING = "marketing", _("Marketing")
+
+
+class OptOutScope(models.TextChoices):
+    """What an opt-out covers on its channel: every message, or marketing only."""
+
+    ALL = "all", _("All messages")
+    MARKETING = "marketing", _("Marketing only")
+
+
+class TemplateKind(models.TextChoices):
+    """Seed 003 kinds (节日问候型, 有用信息型, 实用技巧型, 维修回访型) and the reminders the rules send."""
+
+    HOLIDAY_GREETING = "holiday_greeting", _("Holiday greeting")
+    USEFUL_INFORMATION = "useful_information", _("Useful information")
+    TIPS = "tips", _("Practical tips")
+    REPAIR_FOLLOW_UP = "repair_follow_up", _("Repair follow-up")
+    MAINTENANCE_REMINDER = "maintenance_reminder", _("Maintenance reminder")
+    SURVEY_LINK = "survey_link", _("Survey link")
+    GENERIC = "generic", _("Generic")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    HELD_QUIET_HOURS = "held_quiet_hours", _("Held (quiet hours)")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED_OPT_OUT = "suppressed_opt_out", _("Suppressed (opted out / no consent)")
+    SUPPRESSED_CAP = "suppressed_cap", _("Suppressed (frequency cap)")
+
+
+class OptOutSource(models.TextChoices):
+    CALL = "call", _("Said so on a call")
+    SMS_REPLY = "sms_reply", _("Replied to an SMS (e.g. TD)")
+    EMAIL = "email", _("Unsubscribed by e-mail")
+    IN_STORE = "in_store", _("Told staff in the store")
+    IMPORT = "import", _("DMS import")
+    OTHER = "other", _("Other")
+
+
+# Statuses still waiting to be sent; a release sweep or a delivery task picks them up.
+PENDING_STATUSES = (MessageStatus.QUEUED, MessageStatus.HELD_QUIET_HOURS)
+# Statuses that count against the marketing frequency cap (what was, or is about to be, sent).
+CAP_COUNTED_STATUSES = (
+    MessageStatus.QUEUED,
+    MessageStatus.HELD_QUIET_HOURS,
+    MessageStatus.SENDING,
+    MessageStatus.SENT,
+)

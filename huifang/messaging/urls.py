@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("", views.outbox_list, name="outbox_list"),
+    path("stores/<int:store_id>/templates/", views.template_list, name="template_list"),
+    path("stores/<int:store_id>/templates/<int:pk>/", views.template_edit, name="template_edit"),
+    path("stores/<int:store_id>/letters/", views.letters_print, name="letters_print"),
+]
