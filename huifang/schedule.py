@@ -16,4 +16,6 @@ SCHEDULE: tuple[Job, ...] = (
     Job("vehicle figures", "10 2 * * *", "huifang.archive.tasks.refresh_vehicle_figures_task"),
     # Every 10 minutes: tasks whose worker died stay RUNNING for ever (django-tasks #46/#192); reap them.
     Job("reap stale tasks", "*/10 * * * *", "huifang.core.tasks.reap_stale_tasks_task"),
+    # Every minute: send the outbox messages that became due (quiet hours over, retry backoff elapsed).
+    Job("release outbox", "* * * * *", "huifang.messaging.tasks.release_outbox_task"),
 )
