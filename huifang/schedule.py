@@ -18,4 +18,31 @@ SCHEDULE: tuple[Job, ...] = (
     Job("reap stale tasks", "*/10 * * * *", "huifang.core.tasks.reap_stale_tasks_task"),
     # Every minute: send the outbox messages that became due (quiet hours over, retry backoff elapsed).
     Job("release outbox", "* * * * *", "huifang.messaging.tasks.release_outbox_task"),
+    # Every 5 minutes: post-service calls (修后回访) for the orders delivered since the last run.
+    Job(
+        "post-service follow-ups",
+        "*/5 * * * *",
+        "huifang.followups.tasks.run_followups_task",
+        {"kinds": ["post_service_call"]},
+    ),
+    # Every day at 06:00: reminders, lost customers and greetings due today (before the care team starts).
+    Job(
+        "daily follow-ups",
+        "0 6 * * *",
+        "huifang.followups.tasks.run_followups_task",
+        {
+            "kinds": [
+                "first_visit_series",
+                "maintenance_reminder",
+                "first_service_reminder",
+                "warranty_expiry",
+                "insurance_renewal",
+                "inspection_due",
+                "licence_due",
+                "lost_customer",
+                "birthday_greeting",
+                "holiday_greeting",
+            ]
+        },
+    ),
 )

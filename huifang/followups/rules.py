@@ -1,0 +1,187 @@
+"""Pure follow-up decisions: when each kind of task is due, whether it is due now, who gets it. No ORM, no clock.
+
+A task is *due* from `due_at` and must be done by `window_end = due_at + window`. A sweep at `now`
+creates the tasks with `due_at <= now < window_end`: running it again, later the same day, or
+replaying a past day finds the same occurrences, and a window long enough for the sweep's period
+(72 h for calls, a day for greetings) means no occurrence is missed between two runs.
+"""
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+
+from dateutil.relativedelta import relativedelta
+
+from huifang.core.calendar import birthday_in_year, festivals_in_year
+
+from .choices import FAILED_OUTCOMES, AttemptOutcome, TaskStatus
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A span after an event: `n` days or months, written "3d" or "1m"."""
+
+    n: int
+    unit: str  # "d" or "m"
+
+    @property
+    def key(self) -> str:
+        return f"{self.n}{self.unit}"
+
+    def after(self, when):
+        return when + (timedelta(days=self.n) if self.unit == "d" else relativedelta(months=self.n))
+
+    def before(self, when):
+        return when - (timedelta(days=self.n) if self.unit == "d" else relativedelta(months=self.n))
+
+    @property
+    def max_days(self) -> int:
+        """An upper bound of the span in days (a month is at most 31 days)."""
+        return self.n if self.unit == "d" else self.n * 31
+
+    @property
+    def min_days(self) -> int:
+        return self.n if self.unit == "d" else self.n * 28
+
+
+def parse_offsets(text: str) -> list[Offset]:
+    """ "3d,1m,3m" -> [Offset(3, "d"), Offset(1, "m"), Offset(3, "m")]; a bare number is days."""
+    result = []
+    for raw in (text or "").split(","):
+        item = raw.strip().lower()
+        if not item:
+            continue
+        unit = item[-1] if item[-1] in "dm" else "d"
+        number = item[:-1] if item[-1] in "dm" else item
+        if not number.isdigit():
+            raise ValueError(f"offset {raw!r} is not like 3d or 1m")
+        result.append(Offset(int(number), unit))
+    return result
+
+
+def start_of_day(day: date, tz: tzinfo) -> datetime:
+    """Midnight at the start of `day` in the store's time zone."""
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def is_due(due_at: datetime, window: timedelta, now: datetime) -> bool:
+    """Due now: the task has started and its window has not run out."""
+    return due_at <= now < due_at + window
+
+
+# Event-based kinds: due from the event plus a delay or an offset.
+
+
+def post_service_due(delivered_at: datetime, delay_hours: int = 0) -> datetime:
+    """Post-service call: due from delivery (plus a delay); the 72 h window runs from there."""
+    return delivered_at + timedelta(hours=delay_hours)
+
+
+def series_due(event_at: datetime, offset: Offset) -> datetime:
+    """First-visit series: due `offset` after the first visit (same time of day)."""
+    return offset.after(event_at)
+
+
+# Date-based kinds: due `lead_days` before a target date, from midnight in the store's zone.
+
+
+def reminder_due(target: date, lead_days: int, tz: tzinfo) -> datetime:
+    """A reminder about `target` (a maintenance, an expiry) is due `lead_days` before it."""
+    return start_of_day(target - timedelta(days=lead_days), tz)
+
+
+def km_reached_on(start: date | None, km: int | None, km_per_day: float | None) -> date | None:
+    """The day a vehicle driven `km_per_day` since `start` (0 km) reaches `km`; None when unknown."""
+    if start is None or not km or not km_per_day or km_per_day <= 0:
+        return None
+    return start + timedelta(days=math.ceil(km / km_per_day))
+
+
+def earliest(*days: date | None) -> date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
+def warranty_target(
+    end_date: date | None, end_km: int | None, start: date | None, km_per_day: float | None
+) -> date | None:
+    """Warranty ends on its end date or when the predicted mileage reaches its km limit, whichever first."""
+    return earliest(end_date, km_reached_on(start, end_km, km_per_day))
+
+
+def first_service_target(
+    delivery: date | None, offset: Offset | None, km: int | None, km_per_day: float | None
+) -> date | None:
+    """First free service: delivery + the brand's interval in months or km, whichever first."""
+    if delivery is None:
+        return None
+    by_time = offset.after(delivery) if offset else None
+    return earliest(by_time, km_reached_on(delivery, km, km_per_day))
+
+
+def lost_due(last_seen: date, offset: Offset, tz: tzinfo) -> datetime:
+    """Lost customer: due the day the vehicle has gone `offset` (6 months, 12 months) without a visit."""
+    return start_of_day(offset.after(last_seen), tz)
+
+
+def birthday_dates_around(birthday: date, *, is_lunar: bool, today: date) -> list[date]:
+    """The days the birthday is celebrated in the solar years around `today` (last, this and next)."""
+    return [
+        _celebrated_on(birthday.month, birthday.day, is_lunar, y) for y in (today.year - 1, today.year, today.year + 1)
+    ]
+
+
+@lru_cache(maxsize=8192)
+def _celebrated_on(month: int, day: int, is_lunar: bool, year: int) -> date:
+    # Only the month and day matter (2000 is a leap year, so 29 February is kept); lunar conversion is slow.
+    return birthday_in_year(date(2000, month, day), is_lunar=is_lunar, year=year)
+
+
+def festival_dates_around(keys: Iterable[str], today: date) -> list[tuple[str, date]]:
+    """(festival key, day) for the chosen festivals in the solar years around `today`."""
+    wanted = {k.strip() for k in keys if k.strip()}
+    result = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        result.extend((key, day) for key, day in festivals_in_year(year).items() if key in wanted)
+    return sorted(result, key=lambda item: item[1])
+
+
+# Assignment.
+
+
+def balanced_assignees(open_counts: Mapping[int, int], n: int) -> list[int | None]:
+    """`n` assignees, each the user with the least open work so far (ties: lowest id); None without staff."""
+    balancer = Balancer(open_counts)
+    return [balancer.take() for _ in range(n)]
+
+
+# Attempts.
+
+
+def status_after_attempt(outcome: str, failed_before: int, max_failed: int) -> str:
+    """The task's status once an attempt with `outcome` is recorded."""
+    if outcome == AttemptOutcome.COMPLETED:
+        return TaskStatus.DONE
+    if outcome == AttemptOutcome.REFUSED:
+        return TaskStatus.REFUSED
+    if outcome in FAILED_OUTCOMES and failed_before + 1 >= max_failed:
+        return TaskStatus.UNREACHABLE
+    return TaskStatus.OPEN
+
+
+class Balancer:
+    """Hands out work to the person with the least open tasks so far (ties: the lowest id)."""
+
+    def __init__(self, open_counts: Mapping[int, int]):
+        self._heap = [(count, user_id) for user_id, count in open_counts.items()]
+        heapq.heapify(self._heap)
+
+    def take(self) -> int | None:
+        if not self._heap:
+            return None
+        count, user_id = heapq.heappop(self._heap)
+        heapq.heappush(self._heap, (count + 1, user_id))
+        return user_id

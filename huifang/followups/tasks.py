@@ -1,0 +1,18 @@
+from django_tasks import task
+
+from huifang.accounts.models import Store
+from huifang.core import clock
+
+from .sweeps import sweep_run
+
+
+@task()
+def run_followups_task(store_id: int | None = None, kinds: list[str] | None = None) -> dict[str, int]:
+    """Sweep one store (or every store) for due follow-up tasks; returns {kind: created} summed over stores."""
+    stores = Store.objects.all() if store_id is None else Store.objects.filter(pk=store_id)
+    now = clock.now()
+    totals: dict[str, int] = {}
+    for store in stores:
+        for kind, count in sweep_run(store=store, now=now, kinds=tuple(kinds) if kinds else None).items():
+            totals[kind] = totals.get(kind, 0) + count
+    return totals
