@@ -1,0 +1,32 @@
+"""Which call tasks may be offered to a caller right now: due, not waiting for a call-back time, and
+not inside the store's quiet hours (seed 003: do not disturb customers at rest)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from huifang.accounts.models import Store
+from huifang.messaging import rules as messaging_rules
+from huifang.messaging.services import policy_for
+
+from .choices import TaskChannel, TaskStatus
+from .models import FollowUpTask
+
+
+def store_in_quiet_hours(*, store: Store, now: datetime) -> bool:
+    """Is `now` inside the store's quiet hours, in the store's own time zone?"""
+    local = now.astimezone(ZoneInfo(store.time_zone))
+    return messaging_rules.in_quiet_hours(local.time(), policy_for(store=store).quiet_hours)
+
+
+def call_tasks_offerable(*, stores: Iterable[Store], now: datetime, assigned_to=None) -> QuerySet[FollowUpTask]:
+    """Open call tasks due by `now` in the stores that are outside their quiet hours, oldest due first."""
+    awake = [s.pk for s in stores if not store_in_quiet_hours(store=s, now=now)]
+    tasks = FollowUpTask.objects.filter(
+        store_id__in=awake, status=TaskStatus.OPEN, channel=TaskChannel.CALL, due_at__lte=now
+    ).filter(Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
+    if assigned_to is not None:
+        tasks = tasks.filter(assigned_to=assigned_to)
+    return tasks.select_related("store", "customer", "vehicle", "repair_order").order_by("due_at", "id")
