@@ -1,3 +1,4 @@
+import signal
 import subprocess
 import sys
 import time
@@ -6,6 +7,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from huifang.accounts.models import Membership
+
+
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -38,6 +43,8 @@ class Command(BaseCommand):
             "scheduler": [python, "manage.py", "run_scheduler"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in processes.items()}
+        # A SIGTERM (from a supervisor or `timeout`) stops the children as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
         self._print_logins(host, port)
         try:
             while all(p.poll() is None for p in children.values()):
