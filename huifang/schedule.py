@@ -45,4 +45,7 @@ SCHEDULE: tuple[Job, ...] = (
             ]
         },
     ),
+    # On the 1st of every month at 09:00 (after the e-mail quiet hours): last month's reminder
+    # effectiveness, e-mailed to each store's service managers (seed 000).
+    Job("reminder effectiveness report", "0 9 1 * *", "huifang.followups.tasks.send_effectiveness_reports_task"),
 )

@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("archive/", include("huifang.archive.urls")),
     path("messaging/", include("huifang.messaging.urls")),
+    path("followups/effectiveness/", include("huifang.followups.urls_effectiveness")),
+    path("followups/", include("huifang.followups.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

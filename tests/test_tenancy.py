@@ -40,6 +40,9 @@ from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
 from huifang.audit.services import audit_record
 from huifang.core.phones import display_phone, mask_phone, national_digits
+from huifang.followups.choices import RuleKind, TaskStatus
+from huifang.followups.models import FollowUpRule, FollowUpTask
+from huifang.followups.services import rules_ensure_defaults
 from huifang.messaging.choices import MessageChannel, MessagePurpose
 from huifang.messaging.models import MessageTemplate, OutboxMessage
 from huifang.messaging.services import templates_ensure_defaults
@@ -83,6 +86,8 @@ PARAMS_BY_SEGMENT = {
     "contacts": "contact",
     "stores": "store_pk",
     "templates": "message_template",
+    "rules": "followup_rule",
+    "tasks": "followup_task",
 }
 LOGIN_PREFIX = "/login/"
 # Pages anyone may read: the API's schema and its docs hold no store data.
@@ -100,6 +105,8 @@ class StoreA:
     repair_order: RepairOrder
     batch: ImportBatch
     template: MessageTemplate
+    rule: FollowUpRule
+    task: FollowUpTask
     markers: tuple[str, ...]
 
     def value(self, key: str):
@@ -113,6 +120,8 @@ class StoreA:
             "store_code": self.store.code,
             "phone_field": "mobile",
             "message_template": self.template.pk,
+            "followup_rule": self.rule.pk,
+            "followup_task": self.task.pk,
         }[key]
 
     def snapshot(self) -> tuple:
@@ -130,6 +139,8 @@ class StoreA:
             RepairOrderLine.objects.filter(repair_order__store=store).count(),
             list(MessageTemplate.objects.filter(store=store).order_by("pk").values()),
             list(OutboxMessage.objects.filter(store=store).order_by("pk").values("pk", "status", "body")),
+            list(FollowUpRule.objects.filter(store=store).order_by("pk").values()),
+            list(FollowUpTask.objects.filter(store=store).order_by("pk").values()),
         )
 
 
@@ -174,6 +185,25 @@ def store_a(store, specialist) -> StoreA:
         not_before=timezone.now(),
         idempotency_key="tenancy-secret-1",
     )
+    rules_ensure_defaults(store=store)
+    rule = FollowUpRule.objects.get(store=store, kind=RuleKind.INSURANCE_RENEWAL)
+    # An overdue open task of the specialist: it shows on the manager's overdue list and could be moved.
+    task_due = timezone.now() - timedelta(days=30)
+    task = FollowUpTask.objects.create(
+        store=store,
+        rule=rule,
+        kind=rule.kind,
+        customer=customer,
+        vehicle=vehicle,
+        subject=f"v{vehicle.pk}",
+        occurrence_key="tenancy-secret",
+        due_at=task_due,
+        window_end=task_due + timedelta(hours=rule.window_hours),
+        status=TaskStatus.OPEN,
+        assigned_to=specialist,
+        channel=rule.channel,
+        created_at=task_due,
+    )
     phones = (customer.mobile, customer.home_phone, contact.phone)
     markers = (
         customer.name,
@@ -187,7 +217,7 @@ def store_a(store, specialist) -> StoreA:
         *(display_phone(p) for p in phones),
         *(mask_phone(p) for p in phones),
     )
-    return StoreA(store, customer, contact, vehicle, order, batch, template, markers)
+    return StoreA(store, customer, contact, vehicle, order, batch, template, rule, task, markers)
 
 
 @pytest.fixture
@@ -342,6 +372,15 @@ def _post_bodies(data: StoreA) -> list[dict]:
         "customer": data.customer.pk,
         "name": "入侵者",
         "dry_run": "false",
+        # The follow-up screens: a rule edit and a bulk move of store A's specialist's tasks.
+        "lead_days": 1,
+        "delay_hours": 1,
+        "window_hours": 1,
+        "max_failed_attempts": 1,
+        "channel": "sms",
+        "owner_rule": "automatic",
+        "from_user": data.task.assigned_to_id,
+        "rebalance": "on",
     }
     return [
         {**common, "store": data.store.pk, "file": _upload()},
@@ -393,6 +432,19 @@ def test_walker_detects_store_a_data_when_it_is_visible(client, store_a, directo
         leaks(json_read, store_a)
     )
     assert store_a.customer.name in leaks(html_read, store_a)
+
+
+def test_walker_detects_the_follow_up_screens_when_they_are_reachable(client, store_a, director):
+    """Control for the follow-up URLs: store A's director sees the overdue task, and the walker's POST
+    body really does change a rule and move the tasks, so the snapshot would catch it from store B."""
+    client.force_login(director)
+    store = store_a.store.pk
+    overdue = client.get(f"/followups/stores/{store}/overdue/")
+    assert store_a.customer.name in leaks(overdue, store_a)
+    for url in (f"/followups/stores/{store}/rules/{store_a.rule.pk}/", f"/followups/stores/{store}/reassign/"):
+        before = store_a.snapshot()
+        client.post(url, _post_bodies(store_a)[0])
+        assert store_a.snapshot() != before, url
 
 
 def test_anonymous_visitors_get_nothing(client, store_a):

@@ -3,13 +3,14 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from huifang.accounts.choices import Role, Scope
-from huifang.accounts.models import Store, User
+from huifang.accounts.models import Membership, Store, User
+from huifang.accounts.selectors import stores_where_role
 
 from .choices import TaskStatus
-from .models import FollowUpTask
+from .models import FollowUpRule, FollowUpTask
 
 
 def tasks_overdue(*, stores: Iterable[Store], now: datetime) -> QuerySet[FollowUpTask]:
@@ -42,3 +43,65 @@ def specialists_open_counts(*, store: Store, exclude_user_ids: Iterable[int] = (
         .values_list("pk", "open_tasks")
     )
     return dict(rows)
+
+
+# Who may see the rules and the overdue/team screen, and who may change rules.
+RULE_VIEWER_ROLES = frozenset({Role.SERVICE_MANAGER, Role.CARE_DIRECTOR, Role.ADMIN})
+RULE_EDITOR_ROLES = frozenset({Role.CARE_DIRECTOR, Role.ADMIN})
+TEAM_MANAGER_ROLES = frozenset({Role.SERVICE_MANAGER, Role.CARE_DIRECTOR, Role.ADMIN})
+# Roles whose people hold follow-up tasks (care team calls, advisors take their post-service calls).
+TASK_HOLDER_ROLES = frozenset({Role.CARE_SPECIALIST, Role.SERVICE_ADVISOR})
+
+
+def followup_stores_for(*, user: User, roles: Iterable[str]) -> QuerySet[Store]:
+    """The stores where the user holds one of `roles`, by name (the store chooser of the follow-up screens)."""
+    return stores_where_role(user=user, roles=roles).order_by("name", "pk")
+
+
+def rules_for_store(*, store: Store) -> QuerySet[FollowUpRule]:
+    """The store's follow-up rules in a fixed order."""
+    return FollowUpRule.objects.filter(store=store).order_by("kind")
+
+
+def overdue_for_store(*, store: Store, now: datetime, kind: str = "") -> QuerySet[FollowUpTask]:
+    """The store's overdue open tasks (optionally of one kind), with everything a row shows joined in."""
+    tasks = tasks_overdue(stores=[store], now=now)
+    return tasks.filter(kind=kind) if kind else tasks
+
+
+def overdue_counts_by_assignee(*, store: Store, now: datetime, kind: str = "") -> list[dict]:
+    """Who is behind: [{assigned_to, name, overdue, oldest}] per assignee (None = nobody), most overdue first."""
+    rows = (
+        overdue_for_store(store=store, now=now, kind=kind)
+        .order_by()
+        .values("assigned_to", "assigned_to__username", "assigned_to__display_name", "assigned_to__on_leave")
+        .annotate(overdue=Count("pk"), oldest=Min("window_end"))
+        .order_by("-overdue", "assigned_to")
+    )
+    return [
+        {
+            "assigned_to": row["assigned_to"],
+            "name": row["assigned_to__display_name"] or row["assigned_to__username"] or "",
+            "on_leave": bool(row["assigned_to__on_leave"]),
+            "overdue": row["overdue"],
+            "oldest": row["oldest"],
+        }
+        for row in rows
+    ]
+
+
+def task_holders_for_store(*, store: Store) -> QuerySet[User]:
+    """Everyone who may hold tasks of the store or holds open ones there now (to move work off them)."""
+    staff = Membership.objects.filter(store=store, scope=Scope.STORE, role__in=TASK_HOLDER_ROLES)
+    holding = FollowUpTask.objects.filter(store=store, status=TaskStatus.OPEN)
+    return (
+        User.objects.filter(Q(pk__in=staff.values("user")) | Q(pk__in=holding.values("assigned_to")))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def task_receivers_for_store(*, store: Store) -> QuerySet[User]:
+    """Staff of the store who can take tasks now: active, not on leave, holding a task role in the store."""
+    staff = Membership.objects.filter(store=store, scope=Scope.STORE, role__in=TASK_HOLDER_ROLES)
+    return User.objects.filter(pk__in=staff.values("user"), is_active=True, on_leave=False).order_by("username")

@@ -3,15 +3,18 @@
 from collections import defaultdict
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Store, User
 from huifang.audit.choices import AuditAction
-from huifang.audit.services import audit_entry, audit_record, audit_record_many
+from huifang.audit.services import audit_entry, audit_record, audit_record_many, field_changes
+from huifang.core.calendar import festivals_in_year
 from huifang.messaging import services as messaging_services
 
 from . import rules
-from .choices import FAILED_OUTCOMES, AttemptOutcome, TaskStatus
+from .choices import FAILED_OUTCOMES, AttemptOutcome, OwnerRule, RuleKind, TaskChannel, TaskStatus
 from .defaults import DEFAULT_RULES
 from .models import ContactAttempt, FollowUpRule, FollowUpTask
 from .selectors import specialists_open_counts
@@ -132,3 +135,81 @@ def tasks_reassign(*, from_user: User, to_user: User | None, store: Store, actor
             for task in moved
         )
     return len(ids)
+
+
+# Fields of a rule the care director may change (kind and store are fixed: one row per kind and store).
+RULE_EDITABLE_FIELDS = (
+    "name",
+    "enabled",
+    "delay_hours",
+    "lead_days",
+    "offsets",
+    "km_threshold",
+    "festivals",
+    "window_hours",
+    "marketing_only",
+    "max_failed_attempts",
+    "channel",
+    "owner_rule",
+    "script",
+)
+# Kinds whose trigger is a list of offsets after an event: without one they would never create a task.
+KINDS_NEEDING_OFFSETS = frozenset({RuleKind.FIRST_VISIT_SERIES, RuleKind.LOST_CUSTOMER})
+
+
+def rule_validate(*, rule: FollowUpRule, values: dict) -> None:
+    """Raise ValidationError {field: message} for values the sweeps could not use."""
+    errors: dict[str, str] = {}
+    unknown = set(values) - set(RULE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    offsets = values.get("offsets", rule.offsets)
+    try:
+        parsed = rules.parse_offsets(offsets)
+    except ValueError:
+        errors["offsets"] = _("Write offsets like 3d,1m,3m (a number of days d or months m).")
+    else:
+        if any(o.n == 0 for o in parsed):
+            errors["offsets"] = _("An offset must be at least 1 day or 1 month.")
+        elif rule.kind in KINDS_NEEDING_OFFSETS and not parsed:
+            errors["offsets"] = _("This kind of rule needs at least one offset.")
+    festivals = [f.strip() for f in values.get("festivals", rule.festivals).split(",") if f.strip()]
+    # The festival keys do not depend on the year; any year lists them all.
+    known = set(festivals_in_year(2000))
+    if any(f not in known for f in festivals):
+        errors["festivals"] = _("Unknown festival; use some of: %(keys)s") % {"keys": ", ".join(sorted(known))}
+    elif rule.kind == RuleKind.HOLIDAY_GREETING and not festivals:
+        errors["festivals"] = _("Holiday greetings need at least one festival.")
+    if values.get("window_hours", rule.window_hours) < 1:
+        errors["window_hours"] = _("The due window must be at least 1 hour.")
+    if values.get("max_failed_attempts", rule.max_failed_attempts) < 1:
+        errors["max_failed_attempts"] = _("At least 1 failed attempt.")
+    km = values.get("km_threshold", rule.km_threshold)
+    if km is not None and km < 1:
+        errors["km_threshold"] = _("The km threshold must be positive.")
+    channel = values.get("channel", rule.channel)
+    owner_rule = values.get("owner_rule", rule.owner_rule)
+    if channel not in TaskChannel.values:
+        errors["channel"] = _("Unknown channel.")
+    if owner_rule not in OwnerRule.values:
+        errors["owner_rule"] = _("Unknown owner.")
+    elif owner_rule == OwnerRule.AUTOMATIC and channel == TaskChannel.CALL:
+        errors["owner_rule"] = _("A call needs a person: choose the care team or the advisor.")
+    elif owner_rule == OwnerRule.RO_ADVISOR and rule.kind != RuleKind.POST_SERVICE_CALL:
+        errors["owner_rule"] = _("Only the post-service call has a repair order, hence an advisor.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def rule_update(*, rule: FollowUpRule, actor: User | None, now: datetime, **values) -> FollowUpRule:
+    """Change a store's follow-up rule; the changed fields are audited."""
+    rule_validate(rule=rule, values=values)
+    with transaction.atomic():
+        locked = FollowUpRule.objects.select_for_update().get(pk=rule.pk)
+        before = {field: getattr(locked, field) for field in values}
+        changes = field_changes(before, values)
+        if changes:
+            FollowUpRule.objects.filter(pk=locked.pk).update(**values)
+            audit_record(obj=locked, action=AuditAction.UPDATE, at=now, actor=actor, source="web", changes=changes)
+    rule.refresh_from_db()
+    return rule
