@@ -377,6 +377,7 @@ def _post_bodies(data: StoreA) -> list[dict]:
         "delay_hours": 1,
         "window_hours": 1,
         "max_failed_attempts": 1,
+        "return_window_days": 2,
         "channel": "sms",
         "owner_rule": "automatic",
         "from_user": data.task.assigned_to_id,

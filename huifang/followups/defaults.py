@@ -27,6 +27,9 @@ GREETING_WINDOW_HOURS = 24
 HOLIDAY_FESTIVALS = "spring_festival,lantern,may_day,mid_autumn"
 # A reminder may be made until its target date: the window is as long as the lead time.
 REMINDER_WINDOW_HOURS = 7 * 24
+# Issue 3 §7 (seed 000 "提醒服务的跟踪电话结果必须记录"): a reminder worked when the customer opened a
+# repair order within this many days of it.
+RETURN_WINDOW_DAYS = 30
 # Brief §3 and issue 3 §4: after 3 failed attempts the task closes as unreachable.
 MAX_FAILED_ATTEMPTS = 3
 

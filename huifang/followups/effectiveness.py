@@ -21,12 +21,9 @@ from huifang.accounts.models import Store, User
 from huifang.archive.models import RepairOrder
 
 from .choices import RuleKind, TaskStatus
-from .models import FollowUpTask
+from .defaults import RETURN_WINDOW_DAYS
+from .models import FollowUpRule, FollowUpTask
 
-# Issue 3 §7 (seed 000): a reminder worked when the customer came back within 30 days. FollowUpRule has no
-# free-form parameters field, so this is not yet editable per store; return_window_days() is the one place
-# that reads it, ready for a per-store field.
-RETURN_WINDOW_DAYS = 30
 # Months on the effectiveness screen, the current one included.
 MONTHS_SHOWN = 6
 
@@ -47,9 +44,16 @@ EFFECTIVENESS_ROLES = frozenset({Role.SERVICE_MANAGER, Role.CARE_DIRECTOR, Role.
 REPORT_ROLES = frozenset({Role.SERVICE_MANAGER})
 
 
-def return_window_days(*, stores: Iterable[Store] = ()) -> int:
-    """The return window of these stores (the issue 3 §7 default until stores can change it)."""
-    return RETURN_WINDOW_DAYS
+def return_window_days(*, stores: Iterable[Store] = ()) -> int | None:
+    """The return window the stores' reminder rules share (for the screen's legend); None when they differ."""
+    windows = set(
+        FollowUpRule.objects.filter(store__in=list(stores), kind__in=REMINDER_KINDS).values_list(
+            "return_window_days", flat=True
+        )
+    )
+    if not windows:
+        return RETURN_WINDOW_DAYS
+    return windows.pop() if len(windows) == 1 else None
 
 
 def month_starts(*, today: date, count: int = MONTHS_SHOWN) -> list[date]:
@@ -66,7 +70,9 @@ def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def reminder_effectiveness(*, stores: Iterable[Store], months: list[date], window_days: int) -> list[dict]:
+def reminder_effectiveness(
+    *, stores: Iterable[Store], months: list[date], window_days: int | None = None
+) -> list[dict]:
     """Per store, reminder kind and month: reminders made, customers who returned within the window, rate.
 
     A reminder's time is when it was done (closed_at), else when it was due; it is bucketed by month in the
@@ -74,17 +80,38 @@ def reminder_effectiveness(*, stores: Iterable[Store], months: list[date], windo
     customer reminder, for its customer) in [reminder time, reminder time + window_days). Cancelled tasks
     were never made and do not count. Rows: store_id, kind, month (a first day), reminded, returned, rate
     (per cent, one decimal). Months without reminders have no row.
+
+    Without `window_days`, each rule's own return window (a per-store setting) applies: one query per
+    distinct window, usually one in all.
     """
     stores = list(stores)
     if not stores or not months:
         return []
+    if window_days is None:
+        rule_ids_by_window: dict[int, list[int]] = {}
+        for pk, days in FollowUpRule.objects.filter(store__in=stores, kind__in=REMINDER_KINDS).values_list(
+            "pk", "return_window_days"
+        ):
+            rule_ids_by_window.setdefault(days, []).append(pk)
+        rows = [
+            row
+            for days, rule_ids in rule_ids_by_window.items()
+            for row in _effectiveness_rows(stores=stores, months=months, window_days=days, rule_ids=rule_ids)
+        ]
+        return sorted(rows, key=lambda r: (r["store_id"], r["kind"], r["month"]))
+    return _effectiveness_rows(stores=stores, months=months, window_days=window_days, rule_ids=None)
+
+
+def _effectiveness_rows(*, stores: list[Store], months: list[date], window_days: int, rule_ids) -> list[dict]:
     tz = _time_zone(stores)
     start = datetime.combine(min(months), time.min, tzinfo=tz)
     end = datetime.combine(max(months) + relativedelta(months=1), time.min, tzinfo=tz)
     visits = RepairOrder.objects.filter(opened_at__gte=OuterRef("reminded_at"), opened_at__lt=OuterRef("return_by"))
+    tasks = FollowUpTask.objects.filter(store__in=stores, kind__in=REMINDER_KINDS)
+    if rule_ids is not None:
+        tasks = tasks.filter(rule_id__in=rule_ids)
     rows = (
-        FollowUpTask.objects.filter(store__in=stores, kind__in=REMINDER_KINDS)
-        .exclude(status=TaskStatus.CANCELLED)
+        tasks.exclude(status=TaskStatus.CANCELLED)
         .annotate(
             reminded_at=Case(
                 When(status=TaskStatus.DONE, closed_at__isnull=False, then=F("closed_at")),
@@ -173,11 +200,20 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.1f}%"
 
 
-def _report_text(*, store: Store, month: date, table: dict, window_days: int) -> str:
+def _window_sentence(window_days: int | None) -> str:
+    if window_days is None:
+        return _(
+            "A reminder counts as returned when the customer opened a repair order within its rule's return window."
+        )
+    return _("A reminder counts as returned when the customer opened a repair order within %(days)s days.") % {
+        "days": window_days
+    }
+
+
+def _report_text(*, store: Store, month: date, table: dict, window_days: int | None) -> str:
     lines = [
         _("Reminder effectiveness of %(store)s in %(month)s") % {"store": store.name, "month": f"{month:%Y-%m}"},
-        _("A reminder counts as returned when the customer opened a repair order within %(days)s days.")
-        % {"days": window_days},
+        _window_sentence(window_days),
         "",
         "\t".join([_("Reminder"), _("Reminded"), _("Returned"), _("Return rate")]),
     ]
@@ -212,7 +248,7 @@ def effectiveness_report_send(*, store: Store, month: date, now: datetime) -> li
 
     month = month.replace(day=1)
     window_days = return_window_days(stores=[store])
-    rows = reminder_effectiveness(stores=[store], months=[month], window_days=window_days)
+    rows = reminder_effectiveness(stores=[store], months=[month])
     table = effectiveness_table(rows=rows, months=[month])
     subject = _("Reminder effectiveness %(month)s · %(store)s") % {"month": f"{month:%Y-%m}", "store": store.name}
     body = _report_text(store=store, month=month, table=table, window_days=window_days)

@@ -22,6 +22,9 @@ class RuleForm(forms.Form):
     window_hours = forms.IntegerField(label=_("due window (hours)"), min_value=1, max_value=24 * 365)
     marketing_only = forms.BooleanField(label=_("only customers who accept marketing"), required=False)
     max_failed_attempts = forms.IntegerField(label=_("failed attempts before unreachable"), min_value=1, max_value=20)
+    return_window_days = forms.IntegerField(
+        label=_("return window for reminder effectiveness (days)"), min_value=1, max_value=365
+    )
     channel = forms.ChoiceField(label=_("channel"), choices=TaskChannel.choices)
     owner_rule = forms.ChoiceField(label=_("owner"), choices=OwnerRule.choices)
     script = forms.CharField(label=_("script / template"), required=False, widget=forms.Textarea(attrs={"rows": 4}))

@@ -29,6 +29,9 @@ class FollowUpRule(models.Model):
     max_failed_attempts = models.PositiveSmallIntegerField(
         _("failed attempts before unreachable"), default=defaults.MAX_FAILED_ATTEMPTS
     )
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window for reminder effectiveness (days)"), default=defaults.RETURN_WINDOW_DAYS
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=TaskChannel.choices, default=TaskChannel.CALL)
     owner_rule = models.CharField(_("owner"), max_length=15, choices=OwnerRule.choices, default=OwnerRule.CARE_TEAM)
     script = models.TextField(_("script / template"), blank=True)

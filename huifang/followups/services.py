@@ -140,6 +140,7 @@ def tasks_reassign(*, from_user: User, to_user: User | None, store: Store, actor
 # Fields of a rule the care director may change (kind and store are fixed: one row per kind and store).
 RULE_EDITABLE_FIELDS = (
     "name",
+    "return_window_days",
     "enabled",
     "delay_hours",
     "lead_days",

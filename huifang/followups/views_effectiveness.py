@@ -38,7 +38,7 @@ def effectiveness(request):
         chosen = [s for s in stores if str(s.pk) == form.cleaned_data["store"]]
     months = month_starts(today=clock.today())
     window_days = return_window_days(stores=chosen)
-    rows = reminder_effectiveness(stores=chosen, months=months, window_days=window_days)
+    rows = reminder_effectiveness(stores=chosen, months=months)
     table = effectiveness_table(rows=rows, months=months)
     chart = {
         "months": [f"{m:%Y-%m}" for m in months],

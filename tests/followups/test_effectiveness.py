@@ -245,14 +245,15 @@ def test_the_screen_costs_the_same_with_more_reminders(
     client.force_login(manager)
     url = reverse("followups_effectiveness:effectiveness")
     # when the screen is opened, then again after five more reminders with returns
-    # then both cost the same six queries (session, user, roles, stores, figures, menu roles)
-    with django_assert_num_queries(6):
+    # then both cost the same eight queries (session, user, roles, stores, the rules' return windows for the
+    # legend and for the figures, the figures, menu roles)
+    with django_assert_num_queries(8):
         client.get(url)
     for day in range(1, 6):
         vehicle = VehicleFactory(customer=CustomerFactory(store=store))
         reminder(store, RuleKind.WARRANTY_EXPIRY, vehicle=vehicle, due_at=at(2026, 9, day))
         came_back(vehicle, at(2026, 9, day + 3))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get(url)
 
 
@@ -307,3 +308,24 @@ def test_the_monthly_task_reports_the_month_asked_for_once(settings, october, st
 )
 def test_the_previous_month_is_the_store_calendar_month_before(now, expected):
     assert previous_month(now=now, tz=SH) == expected
+
+
+def test_each_rule_has_its_own_return_window(store):
+    # given two warranty reminders whose cars came back after 12 days, and the store's warranty rule set to 10 days
+    from huifang.followups.models import FollowUpRule
+    from huifang.followups.services import rules_ensure_defaults
+
+    rules_ensure_defaults(store=store)
+    FollowUpRule.objects.filter(store=store, kind=RuleKind.WARRANTY_EXPIRY).update(return_window_days=10)
+    for day in (1, 2):
+        vehicle = VehicleFactory(customer=CustomerFactory(store=store))
+        reminder(store, RuleKind.WARRANTY_EXPIRY, vehicle=vehicle, due_at=at(2026, 10, day))
+        came_back(vehicle, at(2026, 10, day + 12))
+    vehicle = VehicleFactory(customer=CustomerFactory(store=store))
+    reminder(store, RuleKind.INSURANCE_RENEWAL, vehicle=vehicle, due_at=at(2026, 10, 1))
+    came_back(vehicle, at(2026, 10, 13))
+    # when the figures use each rule's window
+    rows = reminder_effectiveness(stores=[store], months=[OCT])
+    # then 12 days is too late for warranty (10-day window) but in time for insurance (30 days, the default)
+    found = {(r["kind"], r["month"]): (r["reminded"], r["returned"]) for r in rows}
+    assert found == {(RuleKind.WARRANTY_EXPIRY, OCT): (2, 0), (RuleKind.INSURANCE_RENEWAL, OCT): (1, 1)}
