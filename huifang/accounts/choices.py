@@ -6,6 +6,7 @@ class Role(models.TextChoices):
     CARE_SPECIALIST = "care_specialist", _("Care specialist")
     SERVICE_ADVISOR = "service_advisor", _("Service advisor")
     SERVICE_MANAGER = "service_manager", _("Service manager")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
     CARE_DIRECTOR = "care_director", _("Care director")
     GROUP_MANAGER = "group_manager", _("Group manager")
     OEM_REGIONAL = "oem_regional", _("OEM regional manager")

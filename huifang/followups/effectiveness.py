@@ -38,10 +38,12 @@ REMINDER_KINDS: tuple[str, ...] = (
     RuleKind.LICENCE_DUE,
     RuleKind.LOST_CUSTOMER,
 )
-# Roles that see the screen; the service managers also receive the monthly report. Seed 000 names the sales
-# manager too, but accounts has no such role yet.
-EFFECTIVENESS_ROLES = frozenset({Role.SERVICE_MANAGER, Role.CARE_DIRECTOR, Role.GROUP_MANAGER, Role.ADMIN})
-REPORT_ROLES = frozenset({Role.SERVICE_MANAGER})
+# Roles that see the screen; seed 000 asks for the reminder results to be reported to the service manager
+# and the sales manager, who also receive the monthly report.
+EFFECTIVENESS_ROLES = frozenset(
+    {Role.SERVICE_MANAGER, Role.SALES_MANAGER, Role.CARE_DIRECTOR, Role.GROUP_MANAGER, Role.ADMIN}
+)
+REPORT_ROLES = frozenset({Role.SERVICE_MANAGER, Role.SALES_MANAGER})
 
 
 def return_window_days(*, stores: Iterable[Store] = ()) -> int | None:

@@ -260,10 +260,11 @@ def test_the_screen_costs_the_same_with_more_reminders(
 # The monthly report ----------------------------------------------------------------------------------------
 
 
-def test_the_report_is_queued_once_per_service_manager(october, store, other_store):
-    # given two service managers with e-mail, one without, one inactive, a specialist and another store's manager
+def test_the_report_is_queued_once_per_service_and_sales_manager(october, store, other_store):
+    # given a service and a sales manager with e-mail, one without, one inactive, a specialist and another
+    # store's manager
     first = member(store, Role.SERVICE_MANAGER, username="m1", email="m1@example.cn")
-    second = member(store, Role.SERVICE_MANAGER, username="m2", email="m2@example.cn")
+    second = member(store, Role.SALES_MANAGER, username="m2", email="m2@example.cn")
     member(store, Role.SERVICE_MANAGER, username="m3", email="")
     member(store, Role.SERVICE_MANAGER, username="m4", email="m4@example.cn", is_active=False)
     member(store, Role.CARE_SPECIALIST, username="s1", email="s1@example.cn")

@@ -36,6 +36,7 @@ DEMO_USERS = (
     DemoUser("advisor", "王磊", Role.SERVICE_ADVISOR),  # the name on many SZ01 repair orders
     DemoUser("advisor2", "李娜", Role.SERVICE_ADVISOR),
     DemoUser("svcmanager", "陈刚", Role.SERVICE_MANAGER),
+    DemoUser("salesmanager", "吴敏", Role.SALES_MANAGER),
     DemoUser("director", "周慧", Role.CARE_DIRECTOR),
     DemoUser("group", "郑国强", Role.GROUP_MANAGER, Scope.GROUP),
     DemoUser("oem", "林志远", Role.OEM_REGIONAL, Scope.REGION),
