@@ -67,7 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "huifang.accounts.context_processors.current_store",
+                "huifang.navigation.main_menu",
             ],
         },
     }

@@ -1,0 +1,44 @@
+"""The main menu: each entry shows for the roles its screen lets in, taken from the app's own role set,
+so the menu never offers a page the user would get 403 on (nor hides one they may use)."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE
+from huifang.accounts.selectors import all_roles
+from huifang.followups.effectiveness import EFFECTIVENESS_ROLES
+from huifang.followups.selectors import RULE_VIEWER_ROLES
+from huifang.messaging.selectors import OUTBOX_ROLES
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    url_name: str
+    label: str
+    roles: frozenset | None = None  # None: every signed-in user
+    accesskey: str = ""
+
+
+MENU: tuple[MenuItem, ...] = (
+    MenuItem("archive:customer_search", _("Customers"), accesskey="s"),
+    MenuItem("archive:statistics", _("Statistics")),
+    MenuItem("archive:duplicates", _("Duplicates"), ROLES_THAT_EDIT_ARCHIVE),
+    MenuItem("archive:import_list", _("DMS import")),
+    MenuItem("messaging:outbox_list", _("Outbox"), OUTBOX_ROLES),
+    MenuItem("followups:index", _("Follow-ups"), RULE_VIEWER_ROLES),
+    MenuItem("followups_effectiveness:effectiveness", _("Reminder effectiveness"), EFFECTIVENESS_ROLES),
+)
+
+
+def menu_for(roles: set[str]) -> list[MenuItem]:
+    """The entries a user holding `roles` (anywhere) may open."""
+    return [item for item in MENU if item.roles is None or roles & item.roles]
+
+
+def main_menu(request):
+    """Context processor: the signed-in user's menu; every view still checks the role per store."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"menu": menu_for(all_roles(user=user))}
