@@ -38,3 +38,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/archive/", "huifang.archive.api.router")
+api.add_router("/workbench/", "huifang.workbench.api.router")
+api.add_router("/complaints/", "huifang.complaints.api.router")
+api.add_router("/notifications/", "huifang.notifications.api.router")
+api.add_router("/operations/", "huifang.operations.api.router")

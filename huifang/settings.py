@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "huifang.archive",
     "huifang.followups",
     "huifang.messaging",
+    "huifang.notifications",
+    "huifang.complaints",
+    "huifang.workbench",
+    "huifang.operations",
 ]
 
 MIDDLEWARE = [

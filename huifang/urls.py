@@ -14,6 +14,10 @@ urlpatterns = [
     path("messaging/", include("huifang.messaging.urls")),
     path("followups/effectiveness/", include("huifang.followups.urls_effectiveness")),
     path("followups/", include("huifang.followups.urls")),
+    path("workbench/", include("huifang.workbench.urls")),
+    path("complaints/", include("huifang.complaints.urls")),
+    path("notifications/", include("huifang.notifications.urls")),
+    path("operations/", include("huifang.operations.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
