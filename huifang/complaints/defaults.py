@@ -18,6 +18,8 @@ FOLLOW_UP_DAYS = 3
 BUSINESS_START = "08:30"
 BUSINESS_END = "17:30"
 # Seed 004 words that mean media or legal involvement (found with a Chinese tokenizer).
-MEDIA_LEGAL_WORDS = "媒体,曝光,记者,电视台,报社,网络,微博,抖音,律师,起诉,诉讼,法院,消协,消费者协会,315,投诉网,工商局,市场监管"
+MEDIA_LEGAL_WORDS = (
+    "媒体,曝光,记者,电视台,报社,网络,微博,抖音,律师,起诉,诉讼,法院,消协,消费者协会,315,投诉网,工商局,市场监管"
+)
 # Seed 004 safety events.
 SAFETY_WORDS = "起火,自燃,着火,火灾,安全气囊,气囊,严重事故,车祸,伤亡,受伤,发动机故障,变速箱故障,变速器故障,车桥,断轴,刹车失灵,制动失灵,失控"

@@ -89,9 +89,7 @@ class Complaint(models.Model):
         _("nature"), max_length=15, choices=ComplaintNature.choices, default=ComplaintNature.GENERAL
     )
     # Who and what it is about; the copied fields keep what the customer told us even without an archive match.
-    customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints")
     repair_order = models.ForeignKey(
         RepairOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints"
