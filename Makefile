@@ -39,6 +39,7 @@ sysdeps:
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo_history
 	$(BIN)/python manage.py run_followups
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 

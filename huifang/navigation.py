@@ -7,9 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE
 from huifang.accounts.selectors import all_roles
+from huifang.complaints.selectors import COMPLAINT_ROLES, POLICY_EDITOR_ROLES, REGIONAL_ROLES
 from huifang.followups.effectiveness import EFFECTIVENESS_ROLES
 from huifang.followups.selectors import RULE_VIEWER_ROLES
 from huifang.messaging.selectors import OUTBOX_ROLES
+from huifang.operations.selectors import READ_ROLES as OPERATIONS_ROLES
+from huifang.reports.selectors import REPORT_ROLES
+from huifang.workbench.selectors import SETTINGS_ROLES as WORKBENCH_SETTINGS_ROLES
+from huifang.workbench.selectors import WORKBENCH_ROLES
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,10 @@ class MenuItem:
 
 
 MENU: tuple[MenuItem, ...] = (
+    MenuItem("reports:dashboard", _("Dashboard"), accesskey="d"),
+    MenuItem("workbench:queue", _("Call workbench"), WORKBENCH_ROLES, accesskey="w"),
+    MenuItem("complaints:list", _("Complaints"), COMPLAINT_ROLES, accesskey="c"),
+    MenuItem("complaints:regional", _("Regional complaints"), REGIONAL_ROLES),
     MenuItem("archive:customer_search", _("Customers"), accesskey="s"),
     MenuItem("archive:statistics", _("Statistics")),
     MenuItem("archive:duplicates", _("Duplicates"), ROLES_THAT_EDIT_ARCHIVE),
@@ -28,6 +37,12 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("messaging:outbox_list", _("Outbox"), OUTBOX_ROLES),
     MenuItem("followups:index", _("Follow-ups"), RULE_VIEWER_ROLES),
     MenuItem("followups_effectiveness:effectiveness", _("Reminder effectiveness"), EFFECTIVENESS_ROLES),
+    MenuItem("reports:kpis", _("KPIs"), REPORT_ROLES),
+    MenuItem("reports:css", _("Customer satisfaction (CSS)"), REPORT_ROLES),
+    MenuItem("workbench:problems", _("Problem records"), WORKBENCH_ROLES),
+    MenuItem("workbench:settings", _("Call settings"), WORKBENCH_SETTINGS_ROLES),
+    MenuItem("complaints:settings", _("Complaint settings"), POLICY_EDITOR_ROLES),
+    MenuItem("operations:index", _("Everyday operations"), OPERATIONS_ROLES),
 )
 
 

@@ -48,4 +48,18 @@ SCHEDULE: tuple[Job, ...] = (
     # On the 1st of every month at 09:00 (after the e-mail quiet hours): last month's reminder
     # effectiveness, e-mailed to each store's service managers (seed 000).
     Job("reminder effectiveness report", "0 9 1 * *", "huifang.followups.tasks.send_effectiveness_reports_task"),
+    # Every 5 minutes: complaints whose level deadline passed go up one level (idempotent, keyed by the
+    # deadline); overdue first contacts and written media reports are notified once.
+    Job("complaint escalation", "*/5 * * * *", "huifang.complaints.tasks.escalate_complaints_task"),
+    # Every day at 09:00: advisors are reminded of problem records open 2 days or more.
+    Job("open problem reminders", "0 9 * * *", "huifang.workbench.tasks.remind_open_problems_task"),
+    # Every day at 08:30: care directors hear of a lounge checklist not signed yesterday.
+    Job(
+        "lounge checklist missing",
+        "30 8 * * *",
+        "huifang.operations.tasks.flag_missing_lounge_checklists_task",
+    ),
+    # On the 1st of every month at 07:30: last month's KPI sheet to each store's care director and
+    # service and sales managers (once per person and month).
+    Job("monthly report", "30 7 1 * *", "huifang.reports.tasks.send_monthly_reports_task"),
 )

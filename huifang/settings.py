@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "huifang.complaints",
     "huifang.workbench",
     "huifang.operations",
+    "huifang.reports",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huifang.navigation.main_menu",
+                "huifang.notifications.context_processors.notification_bell",
             ],
         },
     }
@@ -163,7 +165,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Start-up chatter of the login throttle and the Chinese tokenizer.
+        "axes": {"level": "WARNING"},
+        "jieba": {"level": "WARNING"},
+    },
 }
 
 # Password given to the demo users that `seed_demo` creates (embedded/demo mode only).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("complaints/", include("huifang.complaints.urls")),
     path("notifications/", include("huifang.notifications.urls")),
     path("operations/", include("huifang.operations.urls")),
+    path("reports/", include("huifang.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,8 +18,53 @@ FOLLOW_UP_DAYS = 3
 BUSINESS_START = "08:30"
 BUSINESS_END = "17:30"
 # Seed 004 words that mean media or legal involvement (found with a Chinese tokenizer).
-MEDIA_LEGAL_WORDS = (
-    "媒体,曝光,记者,电视台,报社,网络,微博,抖音,律师,起诉,诉讼,法院,消协,消费者协会,315,投诉网,工商局,市场监管"
-)
+MEDIA_LEGAL_WORDS = "媒体,曝光,记者,电视台,报社,新闻,微博,抖音,律师,律师函,起诉,诉讼,法院,仲裁,消协,消费者协会,315,投诉网,工商局,市场监管"
 # Seed 004 safety events.
 SAFETY_WORDS = "起火,自燃,着火,火灾,安全气囊,气囊,严重事故,车祸,伤亡,受伤,发动机故障,变速箱故障,变速器故障,车桥,断轴,刹车失灵,制动失灵,失控"
+
+# Sub-reasons every store starts with (seed 004 categories; the care director edits them per store).
+DEFAULT_REASONS = {
+    "S": ["销售承诺未兑现", "交车问题", "价格与费用", "手续与证照", "销售服务态度"],
+    "SA": ["服务态度", "维修质量", "维修时间过长", "收费不合理", "预约与接待", "车辆损坏或丢失物品"],
+    "SQ": ["异响", "抖动", "漏油漏水", "电器故障", "发动机", "变速箱", "制动系统", "空调"],
+    "SP": ["配件缺货", "配件质量", "配件价格"],
+    "OT": ["其他"],
+}
+# Complaints the escalation sweep handles per batch.
+ESCALATION_BATCH_SIZE = 200
+# Repair orders of the last this many months count for "the same fault repaired 3+ times" (seed 004).
+REPEAT_REPAIR_MONTHS = 12
+# Attachments (photos, documents, recordings) up to this size, of these kinds.
+ATTACHMENT_MAX_MB = 25
+ATTACHMENT_EXTENSIONS = frozenset(
+    {
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "webp",
+        "heic",
+        "bmp",
+        "pdf",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "txt",
+        "csv",
+        "mp3",
+        "wav",
+        "m4a",
+        "amr",
+        "aac",
+        "ogg",
+        "wma",
+        "mp4",
+        "mov",
+        "3gp",
+        "avi",
+        "zip",
+    }
+)

@@ -126,6 +126,8 @@ class Complaint(models.Model):
     escalated_at = models.DateTimeField(_("last escalated"), null=True, blank=True)
     media_report_due = models.DateTimeField(_("written report due"), null=True, blank=True)
     media_reported_at = models.DateTimeField(_("written report sent"), null=True, blank=True)
+    # Seed 004: "already handled by the dealer and the floor manager without agreement" (a major-complaint rule).
+    refused_by_manager = models.BooleanField(_("already refused by dealer and manager"), default=False)
     is_major = models.BooleanField(_("major complaint"), default=False)
     # Which rules fired: [{"rule": "media_legal", "detail": "记者, 曝光"}, ...]
     major_reasons = models.JSONField(_("why major"), default=list, blank=True)

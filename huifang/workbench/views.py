@@ -1,1 +1,355 @@
-"""Screens of the workbench app."""
+"""Call workbench screens: the queue, the call screen (before the call, script, questionnaire, outcome),
+the saved call with its recording, and the advisors' problem records."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from huifang.accounts.choices import Role
+from huifang.accounts.models import User
+from huifang.accounts.selectors import has_role, may_reveal_phone
+from huifang.core import clock
+from huifang.core.permissions import role_required
+from huifang.followups import selectors as followup_selectors
+from huifang.followups.choices import AttemptOutcome, TaskStatus
+from huifang.followups.offering import call_tasks_offerable
+
+from . import defaults, selectors, services
+from .choices import CallOutcome, ProblemStatus
+from .forms import (
+    CORRECTION_FIELDS,
+    SCALE_MAX,
+    BulkReassignForm,
+    CallForm,
+    ProblemResolveForm,
+    QueueFilterForm,
+    RecordingForm,
+)
+
+BUCKETS = (
+    ("overdue", gettext_lazy("Overdue")),
+    ("due_now", gettext_lazy("Due now")),
+    ("today", gettext_lazy("Due today")),
+    ("later", gettext_lazy("Later")),
+)
+
+
+def complaint_url(complaint) -> str:
+    """The complaint's page (the complaints app names it); empty when that screen is not there."""
+    if complaint is None:
+        return ""
+    for name in ("complaints:complaint_detail", "complaints:detail"):
+        try:
+            return reverse(name, args=[complaint.pk])
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def _bucket_labels():
+    return [(key, str(label)) for key, label in BUCKETS]
+
+
+def _saved_call(request):
+    """The call just saved (?saved=<id>), for the notice that says what it opened."""
+    raw = request.GET.get("saved", "")
+    if not raw.isdigit():
+        return None
+    try:
+        call = selectors.call_detail(user=request.user, pk=int(raw))
+    except Http404:
+        return None
+    return {"call": call, "complaint_url": complaint_url(call.complaint), "problems": list(call.problems.all())}
+
+
+def _advisors_for(stores) -> list:
+    return list(
+        User.objects.filter(memberships__store__in=stores, memberships__role=Role.SERVICE_ADVISOR)
+        .distinct()
+        .order_by("username")
+    )
+
+
+@role_required(*selectors.WORKBENCH_ROLES)
+def queue(request):
+    """My queue (or the team's for managers): overdue, due now, due today, later, with counts."""
+    now = clock.now()
+    stores = list(selectors.workbench_stores_for(user=request.user).order_by("code"))
+    team_ids = set(selectors.team_stores_for(user=request.user).values_list("pk", flat=True))
+    team_stores = [s for s in stores if s.pk in team_ids]
+    may_team = bool(team_stores)
+    filters = QueueFilterForm(
+        request.GET or None,
+        stores=stores,
+        advisors=_advisors_for(stores),
+        assignees=followup_selectors.task_holders_for_store(store=team_stores[0]) if len(team_stores) == 1 else [],
+    )
+    data = filters.cleaned_data if filters.is_valid() else {}
+    store = next((s for s in stores if s.pk == data.get("store")), None)
+    team = bool(data.get("team")) and may_team
+    result = selectors.queue_for(
+        user=request.user,
+        now=now,
+        store=store,
+        kind=data.get("kind") or "",
+        advisor_id=data.get("advisor"),
+        team=team,
+        assignee_id=data.get("assignee") if team else None,
+    )
+    context = {
+        "filters": filters,
+        "buckets": [(key, label, result.get(key, [])) for key, label in _bucket_labels()],
+        "counts": result.get("counts", {}),
+        "truncated": result.get("truncated", False),
+        "team": team,
+        "may_team": may_team,
+        "now": now,
+        "saved": _saved_call(request),
+    }
+    if team:
+        behind_store = store or (team_stores[0] if len(team_stores) == 1 else None)
+        if behind_store is not None:
+            context["behind"] = selectors.team_behind(store=behind_store, now=now)
+            context["behind_store"] = behind_store
+            context["receivers"] = followup_selectors.task_receivers_for_store(store=behind_store)
+    template = "workbench/_queue_table.html" if request.htmx else "workbench/queue.html"
+    return render(request, template, context)
+
+
+@require_POST
+@role_required(*selectors.TEAM_ROLES)
+def tasks_bulk_reassign(request):
+    """Give the ticked tasks of the team queue to one colleague."""
+    visible = selectors.tasks_visible_to(user=request.user).filter(status=TaskStatus.OPEN)
+    ids = [int(v) for v in request.POST.getlist("tasks") if v.isdigit()]
+    tasks = list(visible.filter(pk__in=ids).select_related("store"))
+    stores = {t.store for t in tasks}
+    if any(not has_role(user=request.user, store=s, roles=selectors.TEAM_ROLES) for s in stores):
+        raise PermissionDenied
+    receivers = User.objects.none()
+    if len(stores) == 1:
+        receivers = followup_selectors.task_receivers_for_store(store=next(iter(stores)))
+    form = BulkReassignForm(request.POST, task_ids=[t.pk for t in tasks], receivers=receivers)
+    back = reverse("workbench:queue") + "?team=on"
+    if len(stores) > 1:
+        messages.error(request, _("Reassign the tasks of one store at a time."))
+        return HttpResponseRedirect(back)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    moved = services.tasks_assign(
+        tasks=tasks, to_user=form.cleaned_data["to_user"], actor=request.user, now=clock.now()
+    )
+    messages.success(
+        request, _("%(count)d tasks given to %(person)s.") % {"count": moved, "person": form.cleaned_data["to_user"]}
+    )
+    return HttpResponseRedirect(back)
+
+
+@role_required(*selectors.WORKBENCH_ROLES)
+def next_task(request):
+    """The most urgent task I can call now; the queue when there is none."""
+    saved = request.GET.get("saved", "")
+    suffix = f"?saved={saved}" if saved.isdigit() else ""
+    now = clock.now()
+    task = selectors.next_task_for(user=request.user, now=now)
+    skip = request.GET.get("skip", "")
+    if task is not None and skip.isdigit() and task.pk == int(skip):
+        # "Next" pressed on an unsaved call: the one after it, so the caller is not sent back to the same task.
+        task = (
+            call_tasks_offerable(
+                stores=selectors.workbench_stores_for(user=request.user), now=now, assigned_to=request.user
+            )
+            .exclude(pk=task.pk)
+            .order_by("window_end", "due_at", "id")
+            .first()
+        )
+    if task is None:
+        messages.info(request, _("Nothing to call right now."))
+        return HttpResponseRedirect(reverse("workbench:queue") + suffix)
+    return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]) + suffix)
+
+
+def _question_row(form: CallForm, question) -> tuple:
+    """(question, value field, remark field, the scale's values, the value picked as text) for the template."""
+    value = form[f"q_{question.code}"] if f"q_{question.code}" in form.fields else None
+    picked = "" if value is None or value.value() in (None, "") else str(value.value())
+    scale = [str(v) for v in range(1, SCALE_MAX.get(question.kind, 0) + 1)]
+    return question, value, form[f"t_{question.code}"], scale, picked
+
+
+def _call_context(request, task, form=None) -> dict:
+    now = clock.now()
+    precall = selectors.precall_for(task=task, user=request.user, now=now)
+    questionnaire = precall["questionnaire"]
+    questions = list(questionnaire.questions.all()) if questionnaire is not None else []
+    if form is None:
+        form = CallForm(questions=questions, initial={"started_at": now})
+    policy = services.call_policy_for(store=task.store)
+    return {
+        "task": task,
+        "p": precall,
+        "questionnaire": questionnaire,
+        "question_rows": [_question_row(form, q) for q in questions],
+        "correction_fields": [form[name] for name in CORRECTION_FIELDS],
+        "form": form,
+        "policy": policy,
+        "overall_code": defaults.OVERALL_CODE,
+        "return_code": defaults.COME_BACK_CODE,
+        "may_reveal": may_reveal_phone(user=request.user, store=task.store),
+        "is_open": task.status == TaskStatus.OPEN,
+        "saved": _saved_call(request),
+        "outcomes": CallOutcome.choices,
+    }
+
+
+@role_required(*selectors.WORKBENCH_ROLES)
+def task_call(request, task_id: int):
+    """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
+    task = get_object_or_404(
+        selectors.tasks_visible_to(user=request.user).select_related("store", "customer", "vehicle", "repair_order"),
+        pk=task_id,
+    )
+    if request.method != "POST":
+        return render(request, "workbench/call.html", _call_context(request, task))
+    questionnaire = services.questionnaire_current(store=task.store, now=clock.now())
+    form = CallForm(request.POST, request.FILES, questions=list(questionnaire.questions.all()))
+    if form.is_valid():
+        data, now = form.cleaned_data, clock.now()
+        try:
+            call = services.call_record_save(
+                task=task,
+                actor=request.user,
+                now=now,
+                outcome=data["outcome"],
+                answers=form.answers(),
+                comment=data["comment"],
+                # The screen's own opening time; never later than now, whatever the clocks say.
+                started_at=min(data["started_at"], now) if data["started_at"] else None,
+                corrections=form.corrections(),
+                relation=data["relation"],
+                best_time=data["best_time"],
+                callback_at=data["callback_at"],
+                recording=data["recording"],
+                recording_url=data["recording_url"],
+                attempt_outcome=data["not_reached_as"] or AttemptOutcome.NO_ANSWER,
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(form.field_for_error(key), errors)
+        else:
+            if data["next"]:
+                return HttpResponseRedirect(reverse("workbench:next") + f"?saved={call.pk}")
+            return redirect("workbench:call_detail", call_id=call.pk)
+    return render(request, "workbench/call.html", _call_context(request, task, form), status=422)
+
+
+def _may_play(user, call) -> bool:
+    return selectors.may_play_recording(user=user, call=call)
+
+
+@role_required(*selectors.WORKBENCH_ROLES)
+def call_detail(request, call_id: int):
+    """A saved call: outcome, answers, score, what it opened, and its recording."""
+    call = selectors.call_detail(user=request.user, pk=call_id)
+    context = {
+        "call": call,
+        "complaint_url": complaint_url(call.complaint),
+        "problems": list(call.problems.all()),
+        "answers": list(call.answers.all()),
+        "may_play": _may_play(request.user, call),
+        "recording_form": RecordingForm(),
+        "next_url": reverse("workbench:next"),
+    }
+    return render(request, "workbench/call_detail.html", context)
+
+
+@role_required(*selectors.WORKBENCH_ROLES)
+def recording(request, call_id: int):
+    """GET streams the recording to the caller and the store's managers; POST attaches a file or link."""
+    call = selectors.call_detail(user=request.user, pk=call_id)
+    if not _may_play(request.user, call):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = RecordingForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.recording_attach(
+                    call=call,
+                    actor=request.user,
+                    now=clock.now(),
+                    file=form.cleaned_data["recording"],
+                    url=form.cleaned_data["recording_url"],
+                )
+            except ValidationError as exc:
+                for key, errors in exc.message_dict.items():
+                    form.add_error(key if key in form.fields else None, errors)
+            else:
+                messages.success(request, _("Recording attached."))
+                return redirect("workbench:call_detail", call_id=call.pk)
+        context = {
+            "call": call,
+            "complaint_url": complaint_url(call.complaint),
+            "problems": list(call.problems.all()),
+            "answers": list(call.answers.all()),
+            "may_play": True,
+            "recording_form": form,
+            "next_url": reverse("workbench:next"),
+        }
+        return render(request, "workbench/call_detail.html", context, status=422)
+    if not call.recording:
+        raise Http404
+    response = FileResponse(call.recording.open("rb"), as_attachment=False)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*selectors.WORKBENCH_ROLES)
+def problem_list(request):
+    """My problem records (advisors mostly; managers see the store's), open first."""
+    status = request.GET.get("status", ProblemStatus.OPEN)
+    if status not in ProblemStatus.values and status != "all":
+        status = ProblemStatus.OPEN
+    problems = selectors.problems_for(user=request.user, status="" if status == "all" else status)
+    context = {
+        "problems": problems,
+        "status": status,
+        "statuses": [*ProblemStatus.choices, ("all", _("All"))],
+        "form": ProblemResolveForm(),
+    }
+    return render(request, "workbench/problems.html", context)
+
+
+@require_POST
+@role_required(*selectors.WORKBENCH_ROLES)
+def problem_resolve(request, problem_id: int):
+    problem = get_object_or_404(selectors.problems_for(user=request.user), pk=problem_id)
+    form = ProblemResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.problem_resolve(
+                problem=problem, actor=request.user, now=clock.now(), resolution=form.cleaned_data["resolution"]
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            messages.success(request, _("Problem resolved."))
+            return redirect("workbench:problems")
+    problems = selectors.problems_for(user=request.user, status=ProblemStatus.OPEN)
+    context = {
+        "problems": problems,
+        "status": ProblemStatus.OPEN,
+        "statuses": [*ProblemStatus.choices, ("all", _("All"))],
+        "form": ProblemResolveForm(),
+        "failed": problem.pk,
+        "failed_form": form,
+    }
+    return render(request, "workbench/problems.html", context, status=422)

@@ -62,4 +62,5 @@ def login(page, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
+    # The start page is the role's dashboard; any page but the login form means signed in.
+    page.wait_for_url(lambda url: "/login/" not in url)

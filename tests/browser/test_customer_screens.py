@@ -75,7 +75,8 @@ def test_login_page_signs_in_with_user_name_and_password(page, specialist, shot)
     # when
     login(page, "specialist", PASSWORD)
     # then
-    expect(page.locator("h1")).to_contain_text(str(specialist))
+    expect(page.locator(".who")).to_contain_text(str(specialist))
+    expect(page.locator("h1")).to_contain_text("首页看板")
     expect(page.locator(".mainnav")).to_contain_text("客户")
 
 

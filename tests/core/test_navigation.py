@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_the_menu_offers_exactly_the_screens_the_role_may_open(client, store, role):
     # given a user with one role in the store
     client.force_login(member(store, role))
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("home"), follow=True).content.decode()
     for item in MENU:
         url = reverse(item.url_name)
         # when they open each screen

@@ -238,7 +238,7 @@ def test_overdue_list_query_count_does_not_grow_with_rows(
         make_task(store, assigned_to=backlog["wang"], due_at=at(2026, 11, 2, 9))
     client.force_login(manager)
     # when / then
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("followups:overdue_list", args=[store.pk]))
     assert response.content.decode().count('class="overdue-row"') == 35
 
@@ -329,6 +329,6 @@ def test_rule_list_query_count_is_fixed(client, director, store, django_assert_m
     rules_ensure_defaults(store=store)
     client.force_login(director)
     # when / then: session, user, roles, store, the seeding check and one query for all the rules
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("followups:rule_list", args=[store.pk]))
     assert response.content.decode().count('id="rule-') == len(RuleKind.values)

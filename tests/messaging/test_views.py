@@ -82,7 +82,7 @@ def test_outbox_list_query_count_does_not_grow_with_rows(client, manager, store,
         )
     client.force_login(manager)
     # then session, user, roles, count, one page of rows with store/customer/template, store list: nothing per row
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("messaging:outbox_list"))
     assert response.content.decode().count("第") >= 30
 

@@ -1,0 +1,13 @@
+from django_tasks import task
+
+from huifang.accounts.models import Store
+from huifang.core import clock
+
+from .services import lounge_missing_notify
+
+
+@task()
+def flag_missing_lounge_checklists_task() -> int:
+    """Notify each store's care directors of yesterday's unsigned lounge checklist; returns how many were told."""
+    now = clock.now()
+    return sum(lounge_missing_notify(store=store, now=now) for store in Store.objects.order_by("pk"))

@@ -1,0 +1,140 @@
+"""The dashboard's figures per role: a specialist's day, a store's day and 30-day trends, stores side by side."""
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncDate
+
+from huifang.accounts.models import Store, User
+from huifang.complaints.choices import OPEN_STATUSES
+from huifang.complaints.models import Complaint
+from huifang.followups.choices import TaskStatus
+from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.workbench.models import CallRecord
+
+from . import figures, rules
+from .figures import REACHED_OUTCOMES
+
+TREND_DAYS = 30
+
+
+def _day_bounds(now: datetime) -> tuple[datetime, datetime]:
+    start = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
+    return start, start + timedelta(days=1)
+
+
+def specialist_day(*, user: User, now: datetime) -> dict:
+    """My open tasks (overdue, due today, later), calls done today, my reach rate today and over 30 days."""
+    start, end = _day_bounds(now)
+    tasks = FollowUpTask.objects.filter(assigned_to=user, status=TaskStatus.OPEN).aggregate(
+        overdue=Count("pk", filter=Q(window_end__lt=now)),
+        due_today=Count("pk", filter=Q(window_end__gte=now, due_at__lt=end)),
+        later=Count("pk", filter=Q(due_at__gte=end)),
+    )
+    calls = CallRecord.objects.filter(caller=user, ended_at__gte=start, ended_at__lt=end).count()
+    attempts = ContactAttempt.objects.filter(actor=user, at__gte=start - timedelta(days=TREND_DAYS - 1), at__lt=end)
+    totals = attempts.aggregate(
+        today=Count("pk", filter=Q(at__gte=start)),
+        today_reached=Count("pk", filter=Q(at__gte=start, outcome__in=REACHED_OUTCOMES)),
+        month=Count("pk"),
+        month_reached=Count("pk", filter=Q(outcome__in=REACHED_OUTCOMES)),
+    )
+    return {
+        **tasks,
+        "calls_today": calls,
+        "attempts_today": totals["today"],
+        "reach_today": rules.rate(totals["today_reached"], totals["today"]),
+        "reach_30": rules.rate(totals["month_reached"], totals["month"]),
+    }
+
+
+def store_day(*, stores: Sequence[Store], now: datetime) -> dict:
+    """The stores' day: tasks due and done today, overdue, calls, open and overdue complaints; and 30 days of
+    calls, reach rate, average score and complaints received per day."""
+    stores = list(stores)
+    start, end = _day_bounds(now)
+    since = start - timedelta(days=TREND_DAYS - 1)
+    tasks = FollowUpTask.objects.filter(store__in=stores).aggregate(
+        due_today=Count("pk", filter=Q(status=TaskStatus.OPEN, due_at__lt=end, window_end__gte=now)),
+        overdue=Count("pk", filter=Q(status=TaskStatus.OPEN, window_end__lt=now)),
+        done_today=Count("pk", filter=Q(status=TaskStatus.DONE, closed_at__gte=start, closed_at__lt=end)),
+    )
+    complaints = Complaint.objects.filter(store__in=stores).aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, level_due_at__lt=now)),
+        today=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
+    )
+    tz = now.tzinfo
+    calls = {
+        r["day"]: r
+        for r in CallRecord.objects.filter(store__in=stores, ended_at__gte=since, ended_at__lt=end)
+        .annotate(day=TruncDate("ended_at", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(calls=Count("pk"), score=Avg("score"))
+    }
+    attempts = {
+        r["day"]: r
+        for r in ContactAttempt.objects.filter(task__store__in=stores, at__gte=since, at__lt=end)
+        .annotate(day=TruncDate("at", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(outcome__in=REACHED_OUTCOMES)))
+    }
+    received = {
+        r["day"]: r["n"]
+        for r in Complaint.objects.filter(store__in=stores, received_at__gte=since, received_at__lt=end)
+        .annotate(day=TruncDate("received_at", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"))
+    }
+    days = [since.date() + timedelta(days=i) for i in range(TREND_DAYS)]
+    trend = {
+        "days": [f"{d:%m-%d}" for d in days],
+        "calls": [_get(calls, d, "calls", 0) for d in days],
+        "score": [_float(_get(calls, d, "score", None)) for d in days],
+        "reach": [_float(rules.rate(_get(attempts, d, "reached", 0), _get(attempts, d, "n", 0))) for d in days],
+        "complaints": [received.get(d, 0) for d in days],
+    }
+    return {"tasks": tasks, "complaints": complaints, "calls_today": trend["calls"][-1], "trend": trend}
+
+
+def _get(rows: dict, day: date, field: str, default):
+    row = rows.get(day)
+    return default if row is None else row[field]
+
+
+def _float(value):
+    return None if value is None else round(float(value), 1)
+
+
+def stores_side_by_side(*, stores: Sequence[Store], month: date) -> list[dict]:
+    """This month's main KPIs per store, for group managers and the OEM: one aggregate per figure."""
+    stores = list(stores)
+    if not stores:
+        return []
+    complaints = figures.complaint_kpis(stores=stores, month=month)["stores"]
+    followups = {r["id"]: r for r in figures.followup_kpis(stores=stores, month=month, by=("store",))["store"]}
+    css = figures.css_scores(stores=stores, month=month, by="store")
+    workshop = figures.workshop_kpis(stores=stores, month=month)["stores"]
+    rows = []
+    for store in stores:
+        f = followups.get(store.pk, {})
+        rows.append(
+            {
+                "store": store,
+                "due": f.get("due", 0),
+                "callback": f.get("callback"),
+                "within_window": f.get("within_window"),
+                "reach": f.get("reach"),
+                "complaints": complaints[store.pk]["received"],
+                "complaint_satisfaction": complaints[store.pk]["complaint_satisfaction"],
+                "complaint_timeliness": complaints[store.pk]["complaint_timeliness"],
+                "css": css.get(store.pk, {}).get("total"),
+                "first_time_fix": workshop[store.pk]["first_time_fix"],
+                "appointment": workshop[store.pk]["appointment"],
+            }
+        )
+    return rows

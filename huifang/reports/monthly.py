@@ -1,0 +1,80 @@
+"""The monthly analysis report (客服月度分析报告, seed 002): its sections as plain data for the screen, the
+PDF and the XLSX. A fixed number of queries whatever the store's size (every part is an aggregate)."""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from huifang.accounts.models import Store
+
+from . import figures, selectors
+from .choices import Kpi
+from .figures import DEFINITIONS, _user_names
+from .models import PdcaEntry
+
+
+def month_label(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def monthly_report(*, store: Store, month: date) -> dict:
+    """Seed 002 contents: CSS status (imported survey), last month's action plan review, internal CSS,
+    complaint tracking and causes, first-time-fix and appointment rates, lost customers, next month's targets."""
+    month = month.replace(day=1)
+    previous = month - relativedelta(months=1)
+    stores = [store]
+    complaints = figures.complaint_kpis(stores=stores, month=month)
+    statistics = figures.complaint_statistics(stores=stores, month=month)
+    followups = figures.followup_kpis(stores=stores, month=month, by=("specialist", "advisor"))
+    workshop = figures.workshop_kpis(stores=stores, month=month)
+    problems = figures.problem_resolution(stores=stores, month=month)
+    reminders = figures.reminder_return(stores=stores, month=month)
+    previous_css = figures.css_scores(stores=stores, month=previous).get(None, {"items": {}, "total": None})
+    css = figures.css_comparison(stores=stores, month=month, previous=previous_css)
+    actuals = figures.actuals_from(
+        complaints=complaints["total"],
+        followups=followups["total"],
+        workshop=workshop["total"],
+        problems=problems["total"],
+        reminders=reminders["total"],
+        css_total=css["total"],
+    )
+    pdca = selectors.pdca_sheet(store=store, month=month, actuals=actuals)
+    labels = {line["kpi"]: line["label"] for line in pdca}
+    plans = list(PdcaEntry.objects.filter(store=store, month=previous).order_by("kpi"))
+    # Last month's figures are only needed to review last month's plan.
+    previous_actuals = figures.kpi_actuals(stores=stores, month=previous, css=previous_css) if plans else {}
+    review = [
+        {
+            "kpi": entry.kpi,
+            "label": labels.get(entry.kpi, entry.kpi),
+            "measures": entry.measures,
+            "owner": entry.owner,
+            "completion_date": entry.completion_date,
+            "previous": previous_actuals.get(entry.kpi),
+            "actual": actuals.get(entry.kpi),
+            "change": figures._change(actuals.get(entry.kpi), previous_actuals.get(entry.kpi)),
+        }
+        for entry in plans
+    ]
+    names = _user_names({r["id"] for r in followups["specialist"] + followups["advisor"] if r["id"] is not None})
+    for row in followups["specialist"] + followups["advisor"]:
+        row["name"] = names.get(row["id"], "—") if row["id"] is not None else "—"
+    return {
+        "store": {"id": store.pk, "code": store.code, "name": store.name},
+        "month": month_label(month),
+        "previous_month": month_label(previous),
+        "css": css,
+        "review": review,
+        "complaints": {**complaints["total"], **statistics},
+        "followups": followups,
+        "problems": problems["total"],
+        "reminders": reminders["total"],
+        "workshop": workshop["total"],
+        "lost": {"monthly": figures.customer_flow(stores=stores, month=month)},
+        "pdca": pdca,
+        "actuals": actuals,
+        "previous_actuals": previous_actuals,
+        "definitions": {k: str(v) for k, v in DEFINITIONS.items()},
+        "kpi_labels": {k: str(v) for k, v in Kpi.choices},
+    }

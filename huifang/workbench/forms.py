@@ -1,0 +1,191 @@
+"""Forms of the call workbench: the call itself, the queue filters, and the care director's editors."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.models import User
+from huifang.archive.choices import Channel
+from huifang.followups.choices import AttemptOutcome, RuleKind
+
+from .choices import CallOutcome, IssueAction, QuestionKind
+from .rules import SCALE_MAX
+
+# What a "not reached" call was, in the words of the contact attempt (seed 000).
+NOT_REACHED_CHOICES = [
+    (AttemptOutcome.NO_ANSWER, AttemptOutcome.NO_ANSWER.label),
+    (AttemptOutcome.BUSY, AttemptOutcome.BUSY.label),
+    (AttemptOutcome.WRONG_NUMBER, AttemptOutcome.WRONG_NUMBER.label),
+    (AttemptOutcome.SOMEONE_ELSE, AttemptOutcome.SOMEONE_ELSE.label),
+    (AttemptOutcome.CALL_BACK, AttemptOutcome.CALL_BACK.label),
+]
+# Basic data the caller may correct during the call (seed 000 "confirm basic data").
+CORRECTION_FIELDS = ("mobile", "address", "best_contact_time", "preferred_channel", "email")
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters: kind, store, the repair order's advisor, the assignee (team view)."""
+
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", _("All kinds")), *RuleKind.choices], required=False)
+    store = forms.TypedChoiceField(label=_("store"), coerce=int, required=False, empty_value=None)
+    advisor = forms.TypedChoiceField(label=_("service advisor"), coerce=int, required=False, empty_value=None)
+    assignee = forms.TypedChoiceField(label=_("assigned to"), coerce=int, required=False, empty_value=None)
+    team = forms.BooleanField(label=_("team queue"), required=False)
+
+    def __init__(self, *args, stores, advisors, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All stores")), *((s.pk, s.name) for s in stores)]
+        self.fields["advisor"].choices = [("", _("All advisors")), *((u.pk, str(u)) for u in advisors)]
+        self.fields["assignee"].choices = [("", _("Everyone")), *((u.pk, str(u)) for u in assignees)]
+
+
+class BulkReassignForm(forms.Form):
+    """Give the ticked tasks to one colleague."""
+
+    tasks = forms.TypedMultipleChoiceField(label=_("tasks"), coerce=int, choices=())
+    to_user = forms.ModelChoiceField(label=_("give them to"), queryset=User.objects.none())
+
+    def __init__(self, *args, task_ids, receivers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tasks"].choices = [(pk, pk) for pk in task_ids]
+        self.fields["to_user"].queryset = receivers
+        self.fields["tasks"].error_messages["required"] = _("Tick at least one task.")
+
+
+class CallForm(forms.Form):
+    """One call: outcome, answers to the questionnaire version shown, remarks, corrections, recording."""
+
+    outcome = forms.ChoiceField(label=_("outcome"), choices=CallOutcome.choices)
+    not_reached_as = forms.ChoiceField(
+        label=_("what happened"), choices=NOT_REACHED_CHOICES, required=False, initial=AttemptOutcome.NO_ANSWER
+    )
+    comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    started_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    relation = forms.CharField(label=_("who answered (relation)"), max_length=50, required=False)
+    best_time = forms.CharField(label=_("best time to reach the owner"), max_length=100, required=False)
+    callback_at = forms.DateTimeField(
+        label=_("call back at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    mobile = forms.CharField(label=_("mobile"), max_length=20, required=False)
+    address = forms.CharField(label=_("address"), max_length=255, required=False)
+    best_contact_time = forms.CharField(label=_("best contact time"), max_length=100, required=False)
+    preferred_channel = forms.ChoiceField(
+        label=_("preferred channel"), choices=[("", _("unchanged")), *Channel.choices], required=False
+    )
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    recording = forms.FileField(label=_("recording file"), required=False)
+    recording_url = forms.URLField(label=_("recording link"), max_length=500, required=False, assume_scheme="https")
+    next = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for q in self.questions:
+            if q.kind != QuestionKind.TEXT:
+                self.fields[f"q_{q.code}"] = forms.IntegerField(
+                    label=q.text,
+                    required=False,
+                    min_value=0 if q.kind == QuestionKind.YES_NO else 1,
+                    max_value=SCALE_MAX[q.kind],
+                )
+            self.fields[f"t_{q.code}"] = forms.CharField(label=q.text, required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        call_back = (
+            data.get("outcome") == CallOutcome.NOT_REACHED and data.get("not_reached_as") == AttemptOutcome.CALL_BACK
+        )
+        if call_back and not data.get("callback_at"):
+            self.add_error("callback_at", _("Give the time to call back."))
+        return data
+
+    def answers(self) -> dict:
+        """{code: {"value", "text"}} for the questions that got a value or a remark."""
+        data, result = self.cleaned_data, {}
+        for q in self.questions:
+            value, text = data.get(f"q_{q.code}"), (data.get(f"t_{q.code}") or "").strip()
+            if value is not None or text:
+                result[q.code] = {"value": value, "text": text}
+        return result
+
+    def corrections(self) -> dict:
+        """Only the basic data the caller typed in: an empty box means "unchanged"."""
+        data = self.cleaned_data
+        return {f: data[f].strip() for f in CORRECTION_FIELDS if (data.get(f) or "").strip()}
+
+    def field_for_error(self, key: str) -> str | None:
+        """Where a service error belongs on this form: a field, a question's value, or the top."""
+        key = {"phone": "mobile", "attempt_outcome": "not_reached_as"}.get(key, key)
+        if key.startswith("answer_"):
+            key = key.removeprefix("answer_")
+        if key in self.fields:
+            return key
+        if f"q_{key}" in self.fields:
+            return f"q_{key}"
+        if f"t_{key}" in self.fields:
+            return f"t_{key}"
+        return None
+
+
+class ProblemResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("how it was resolved"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecordingForm(forms.Form):
+    recording = forms.FileField(label=_("recording file"), required=False)
+    recording_url = forms.URLField(label=_("recording link"), max_length=500, required=False, assume_scheme="https")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("recording") and not data.get("recording_url"):
+            raise forms.ValidationError(_("Attach a file or give a link."))
+        return data
+
+
+class QuestionForm(forms.Form):
+    """One row of the questionnaire editor."""
+
+    code = forms.SlugField(label=_("code"), max_length=30)
+    text = forms.CharField(label=_("question"), max_length=300)
+    # The field's initial value keeps the empty "add a question" row unchanged, so it is skipped.
+    kind = forms.ChoiceField(label=_("answer"), choices=QuestionKind.choices, initial=QuestionKind.SCALE_10)
+    weight = forms.DecimalField(label=_("weight (%)"), min_value=Decimal(0), max_value=Decimal(100), decimal_places=2)
+    required = forms.BooleanField(label=_("required"), required=False)
+
+
+class BaseQuestionFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        codes = [f.cleaned_data["code"] for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        if len(codes) != len(set(codes)):
+            raise forms.ValidationError(_("Each question needs its own code."))
+        if not codes:
+            raise forms.ValidationError(_("Keep at least one question."))
+
+
+QuestionFormSet = forms.formset_factory(QuestionForm, formset=BaseQuestionFormSet, extra=1, can_delete=True)
+
+
+class PublishForm(forms.Form):
+    note = forms.CharField(label=_("what changed"), max_length=255)
+
+
+class ScriptStepForm(forms.Form):
+    title = forms.CharField(label=_("step"), max_length=100)
+    text = forms.CharField(label=_("what to say"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+ScriptStepFormSet = forms.formset_factory(ScriptStepForm, extra=1, can_delete=True)
+
+
+class CallPolicyForm(forms.Form):
+    low_overall_score = forms.IntegerField(label=_("overall score at or below"), min_value=0, max_value=10)
+    low_overall_action = forms.ChoiceField(label=_("then"), choices=IssueAction.choices)
+    no_return_action = forms.ChoiceField(label=_("a no to 'would you come back'"), choices=IssueAction.choices)
+    low_item_score = forms.IntegerField(label=_("any question at or below"), min_value=0, max_value=10)
+    low_item_action = forms.ChoiceField(label=_("then"), choices=IssueAction.choices)

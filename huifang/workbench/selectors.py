@@ -1,0 +1,437 @@
+"""Reads of the call workbench: the queue in buckets, the next task, everything to know before a call,
+saved calls and problem records; always scoped to the user's stores and roles."""
+
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from huifang.accounts.choices import Role
+from huifang.accounts.models import Store, User
+from huifang.accounts.selectors import has_role, stores_where_role
+from huifang.archive.choices import CustomerKind
+from huifang.archive.models import Contact, Customer, RepairOrderLine
+from huifang.archive.selectors import TimelineEvent, timeline_source
+from huifang.archive.services import policy_for as archive_policy_for
+from huifang.complaints.choices import OPEN_STATUSES
+from huifang.complaints.selectors import complaints_for_customer
+from huifang.core.phones import mask_phone
+from huifang.followups.choices import RuleKind, TaskChannel, TaskStatus
+from huifang.followups.models import FollowUpTask
+from huifang.followups.offering import call_tasks_offerable, store_in_quiet_hours
+from huifang.followups.selectors import overdue_counts_by_assignee, task_holders_for_store, task_receivers_for_store
+
+from . import rules, services
+from .choices import CallOutcome, ProblemStatus, ScriptScenario
+from .models import Answer, CallRecord, CallScript, Problem
+
+__all__ = [
+    "overdue_counts_by_assignee",
+    "task_holders_for_store",
+    "task_receivers_for_store",
+]
+
+# Who works the call screen, and who sees and moves the whole team's queue.
+WORKBENCH_ROLES = frozenset(
+    {Role.CARE_SPECIALIST, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER, Role.CARE_DIRECTOR, Role.ADMIN}
+)
+TEAM_ROLES = frozenset({Role.SERVICE_MANAGER, Role.CARE_DIRECTOR, Role.ADMIN})
+# Who edits the store's questionnaire, scripts and call policy.
+SETTINGS_ROLES = frozenset({Role.CARE_DIRECTOR, Role.ADMIN})
+# Who may play any recording of the store (seed 003/004: managers spot-check recordings); a caller
+# may always play their own.
+RECORDING_ROLES = TEAM_ROLES
+BUCKETS = ("overdue", "due_now", "today", "later")
+# Rows a queue shows at most (the counts are always complete); narrow with the filters beyond that.
+QUEUE_LIMIT = 300
+EARLIER_CALLS = 10
+
+
+def workbench_stores_for(*, user: User) -> QuerySet[Store]:
+    return stores_where_role(user=user, roles=WORKBENCH_ROLES)
+
+
+def team_stores_for(*, user: User) -> QuerySet[Store]:
+    return stores_where_role(user=user, roles=TEAM_ROLES)
+
+
+def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
+    """Tasks the user may open: every task of a store where they lead the team, their own elsewhere."""
+    if not user.is_authenticated:
+        return FollowUpTask.objects.none()
+    return FollowUpTask.objects.filter(
+        Q(store__in=team_stores_for(user=user)) | Q(store__in=workbench_stores_for(user=user), assigned_to=user)
+    )
+
+
+def _local_day_end(now: datetime, tz_name: str) -> datetime:
+    local = now.astimezone(ZoneInfo(tz_name))
+    return datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=local.tzinfo)
+
+
+def bucket_of(task: FollowUpTask, *, now: datetime, day_end: datetime) -> str:
+    """overdue: the window ran out; due now: due and still in the window; today: due later today
+    (in the store's time zone); later: after today."""
+    if task.window_end < now:
+        return "overdue"
+    if task.due_at <= now:
+        return "due_now"
+    if task.due_at < day_end:
+        return "today"
+    return "later"
+
+
+def queue_for(
+    *,
+    user: User,
+    now: datetime,
+    store: Store | None = None,
+    kind: str = "",
+    advisor_id: int | None = None,
+    team: bool = False,
+    assignee_id: int | None = None,
+) -> dict:
+    """The user's open call tasks (or, team=True, their team's) in buckets overdue / due now / today /
+    later with counts; each row carries customer, masked phone, plate, attempts, quiet-hours and
+    best-time marks. A few queries whatever the size: counts, rows, and quiet hours per store."""
+    stores = list((team_stores_for(user=user) if team else workbench_stores_for(user=user)).order_by("pk"))
+    if store is not None:
+        stores = [s for s in stores if s.pk == store.pk]
+    tasks = FollowUpTask.objects.filter(store__in=stores, status=TaskStatus.OPEN, channel=TaskChannel.CALL)
+    if not team:
+        tasks = tasks.filter(assigned_to=user)
+    elif assignee_id is not None:
+        tasks = tasks.filter(assigned_to_id=assignee_id or None)
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    if advisor_id:
+        tasks = tasks.filter(repair_order__advisor_id=advisor_id)
+    day_ends = {s.time_zone: _local_day_end(now, s.time_zone) for s in stores}
+    today_q = Q(pk__in=[])
+    for tz_name, day_end in day_ends.items():
+        today_q |= Q(store__time_zone=tz_name, due_at__lt=day_end)
+    not_overdue = Q(window_end__gte=now)
+    counts = tasks.aggregate(
+        overdue=Count("pk", filter=Q(window_end__lt=now)),
+        due_now=Count("pk", filter=not_overdue & Q(due_at__lte=now)),
+        today=Count("pk", filter=not_overdue & Q(due_at__gt=now) & today_q),
+        later=Count("pk", filter=not_overdue & Q(due_at__gt=now) & ~today_q),
+    )
+    counts["total"] = sum(counts[b] for b in BUCKETS)
+    rows = list(
+        tasks.select_related("store", "customer", "vehicle", "repair_order", "assigned_to")
+        .annotate(attempts_count=Count("attempts"))
+        .order_by("window_end", "due_at", "id")[:QUEUE_LIMIT]
+    )
+    result: dict = {b: [] for b in BUCKETS}
+    for task in task_rows(tasks=rows, now=now):
+        result[task.bucket].append(task)
+    result["counts"] = counts
+    result["truncated"] = counts["total"] > len(rows)
+    return result
+
+
+def task_rows(*, tasks: list[FollowUpTask], now: datetime) -> list[FollowUpTask]:
+    """Mark queue rows (tasks with store, customer and vehicle joined) with what a row shows: bucket,
+    masked phone, plate, kind label, quiet hours, best time, call-back; counts attempts if not annotated."""
+    stores = {t.store_id: t.store for t in tasks}
+    quiet = {pk: store_in_quiet_hours(store=s, now=now) for pk, s in stores.items()}
+    day_ends = {s.time_zone: _local_day_end(now, s.time_zone) for s in stores.values()}
+    missing = [t.pk for t in tasks if not hasattr(t, "attempts_count")]
+    if missing:
+        counted = dict(FollowUpTask.objects.filter(pk__in=missing).annotate(n=Count("attempts")).values_list("pk", "n"))
+        for t in tasks:
+            if t.pk in counted:
+                t.attempts_count = counted[t.pk]
+    for task in tasks:
+        local = now.astimezone(ZoneInfo(task.store.time_zone))
+        task.bucket = bucket_of(task, now=now, day_end=day_ends[task.store.time_zone])
+        task.is_overdue = task.bucket == "overdue"
+        task.customer_name = task.customer.name
+        task.phone_masked = mask_phone(task.customer.mobile or task.customer.office_phone or task.customer.home_phone)
+        task.plate = task.vehicle.plate if task.vehicle else ""
+        task.kind_label = task.get_kind_display()
+        task.quiet = quiet[task.store_id]
+        task.not_best_time = rules.best_time_ok(task.customer.best_contact_time, local) is False
+        task.callback_at = task.next_call_at if task.next_call_at and task.next_call_at > now else None
+    return tasks
+
+
+def next_task_for(*, user: User, now: datetime, store: Store | None = None) -> FollowUpTask | None:
+    """My most urgent call task I may make now: overdue first (oldest window first), then due; none
+    inside the store's quiet hours or before a promised call-back time."""
+    stores = list(workbench_stores_for(user=user))
+    if store is not None:
+        stores = [s for s in stores if s.pk == store.pk]
+    offerable = call_tasks_offerable(stores=stores, now=now, assigned_to=user)
+    return offerable.order_by("window_end", "due_at", "id").first()
+
+
+def _title(customer: Customer) -> str:
+    return {"M": "先生", "F": "女士"}.get(customer.gender, "")
+
+
+def script_context(*, task: FollowUpTask, caller: User | None, lines: Iterable[RepairOrderLine] = ()) -> dict:
+    """The values a script's placeholders take for this task."""
+    customer, vehicle, ro = task.customer, task.vehicle, task.repair_order
+    tz = ZoneInfo(task.store.time_zone)
+    advisor = (ro.advisor_name or (str(ro.advisor) if ro.advisor_id else "")) if ro else ""
+    items = "、".join(line.description for line in lines if line.description)
+    context = {
+        "customer": customer.name,
+        "title": _title(customer) if customer.kind == CustomerKind.INDIVIDUAL else "",
+        "advisor": advisor,
+        "store": task.store.name,
+        "plate": vehicle.plate if vehicle else "",
+        "model": " ".join(filter(None, [vehicle.brand, vehicle.model])) if vehicle else "",
+        "ro_items": items or (ro.get_ro_type_display() if ro else ""),
+        "ro_amount": f"{ro.total_amount:.2f}" if ro else "",
+        "delivered": f"{ro.delivered_at.astimezone(tz):%m月%d日}" if ro and ro.delivered_at else "",
+        "next_service_km": vehicle.next_maintenance_km if vehicle and vehicle.next_maintenance_km else "",
+        "next_service_date": f"{vehicle.next_maintenance_date:%Y年%m月%d日}"
+        if vehicle and vehicle.next_maintenance_date
+        else "",
+        "caller": str(caller) if caller else "",
+    }
+    if caller is not None and ro is not None and ro.advisor_id == caller.pk:
+        context["caller"] = f"服务顾问{caller}"
+    return context
+
+
+def scenario_for(*, customer: Customer, complaining: bool) -> str:
+    """Which seed 000 dialogue to open with: company car, complaining customer, or the owner."""
+    if customer.kind == CustomerKind.COMPANY:
+        return ScriptScenario.COMPANY_CAR
+    if complaining:
+        return ScriptScenario.COMPLAINING
+    return ScriptScenario.OWNER
+
+
+def _flag(code: str, label: str, detail: str, severity: str) -> dict:
+    return {"code": code, "label": label, "detail": detail, "severity": severity}
+
+
+def precall_flags(
+    *,
+    task: FollowUpTask,
+    now: datetime,
+    major_complaints: list,
+    open_complaints: list,
+    high_amount,
+    sensitive_words: str,
+    quiet: bool,
+    contacts: list[Contact] = (),
+) -> list[dict]:
+    """Seed 000 "review before the call": major complaint history, high-amount order, sensitive
+    occupation, whether now is a good time, repeat repair."""
+    customer, ro = task.customer, task.repair_order
+    flags = []
+    if major_complaints:
+        latest = major_complaints[0]
+        flags.append(
+            _flag(
+                "major_complaint",
+                _("Earlier major complaint"),
+                f"{latest.number} · {latest.received_at.astimezone(ZoneInfo(task.store.time_zone)):%Y-%m-%d} · "
+                f"{latest.get_status_display()}",
+                "bad",
+            )
+        )
+    if open_complaints:
+        flags.append(
+            _flag(
+                "open_complaint",
+                _("Open complaint"),
+                "、".join(c.number for c in open_complaints),
+                "warn",
+            )
+        )
+    if ro is not None and ro.total_amount >= high_amount:
+        flags.append(
+            _flag("high_amount", _("High-amount order"), f"¥{ro.total_amount:,.2f} ≥ ¥{high_amount:,.0f}", "warn")
+        )
+    words = [w.strip() for w in sensitive_words.replace("，", ",").split(",") if w.strip()]
+    hits = [w for w in words if w in customer.occupation]
+    if customer.sensitive_occupation or hits:
+        flags.append(
+            _flag(
+                "sensitive_occupation",
+                _("Sensitive occupation"),
+                customer.occupation + (f" ({'、'.join(hits)})" if hits else ""),
+                "bad",
+            )
+        )
+    if quiet:
+        flags.append(_flag("quiet_hours", _("Quiet hours now"), _("Customers are at rest; call later."), "bad"))
+    local = now.astimezone(ZoneInfo(task.store.time_zone))
+    best = rules.best_time_ok(customer.best_contact_time, local)
+    if best is False:
+        flags.append(_flag("not_best_time", _("Not the customer's best time"), customer.best_contact_time, "warn"))
+    elif best is True:
+        flags.append(_flag("best_time", _("Good time to call"), customer.best_contact_time, "ok"))
+    elif customer.best_contact_time:
+        flags.append(_flag("best_time_unknown", _("Best contact time"), customer.best_contact_time, "info"))
+    if customer.kind == CustomerKind.COMPANY:
+        # Seed 000 公司车: learn the driver's view, report to the fleet manager and the decision maker.
+        people = "；".join(
+            f"{c.get_role_display()} {c.name}{' 分机' + c.extension if c.extension else ''}" for c in contacts
+        )
+        flags.append(_flag("company_car", _("Company car"), people or _("No driver or manager on file"), "info"))
+    if ro is not None and ro.is_repeat_repair:
+        flags.append(_flag("repeat_repair", _("Repeat repair"), ro.fault_description[:100], "warn"))
+    return flags
+
+
+def calls_for_task(*, task: FollowUpTask) -> QuerySet[CallRecord]:
+    """Calls made on a task, newest first."""
+    return CallRecord.objects.filter(task=task).select_related("caller").order_by("-ended_at", "-id")
+
+
+def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
+    """Everything the caller reviews before dialling: customer, vehicle, repair order with lines,
+    earlier calls with answers, complaints, company contacts, flags, rendered scripts, questionnaire."""
+    task = (
+        FollowUpTask.objects.select_related(
+            "store", "customer", "vehicle", "repair_order", "repair_order__advisor", "assigned_to"
+        )
+        .annotate(attempts_count=Count("attempts"))
+        .get(pk=task.pk)
+    )
+    customer, ro = task.customer, task.repair_order
+    lines = list(RepairOrderLine.objects.filter(repair_order=ro).order_by("position", "id")) if ro else []
+    contacts = list(Contact.objects.filter(customer=customer).order_by("role", "name", "id"))
+    calls = list(
+        CallRecord.objects.filter(customer=customer)
+        .select_related("caller", "task")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        .order_by("-ended_at", "-id")[:EARLIER_CALLS]
+    )
+    complaints = list(complaints_for_customer(customer=customer))
+    major = [c for c in complaints if c.is_major]
+    open_complaints = [c for c in complaints if c.status in OPEN_STATUSES]
+    policy = archive_policy_for(store=task.store)
+    quiet = store_in_quiet_hours(store=task.store, now=now)
+    flags = precall_flags(
+        task=task,
+        now=now,
+        major_complaints=major,
+        open_complaints=open_complaints,
+        high_amount=policy.high_amount_rmb,
+        sensitive_words=policy.sensitive_occupation_words,
+        quiet=quiet,
+        contacts=contacts,
+    )
+    scenario = scenario_for(customer=customer, complaining=bool(open_complaints or major))
+    context = script_context(task=task, caller=user, lines=lines)
+    services.scripts_ensure_defaults(store=task.store)
+    rows = {s.scenario: s for s in CallScript.objects.filter(store=task.store, kind=task.kind)}
+    if not rows:
+        rows = {s.scenario: s for s in CallScript.objects.filter(store=task.store, kind=RuleKind.POST_SERVICE_CALL)}
+    scripts = [
+        {
+            "scenario": key,
+            "label": str(label),
+            "steps": rules.script_render(rows[key].steps, context),
+        }
+        for key, label in ScriptScenario.choices
+        if key in rows
+    ]
+    if scenario not in rows:
+        scenario = ScriptScenario.OWNER
+    local = now.astimezone(ZoneInfo(task.store.time_zone))
+    return {
+        "task": task,
+        "customer": customer,
+        "vehicle": task.vehicle,
+        "repair_order": ro,
+        "lines": lines,
+        "labour_lines": [line for line in lines if line.kind == "labour"],
+        "part_lines": [line for line in lines if line.kind == "part"],
+        "contacts": contacts,
+        "calls": calls,
+        "complaints": complaints,
+        "flags": flags,
+        "quiet": quiet,
+        "best_time_ok": rules.best_time_ok(customer.best_contact_time, local),
+        "scenario": scenario,
+        "scripts": scripts,
+        "script_context": context,
+        "questionnaire": services.questionnaire_current(store=task.store, now=now),
+        "attempts": task.attempts_count,
+    }
+
+
+def calls_visible_to(*, user: User) -> QuerySet[CallRecord]:
+    """Calls of the stores where the user leads the team, and the user's own calls."""
+    if not user.is_authenticated:
+        return CallRecord.objects.none()
+    return CallRecord.objects.filter(
+        Q(store__in=team_stores_for(user=user)) | Q(store__in=workbench_stores_for(user=user), caller=user)
+    )
+
+
+def call_detail(*, user: User, pk: int) -> CallRecord:
+    """A saved call with its answers, or 404 when the user may not see it."""
+    call = (
+        calls_visible_to(user=user)
+        .select_related("store", "task", "customer", "vehicle", "repair_order", "caller", "complaint", "questionnaire")
+        .prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.select_related("question").order_by("question__position")),
+            "problems",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if call is None:
+        raise Http404("No such call")
+    return call
+
+
+def may_play_recording(*, user: User, call: CallRecord) -> bool:
+    """The caller and the store's managers may play a recording."""
+    return call.caller_id == user.pk or has_role(user=user, store=call.store, roles=RECORDING_ROLES)
+
+
+def problems_visible_to(*, user: User) -> QuerySet[Problem]:
+    if not user.is_authenticated:
+        return Problem.objects.none()
+    return Problem.objects.filter(
+        Q(store__in=team_stores_for(user=user)) | Q(store__in=workbench_stores_for(user=user), assigned_to=user)
+    )
+
+
+def problems_for(*, user: User, status: str = "") -> QuerySet[Problem]:
+    """Problem records the user handles (theirs, or the team's for managers), open first, newest first."""
+    rows = problems_visible_to(user=user).select_related(
+        "store", "customer", "repair_order", "assigned_to", "call", "call__caller"
+    )
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("status", "-created_at", "-id")
+
+
+def team_behind(*, store: Store, now: datetime) -> list[dict]:
+    """Who is behind in the store: overdue open tasks per assignee, most first (followups selector)."""
+    return overdue_counts_by_assignee(store=store, now=now)
+
+
+def problem_open_count(*, user: User) -> int:
+    return problems_visible_to(user=user).filter(status=ProblemStatus.OPEN).count()
+
+
+@timeline_source
+def _call_events(customer: Customer) -> Iterable[TimelineEvent]:
+    calls = CallRecord.objects.filter(customer=customer).select_related("task").order_by("-ended_at")[:200]
+    for call in calls:
+        badges = ("bad",) if call.outcome == CallOutcome.WITH_ISSUE else ()
+        score = f" · {call.score}" if call.score is not None else ""
+        yield TimelineEvent(
+            at=call.ended_at,
+            kind="call",
+            title=f"{call.task.get_kind_display()} · {call.get_outcome_display()}{score}",
+            detail="；".join(call.issue_reasons) or call.comment[:100],
+            badges=badges,
+        )
