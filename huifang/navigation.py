@@ -23,6 +23,7 @@ class MenuItem:
     label: str
     roles: frozenset | None = None  # None: every signed-in user
     accesskey: str = ""
+    more: bool = False  # listed under "More" so the bar keeps the screens used all day
 
 
 MENU: tuple[MenuItem, ...] = (
@@ -31,17 +32,17 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("complaints:list", _("Complaints"), COMPLAINT_ROLES, accesskey="c"),
     MenuItem("complaints:regional", _("Regional complaints"), REGIONAL_ROLES),
     MenuItem("archive:customer_search", _("Customers"), accesskey="s"),
-    MenuItem("archive:statistics", _("Statistics")),
-    MenuItem("archive:duplicates", _("Duplicates"), ROLES_THAT_EDIT_ARCHIVE),
-    MenuItem("archive:import_list", _("DMS import")),
-    MenuItem("messaging:outbox_list", _("Outbox"), OUTBOX_ROLES),
-    MenuItem("followups:index", _("Follow-ups"), RULE_VIEWER_ROLES),
-    MenuItem("followups_effectiveness:effectiveness", _("Reminder effectiveness"), EFFECTIVENESS_ROLES),
+    MenuItem("archive:statistics", _("Statistics"), more=True),
+    MenuItem("archive:duplicates", _("Duplicates"), ROLES_THAT_EDIT_ARCHIVE, more=True),
+    MenuItem("archive:import_list", _("DMS import"), more=True),
+    MenuItem("messaging:outbox_list", _("Outbox"), OUTBOX_ROLES, more=True),
+    MenuItem("followups:index", _("Follow-ups"), RULE_VIEWER_ROLES, more=True),
+    MenuItem("followups_effectiveness:effectiveness", _("Reminder effectiveness"), EFFECTIVENESS_ROLES, more=True),
     MenuItem("reports:kpis", _("KPIs"), REPORT_ROLES),
-    MenuItem("reports:css", _("Customer satisfaction (CSS)"), REPORT_ROLES),
-    MenuItem("workbench:problems", _("Problem records"), WORKBENCH_ROLES),
-    MenuItem("workbench:settings", _("Call settings"), WORKBENCH_SETTINGS_ROLES),
-    MenuItem("complaints:settings", _("Complaint settings"), POLICY_EDITOR_ROLES),
+    MenuItem("reports:css", _("Customer satisfaction (CSS)"), REPORT_ROLES, more=True),
+    MenuItem("workbench:problems", _("Problem records"), WORKBENCH_ROLES, more=True),
+    MenuItem("workbench:settings", _("Call settings"), WORKBENCH_SETTINGS_ROLES, more=True),
+    MenuItem("complaints:settings", _("Complaint settings"), POLICY_EDITOR_ROLES, more=True),
     MenuItem("operations:index", _("Everyday operations"), OPERATIONS_ROLES),
 )
 

@@ -65,7 +65,7 @@ class ClockKind(models.TextChoices):
 class EventKind(models.TextChoices):
     """What happened on a complaint (its timeline)."""
 
-    INTAKE = "intake", _("Received")
+    INTAKE = "intake", _("Complaint received")
     CONTACT = "contact", _("Customer contacted")
     STATUS = "status", _("Status changed")
     ASSIGN = "assign", _("Owner changed")
