@@ -325,6 +325,14 @@ def report_xlsx(report: dict) -> bytes:
     chart.width = 20
     lost.add_chart(chart, "E2")
 
+    lounge = book.create_sheet(_("Lounge checklist")[:31])
+    lounge.append([_("Item"), _("Days checked"), _("Compliant"), _("Compliance (%)")])
+    for row in report["lounge"]["items"]:
+        lounge.append([row["title"], row["checked"], row["compliant"], _cell(row["percent"])])
+    lounge.append([])
+    lounge.append([_("Missing or unsigned days"), ", ".join(report["lounge"]["missing"])])
+    lounge.column_dimensions["A"].width = 36
+
     defs = book.create_sheet(_("Definitions")[:31])
     defs.append([_("Figure"), _("How it is counted")])
     for key, text in report["definitions"].items():

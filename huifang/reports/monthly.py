@@ -6,6 +6,9 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from huifang.accounts.models import Store
+from huifang.core import clock
+from huifang.operations import selectors as operations_selectors
+from huifang.operations import services as operations_services
 
 from . import figures, selectors
 from .choices import Kpi
@@ -17,7 +20,28 @@ def month_label(month: date) -> str:
     return f"{month:%Y-%m}"
 
 
-def monthly_report(*, store: Store, month: date) -> dict:
+def lounge_appendix(*, store: Store, month: date, today: date) -> dict:
+    """Appendix (seed 002 顾客休息室检查表): the month's missing checklist days and compliance per item."""
+    end = month + relativedelta(months=1, days=-1)
+    period = operations_selectors.lounge_period(
+        store=store, policy=operations_services.policy_for(store=store), start=month, end=end, today=today
+    )
+    return {
+        "missing": [day.isoformat() for day in period["missing"]],
+        "signed_days": period["signed_days"],
+        "items": [
+            {
+                "title": row["item"].title,
+                "checked": row["checked"],
+                "compliant": row["compliant"],
+                "percent": row["percent"],
+            }
+            for row in period["items"]
+        ],
+    }
+
+
+def monthly_report(*, store: Store, month: date, today: date | None = None) -> dict:
     """Seed 002 contents: CSS status (imported survey), last month's action plan review, internal CSS,
     complaint tracking and causes, first-time-fix and appointment rates, lost customers, next month's targets."""
     month = month.replace(day=1)
@@ -73,6 +97,7 @@ def monthly_report(*, store: Store, month: date) -> dict:
         "workshop": workshop["total"],
         "lost": {"monthly": figures.customer_flow(stores=stores, month=month)},
         "pdca": pdca,
+        "lounge": lounge_appendix(store=store, month=month, today=today or clock.today()),
         "actuals": actuals,
         "previous_actuals": previous_actuals,
         "definitions": {k: str(v) for k, v in DEFINITIONS.items()},

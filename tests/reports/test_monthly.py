@@ -5,6 +5,7 @@ import io
 import os
 import re
 import zlib
+from datetime import date
 from decimal import Decimal as D
 
 from django.utils.translation import gettext
@@ -62,7 +63,7 @@ def test_xlsx_holds_the_figures_charts_and_definitions(store, october):
     # when
     book = load_workbook(io.BytesIO(exports.report_xlsx(monthly_report(store=store, month=OCTOBER))))
     # then
-    overview, css, complaints, followups, customers, definitions = book.worksheets
+    overview, css, complaints, followups, customers, lounge, definitions = book.worksheets
     rows = {r[0]: r for r in overview.iter_rows(min_row=4, values_only=True)}
     callback = rows[str(Kpi.CALLBACK.label)]
     assert (callback[1], callback[2], callback[3]) == (100, 75.0, "×")
@@ -123,3 +124,22 @@ def test_monthly_email_goes_to_director_and_managers_once(store, october, direct
     assert OutboxMessage.objects.count() == 2
     body = first[0].body
     assert "75.0" in body and "×" in body and "2026-10" in first[0].subject
+
+
+def test_appendix_shows_the_lounge_checklist_month_as_counted_by_hand(store, specialist):
+    # given a week of March 2026 checklists with the 11th and 14th missing (tests/operations/test_lounge.py)
+    from tests.operations.test_lounge import _fill_week
+
+    _fill_week(store, specialist)
+    # when the March report is made on the 15th
+    report = monthly_report(store=store, month=date(2026, 3, 1), today=date(2026, 3, 15))
+    # then the 1st–8th (nothing filled), the 11th and the 14th are missing; 空调 passed 3 of 5 signed days
+    lounge = report["lounge"]
+    assert lounge["missing"] == [f"2026-03-{d:02d}" for d in (1, 2, 3, 4, 5, 6, 7, 8, 11, 14)]
+    assert lounge["signed_days"] == 5
+    aircon = next(row for row in lounge["items"] if row["title"] == "空调")
+    assert (aircon["compliant"], aircon["checked"], aircon["percent"]) == (3, 5, 60.0)
+    # and the XLSX has it as a sheet
+    book = load_workbook(io.BytesIO(exports.report_xlsx(report)))
+    rows = {r[0]: r for r in book.worksheets[5].iter_rows(values_only=True) if r and r[0]}
+    assert rows["空调"][1:4] == (5, 3, 60.0)
