@@ -54,9 +54,13 @@ test-sqlite: install
 	$(BIN)/pytest -n 2
 
 # PostgreSQL runs too whenever it answers on 127.0.0.1:5432 (CI has it, trust auth, database `test`).
+# Tests that do not depend on the database engine run once, on SQLite: the browser tests, the tenancy
+# walker (URL/route scoping), the API fuzzing and the deploy checks (CI time, issue 8 §8).
+PG_ONCE := --ignore=tests/browser --ignore=tests/test_tenancy.py --ignore=tests/core/test_schemathesis.py \
+	--ignore=tests/core/test_security_browser.py -m "not browser"
 test-pg: install
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
-		echo "== PostgreSQL suite =="; DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n 2; \
+		echo "== PostgreSQL suite =="; DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n 2 $(PG_ONCE); \
 	else echo "PostgreSQL not reachable at $(PG_URL): PostgreSQL suite skipped"; fi
 
 bench: install

@@ -62,4 +62,7 @@ SCHEDULE: tuple[Job, ...] = (
     # On the 1st of every month at 07:30: last month's KPI sheet to each store's care director and
     # service and sales managers (once per person and month).
     Job("monthly report", "30 7 1 * *", "huifang.reports.tasks.send_monthly_reports_task"),
+    # Every 15 minutes: the survey fallback chain (link by SMS for unreachable calls, e-mail 2 days later);
+    # the outbox holds messages during quiet hours.
+    Job("survey chain", "*/15 * * * *", "huifang.surveys.tasks.run_survey_chain_task"),
 )

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HUIFANG_VAR_DIR", BASE_DIR / "var"))
@@ -28,6 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "csp",
+    # Serves the API docs' Swagger UI from our static files (the CDN page has an inline script).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "huifang.core",
@@ -41,6 +45,8 @@ INSTALLED_APPS = [
     "huifang.workbench",
     "huifang.operations",
     "huifang.reports",
+    "huifang.surveys",
+    "huifang.privacy",
 ]
 
 MIDDLEWARE = [
@@ -53,7 +59,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "huifang.core.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -74,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "huifang.navigation.main_menu",
                 "huifang.notifications.context_processors.notification_bell",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -140,20 +149,52 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
+AXES_RESET_ON_SUCCESS = True
+# A locked-out user sees a page that says why and for how long (HTTP 429), not a bare text line.
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+# Sessions (issue 8 §8): signed out after SESSION_IDLE_SECONDS without a request of the user's own
+# (default 30 min; IdleTimeoutMiddleware, background polls do not count), at the latest after
+# SESSION_COOKIE_AGE (default one 10-hour shift), and when the browser closes.
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(10 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content security policy, active in every mode (tests and browser tests run under it): scripts only
+# from our own static files (or carrying the request's nonce), never inline handlers or eval. Styles
+# allow inline attributes, which the templates and ECharts use.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 if not DEBUG:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto; DJANGO_SECURE_SSL_REDIRECT=0 when the
+    # proxy redirects to HTTPS itself.
     SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -195,3 +236,6 @@ SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
 SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
 SMS_SENDER = os.environ.get("SMS_SENDER", "")
+
+# Absolute base of links sent to customers (survey link, unsubscribe, event sign-up) and in e-mails.
+SITE_URL = os.environ.get("HUIFANG_SITE_URL", "http://localhost:8000")

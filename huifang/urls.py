@@ -19,6 +19,8 @@ urlpatterns = [
     path("notifications/", include("huifang.notifications.urls")),
     path("operations/", include("huifang.operations.urls")),
     path("reports/", include("huifang.reports.urls")),
+    path("s/", include("huifang.surveys.urls")),
+    path("privacy/", include("huifang.privacy.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

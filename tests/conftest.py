@@ -1,8 +1,10 @@
 import os
+from pathlib import Path
 
 import pytest
 
 from huifang.accounts.choices import Role
+from huifang.core import middleware as _middleware  # noqa: F401  (connects the login receiver before any request)
 
 from .factories import StoreFactory, member
 
@@ -10,8 +12,15 @@ from .factories import StoreFactory, member
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# The production hasher (PBKDF2, a million rounds) costs about a second per user created or signed in;
+# tests create hundreds. Hashing strength is Django's concern, not the suite's.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings, tmp_path):
+    if os.environ.get("HUIFANG_TEST_SLOW_HASHER") != "1":
+        settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
@@ -46,3 +55,33 @@ def director(store):
 def outsider(other_store):
     """A care specialist of another store: must get 404/403 on everything of `store`."""
     return member(other_store, Role.CARE_SPECIALIST, username="outsider")
+
+
+# The browser lives here, not in tests/browser/conftest.py, so browser tests elsewhere (tests/core/
+# test_security_browser.py) share the one Playwright session.
+CHROMIUM = Path(os.environ.get("HUIFANG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # A missing browser is a broken test set-up, not a reason to pass quietly.
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make browsers` (apt-get install chromium fonts-noto-cjk) "
+            "or set HUIFANG_CHROMIUM to the browser's path.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from huifang.privacy.access import export_logged
+
 from .choices import ImportStatus
 from .importing import selectors
 from .importing.fields import FIELDS, guess_field, normalize_header
@@ -183,6 +185,7 @@ def import_rejections_csv(request, pk: int):
     writer.writerow(REJECTION_HEADERS)
     writer.writerows(_rejection_rows(batch))
     response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    export_logged(request, obj=batch, what="import_rejections_csv")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-rejections.csv"'
     return response
 
@@ -202,5 +205,6 @@ def import_rejections_xlsx(request, pk: int):
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
+    export_logged(request, obj=batch, what="import_rejections_xlsx")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-rejections.xlsx"'
     return response

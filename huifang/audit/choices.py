@@ -10,3 +10,4 @@ class AuditAction(models.TextChoices):
     REVEAL_PHONE = "reveal_phone", _("Revealed phone number")
     EXPORT = "export", _("Exported")
     IMPORT = "import", _("Imported")
+    ERASE = "erase", _("Erased (anonymised)")

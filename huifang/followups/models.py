@@ -26,6 +26,8 @@ class FollowUpRule(models.Model):
     festivals = models.CharField(_("festivals"), max_length=200, blank=True)
     window_hours = models.PositiveIntegerField(_("due window (hours)"), default=defaults.POST_SERVICE_WINDOW_HOURS)
     marketing_only = models.BooleanField(_("only customers who accept marketing"), default=False)
+    # Seed 002 客户细分 as a filter (archive/segments.py keys); {} = every customer of the store.
+    segment = models.JSONField(_("customer segment"), default=dict, blank=True)
     max_failed_attempts = models.PositiveSmallIntegerField(
         _("failed attempts before unreachable"), default=defaults.MAX_FAILED_ATTEMPTS
     )

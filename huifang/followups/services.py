@@ -33,10 +33,18 @@ def rules_ensure_defaults(*, store: Store) -> int:
 
 def on_task_unreachable(task: FollowUpTask, *, now: datetime, actor=None) -> None:
     """A call task closed as unreachable: send the repair follow-up SMS instead (seed 003: SMS is the
-    cheapest follow-up). The outbox checks the mobile number, opt-outs and quiet hours itself."""
-    message = messaging_services.sms_follow_up_for_unreachable(
-        task_store=task.store, customer=task.customer, now=now, related=task
-    )
+    cheapest follow-up). The outbox checks the mobile number, opt-outs and quiet hours itself.
+    A post-service call of a store with the survey chain on sends the survey link instead (issue 8 §2)."""
+    # Imported here: surveys builds on followups (and the workbench), not the other way round.
+    from huifang.surveys import services as survey_services
+
+    link = survey_services.chain_start(task=task, now=now) if survey_services.chain_applies(task=task) else None
+    if link is not None:
+        message = link.sms_message
+    else:
+        message = messaging_services.sms_follow_up_for_unreachable(
+            task_store=task.store, customer=task.customer, now=now, related=task
+        )
     audit_record(
         obj=task,
         action=AuditAction.UPDATE,
@@ -45,7 +53,10 @@ def on_task_unreachable(task: FollowUpTask, *, now: datetime, actor=None) -> Non
         source="followups",
         changes={
             "event": "unreachable",
-            "sms_follow_up": message.get_status_display() if message is not None else "no mobile number",
+            "sms_follow_up": message.get_status_display()
+            if message is not None
+            else ("no SMS" if link is not None else "no mobile number"),
+            **({"survey_link": link.pk} if link is not None else {}),
         },
     )
 

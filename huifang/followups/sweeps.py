@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, Extra
 
 from huifang.accounts.models import Store
 from huifang.archive.models import Customer, RepairOrder, Vehicle
+from huifang.archive.segments import segment_q
 from huifang.core.calendar import solar_to_lunar
 from huifang.core.sql import AddDays
 
@@ -82,7 +83,14 @@ class Sweep:
         return self.first_day + lead, self.today + lead
 
     def consent(self, prefix: str = "") -> Q:
-        return Q(**{f"{prefix}marketing_consent": True}) if self.rule.marketing_only else Q()
+        from huifang.messaging.consent import consent_channel_for, marketing_consent_q  # issue 8 §4: per channel
+
+        channel = consent_channel_for(self.rule.channel)
+        return marketing_consent_q(channel=channel, prefix=prefix) if self.rule.marketing_only else Q()
+
+    def in_segment(self, prefix: str = "") -> Q:
+        """Only customers in the rule's segment (seed 002 客户细分): an IN (subquery) inside the same statement."""
+        return segment_q(store=self.store, segment=self.rule.segment, prefix=prefix)
 
 
 # A candidate is (unsaved task, the advisor who should get it or None).
@@ -94,6 +102,7 @@ def _post_service(s: Sweep) -> Candidates:
     rows = (
         RepairOrder.objects.filter(
             s.consent("customer__"),
+            s.in_segment("customer__"),
             store=s.store,
             delivered_at__gt=s.now - s.window - delay,
             delivered_at__lte=s.now - delay,
@@ -121,6 +130,7 @@ def _first_visit_series(s: Sweep) -> Candidates:
     rows = (
         Customer.objects.filter(
             s.consent(),
+            s.in_segment(),
             store=s.store,
             first_visit_at__gt=s.now - s.window - timedelta(days=longest + 1),
             first_visit_at__lte=s.now - timedelta(days=shortest),
@@ -141,7 +151,9 @@ def _date_reminder(column: str, key_of: Callable) -> Callable[[Sweep], Candidate
     def build(s: Sweep) -> Candidates:
         low, high = s.target_range()
         rows = (
-            Vehicle.objects.filter(s.consent("customer__"), store=s.store, **{f"{column}__range": (low, high)})
+            Vehicle.objects.filter(
+                s.consent("customer__"), s.in_segment("customer__"), store=s.store, **{f"{column}__range": (low, high)}
+            )
             .values_list("pk", "customer_id", column, "last_maintenance_at", "delivery_date", "purchase_date")
             .iterator(chunk_size=CHUNK_SIZE)
         )
@@ -166,6 +178,7 @@ def _first_service(s: Sweep) -> Candidates:
     rows = (
         Vehicle.objects.filter(
             s.consent("customer__"),
+            s.in_segment("customer__"),
             store=s.store,
             last_maintenance_at__isnull=True,
             delivery_date__range=(low - timedelta(days=longest), high),
@@ -192,7 +205,7 @@ def _warranty(s: Sweep) -> Candidates:
         ExpressionWrapper(F("warranty_end_km") * 1.0 / NullIf("avg_km_per_day", 0.0), output_field=FloatField()),
     )
     rows = (
-        Vehicle.objects.filter(s.consent("customer__"), store=s.store)
+        Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), store=s.store)
         .annotate(km_date=km_date)
         .filter(
             Q(warranty_end_date__range=(low, high))
@@ -230,7 +243,7 @@ def _lost_customer(s: Sweep) -> Candidates:
         ranges |= Q(last_seen__range=(offset.before(s.first_day) - slack, offset.before(s.today) + slack))
     last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=s.tz), "delivery_date", "purchase_date")
     rows = (
-        Vehicle.objects.filter(s.consent("customer__"), store=s.store)
+        Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), store=s.store)
         .annotate(last_seen=last_seen)
         .filter(ranges)
         .values_list("pk", "customer_id", "last_seen")
@@ -266,7 +279,7 @@ def _birthday(s: Sweep) -> Candidates:
         day += timedelta(days=1)
     solar, lunar = _birthday_keys(days)
     rows = (
-        Customer.objects.filter(s.consent(), store=s.store, birthday__isnull=False)
+        Customer.objects.filter(s.consent(), s.in_segment(), store=s.store, birthday__isnull=False)
         .annotate(month_day=ExtractMonth("birthday") * 100 + ExtractDay("birthday"))
         .filter(Q(birthday_is_lunar=False, month_day__in=solar) | Q(birthday_is_lunar=True, month_day__in=lunar))
         .values_list("pk", "birthday", "birthday_is_lunar")
@@ -291,7 +304,7 @@ def _holiday(s: Sweep) -> int:
         if not s.is_due(due_at):
             continue
         select = (
-            Customer.objects.filter(s.consent(), store=s.store)
+            Customer.objects.filter(s.consent(), s.in_segment(), store=s.store)
             .order_by()
             .annotate(
                 t_store=Value(s.store.pk),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.selectors import has_role
+from huifang.archive.segments import segment_describe
 from huifang.core import clock
 from huifang.core.permissions import require_store_role, role_required
 from huifang.core.phones import mask_phone
@@ -15,6 +16,7 @@ from huifang.core.phones import mask_phone
 from . import selectors, services
 from .forms import OverdueFilterForm, ReassignForm, RuleForm
 from .models import FollowUpRule
+from .segments import rule_update_with_segment
 
 PAGE_SIZE = 50
 
@@ -33,6 +35,19 @@ def index(request):
     return render(request, "followups/index.html", {"stores": stores})
 
 
+def _with_segment_text(store, rules) -> list:
+    """The rules with a readable `segment_text` (club level names read once, only when a rule uses one)."""
+    rules = list(rules)
+    names = {}
+    if any((r.segment or {}).get("club_level") for r in rules):
+        from huifang.operations.selectors import club_levels_for
+
+        names = dict(club_levels_for(store=store).values_list("pk", "name"))
+    for r in rules:
+        r.segment_text = segment_describe(r.segment or {}, level_names=names)
+    return rules
+
+
 @role_required(*selectors.RULE_VIEWER_ROLES)
 def rule_list(request, store_id: int):
     store = _store_for(request, store_id, selectors.RULE_VIEWER_ROLES)
@@ -40,10 +55,18 @@ def rule_list(request, store_id: int):
     context = {
         "store": store,
         "stores": selectors.followup_stores_for(user=request.user, roles=selectors.RULE_VIEWER_ROLES),
-        "rules": selectors.rules_for_store(store=store),
+        "rules": _with_segment_text(store, selectors.rules_for_store(store=store)),
         "may_edit": has_role(user=request.user, store=store, roles=selectors.RULE_EDITOR_ROLES),
     }
     return render(request, "followups/rule_list.html", context)
+
+
+def _segment_form(store, data=None, initial=None):
+    # The club invitation's segment widgets (operations.forms.SegmentForm), prefixed so names never clash.
+    from huifang.operations.forms import SegmentForm
+    from huifang.operations.selectors import club_levels_for
+
+    return SegmentForm(data, prefix="segment", levels=club_levels_for(store=store), initial=initial)
 
 
 @role_required(*selectors.RULE_EDITOR_ROLES)
@@ -53,14 +76,24 @@ def rule_edit(request, store_id: int, pk: int):
     rule = get_object_or_404(FollowUpRule, store=store, pk=pk)
     initial = {field: getattr(rule, field) for field in services.RULE_EDITABLE_FIELDS}
     form = RuleForm(request.POST or None, initial=initial)
-    context = {"store": store, "rule": rule, "form": form}
+    segment_form = _segment_form(store, request.POST or None, initial=rule.segment or {})
+    context = {"store": store, "rule": rule, "form": form, "segment_form": segment_form}
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and segment_form.is_valid():
+            levels = {level.pk for level in segment_form.fields["club_level"].queryset}
             try:
-                services.rule_update(rule=rule, actor=request.user, now=clock.now(), **form.cleaned_data)
+                rule_update_with_segment(
+                    rule=rule,
+                    segment=segment_form.segment_json(),
+                    club_levels=levels,
+                    actor=request.user,
+                    now=clock.now(),
+                    **form.cleaned_data,
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                    target = segment_form if field in segment_form.fields else form
+                    target.add_error(field if field in target.fields else None, errors)
             else:
                 messages.success(request, _("Rule saved."))
                 return redirect("followups:rule_list", store_id=store.pk)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ChannelOptOut, MessageTemplate, MessagingPolicy, OutboxMessage
+from .models import ChannelOptOut, ConsentRecord, MessageTemplate, MessagingPolicy, OutboxMessage
 
 
 @admin.register(MessagingPolicy)
@@ -27,3 +27,18 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_filter = ("status", "channel", "purpose")
     raw_id_fields = ("customer", "template")
     readonly_fields = ("enqueued_at", "provider_message_id", "last_error")
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Read-only: consent history is append-only and written through consent.consent_record."""
+
+    list_display = ("pk", "customer", "channel", "purpose", "state", "source", "at", "recorded_by")
+    list_filter = ("channel", "purpose", "state", "source")
+    raw_id_fields = ("customer",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

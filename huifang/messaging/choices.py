@@ -62,3 +62,49 @@ CAP_COUNTED_STATUSES = (
     MessageStatus.SENDING,
     MessageStatus.SENT,
 )
+
+
+class ConsentChannel(models.TextChoices):
+    """Channels a consent covers: the message channels plus the telephone (calls)."""
+
+    PHONE = "phone", _("Phone")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+
+
+class ConsentPurpose(models.TextChoices):
+    """Same values as MessagePurpose, so a message's purpose names its consent purpose."""
+
+    SERVICE = "service", _("Service reminders")
+    MARKETING = "marketing", _("Marketing and greetings")
+
+
+class ConsentState(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ConsentSource(models.TextChoices):
+    DMS_IMPORT = "dms_import", _("DMS import")
+    FRONT_DESK = "front_desk", _("Front desk")
+    SURVEY_PAGE = "survey_page", _("Survey page")
+    UNSUBSCRIBE_PAGE = "unsubscribe_page", _("Unsubscribe page")
+    CALL = "call", _("Said so on a call")
+    SMS_REPLY = "sms_reply", _("Replied to an SMS (e.g. TD)")
+    EMAIL = "email", _("Unsubscribed by e-mail")
+    API = "api", _("API")
+    # A general "accepts marketing" flag held before per-channel records, split into one record per channel.
+    EARLIER = "earlier", _("Earlier general consent")
+    OTHER = "other", _("Other")
+
+
+# How an opt-out's source reads as a consent source (opt-outs are also recorded as withdrawn consent).
+OPTOUT_TO_CONSENT_SOURCE = {
+    OptOutSource.CALL: ConsentSource.CALL,
+    OptOutSource.SMS_REPLY: ConsentSource.SMS_REPLY,
+    OptOutSource.EMAIL: ConsentSource.EMAIL,
+    OptOutSource.IN_STORE: ConsentSource.FRONT_DESK,
+    OptOutSource.IMPORT: ConsentSource.DMS_IMPORT,
+    OptOutSource.OTHER: ConsentSource.OTHER,
+}

@@ -116,6 +116,14 @@ TEMPLATES: tuple[tuple[str, str, str, str, str], ...] = (
         "如车辆还有任何问题，请与我们联系。\n\n服务电话：{store_phone}\n{store_name}",
     ),
     (
+        TemplateKind.SURVEY_LINK,
+        MessageChannel.EMAIL,
+        MessagePurpose.SERVICE,
+        "{store_name}服务满意度问卷",
+        "尊敬的{customer_name}：\n\n感谢您光临{store_name}。我们致电未能联系到您，想请您花一分钟为本次服务评分，"
+        "您的意见将帮助我们做得更好：\n{survey_url}\n\n服务电话：{store_phone}\n{store_name}",
+    ),
+    (
         TemplateKind.HOLIDAY_GREETING,
         MessageChannel.LETTER,
         MessagePurpose.MARKETING,

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import MessageStatus
+from .choices import ConsentChannel, ConsentPurpose, ConsentState, MessageStatus
 
 
 class TemplateForm(forms.Form):
@@ -15,3 +15,28 @@ class OutboxFilterForm(forms.Form):
         label=_("status"), choices=[("", _("All statuses")), *MessageStatus.choices], required=False
     )
     store = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ConsentForm(forms.Form):
+    """Front desk: the customer tells staff to turn one channel and purpose on or off."""
+
+    channel = forms.ChoiceField(label=_("channel"), choices=ConsentChannel.choices)
+    purpose = forms.ChoiceField(label=_("purpose"), choices=ConsentPurpose.choices)
+    state = forms.ChoiceField(label=_("state"), choices=ConsentState.choices)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+def consent_key(channel: str, purpose: str) -> str:
+    return f"{channel}__{purpose}"
+
+
+class UnsubscribeForm(forms.Form):
+    """The public page: one box per channel and purpose, ticked while the customer agrees to it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for purpose, purpose_label in ConsentPurpose.choices:
+            for channel, channel_label in ConsentChannel.choices:
+                self.fields[consent_key(channel, purpose)] = forms.BooleanField(
+                    label=f"{channel_label} · {purpose_label}", required=False
+                )

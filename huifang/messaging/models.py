@@ -9,7 +9,18 @@ from huifang.accounts.models import Store
 from huifang.archive.models import Customer
 
 from . import defaults, rules
-from .choices import MessageChannel, MessagePurpose, MessageStatus, OptOutScope, OptOutSource, TemplateKind
+from .choices import (
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentSource,
+    ConsentState,
+    MessageChannel,
+    MessagePurpose,
+    MessageStatus,
+    OptOutScope,
+    OptOutSource,
+    TemplateKind,
+)
 
 
 class MessagingPolicy(models.Model):
@@ -141,3 +152,29 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.pk} · {self.get_status_display()}"
+
+
+class ConsentRecord(models.Model):
+    """One statement of consent (授权记录) for a channel and purpose; append-only, the latest one counts."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="consent_records")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_records")
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
+    state = models.CharField(_("state"), max_length=10, choices=ConsentState.choices)
+    source = models.CharField(_("source"), max_length=20, choices=ConsentSource.choices)
+    at = models.DateTimeField(_("at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["customer", "purpose", "channel", "id"])]
+
+    def __str__(self) -> str:
+        # No customer name here: the audit trail stores this text, and consent history must not leak names.
+        return f"#{self.pk} {self.get_channel_display()} · {self.get_purpose_display()} · {self.get_state_display()}"

@@ -88,3 +88,17 @@ def retry_delay(attempts: int, base_minutes: int) -> timedelta:
 def retry_or_fail(attempts: int, max_attempts: int) -> bool:
     """True while another try is allowed after `attempts` tries."""
     return attempts < max_attempts
+
+
+def consent_given(*, purpose: str, latest_state: str | None, has_marketing_records: bool, legacy_flag: bool) -> bool:
+    """Whether a channel may be used for a purpose, from the latest consent record on that channel and purpose.
+
+    Service messages go unless withdrawn. Marketing needs consent: the latest record says so; without a
+    record the customer's general marketing flag counts only while no channel has a marketing record yet
+    (once any has, silence on a channel is no consent: PIPL wants consent given, not presumed).
+    """
+    if latest_state is not None:
+        return latest_state == "granted"
+    if purpose == "service":
+        return True
+    return legacy_flag and not has_marketing_records

@@ -16,10 +16,12 @@ from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record, field_changes
 from huifang.core.phones import PhoneError, parse_phone
 
-from . import defaults, rules
+from . import consent, defaults, rules
 from .choices import (
     CAP_COUNTED_STATUSES,
+    OPTOUT_TO_CONSENT_SOURCE,
     PENDING_STATUSES,
+    ConsentSource,
     MessageChannel,
     MessagePurpose,
     MessageStatus,
@@ -28,11 +30,14 @@ from .choices import (
 )
 from .models import ChannelOptOut, MessageTemplate, MessagingPolicy, OutboxMessage
 from .templating import TemplateError, render, validate_template
+from .unsubscribe import unsubscribe_url
 
 logger = logging.getLogger("huifang.messaging")
 
 # The release sweep enqueues at most this many deliveries per transaction.
 BATCH_SIZE = 500
+# The line appended to every marketing message (SMS, e-mail, letter).
+UNSUBSCRIBE_LINE = "退订 / Unsubscribe: {url}"
 
 
 def policy_for(*, store: Store) -> MessagingPolicy:
@@ -89,7 +94,10 @@ def optout_record(
     actor=None,
     now: datetime,
 ) -> ChannelOptOut:
-    """Record that the customer wants no (marketing) messages on a channel; recording it twice changes nothing."""
+    """Record that the customer wants no (marketing) messages on a channel; recording it twice changes nothing.
+
+    The opt-out is also a withdrawal of consent, appended to the consent history (consent.py).
+    """
     with transaction.atomic():
         optout, created = ChannelOptOut.objects.get_or_create(
             customer=customer,
@@ -105,17 +113,24 @@ def optout_record(
                 actor=actor,
                 changes={"channel": channel, "purpose": purpose, "source": source},
             )
+        consent.consent_withdraw_for_optout(
+            customer=customer,
+            channel=channel,
+            scope=purpose,
+            source=OPTOUT_TO_CONSENT_SOURCE.get(source, ConsentSource.OTHER),
+            actor=actor,
+            now=now,
+        )
     return optout
 
 
 def suppression_reason(*, customer: Customer, channel: str, purpose: str) -> str:
-    """Why the customer must not get this message ('' when they may), from consent and opt-outs."""
-    if purpose == MessagePurpose.MARKETING and not customer.marketing_consent:
-        return "顾客未同意接收营销信息 / no marketing consent"
-    scopes = [OptOutScope.ALL, OptOutScope.MARKETING] if purpose == MessagePurpose.MARKETING else [OptOutScope.ALL]
-    if ChannelOptOut.objects.filter(customer=customer, channel=channel, purpose__in=scopes).exists():
-        return "顾客已退订该渠道 / customer opted out of this channel"
-    return ""
+    """Why the customer must not get this message ('' when they may), from the consent state of the channel."""
+    if consent.consent_given(customer=customer, channel=channel, purpose=purpose):
+        return ""
+    if purpose == MessagePurpose.MARKETING:
+        return "顾客未同意通过该渠道接收营销信息 / no marketing consent on this channel"
+    return "顾客已退订该渠道 / customer opted out of this channel"
 
 
 def address_for(*, customer: Customer, channel: str) -> str:
@@ -192,6 +207,9 @@ def message_queue(
         subject, body = render(subject, values), render(body, values)
     except TemplateError as exc:
         status, error = MessageStatus.FAILED, str(exc)
+    if purpose == MessagePurpose.MARKETING and customer is not None:
+        # Brief §8 / issue 8 §5: every marketing message carries its one-click unsubscribe link.
+        body = f"{body.rstrip()}\n{UNSUBSCRIBE_LINE.format(url=unsubscribe_url(customer_id=customer.pk))}"
     address = to_address or (address_for(customer=customer, channel=channel) if customer else "")
 
     with transaction.atomic():

@@ -38,3 +38,12 @@ class DayState(models.TextChoices):
     MISSING = "missing", _("Missing")
     PENDING = "pending", _("Today, not yet done")
     CLOSED = "closed", _("Lounge closed")
+
+
+class CampaignStatus(models.TextChoices):
+    """A group message (群发) from the moment it is submitted until every customer has been queued."""
+
+    PENDING = "pending", _("Waiting for the worker")
+    RUNNING = "running", _("Queueing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Stopped with an error")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from huifang.archive.choices import CustomerKind
+from huifang.archive.segments import SEGMENT_KEYS, segment_clean
 from huifang.messaging.choices import MessageChannel
 
 from .choices import EventKind
@@ -108,7 +109,16 @@ class SegmentForm(forms.Form):
         return data
 
     def segment(self) -> dict:
-        return {key: value for key, value in self.cleaned_data.items() if key != "channel" and value not in (None, "")}
+        return {
+            key: value for key, value in self.cleaned_data.items() if key in SEGMENT_KEYS and value not in (None, "")
+        }
+
+    def segment_json(self) -> dict:
+        """The chosen filters as stored on rules and campaigns (archive/segments.py): ids and strings."""
+        data = self.segment()
+        if "club_level" in data:
+            data["club_level"] = data["club_level"].pk
+        return segment_clean(data)
 
 
 class InviteForm(SegmentForm):
@@ -148,3 +158,35 @@ class StaffingTableForm(forms.Form):
 
     def formulas(self) -> dict[tuple[int, int], str]:
         return {(c.row, c.column): self.cleaned_data[f"cell_{c.row}_{c.column}"] for c in self.cells}
+
+
+class CampaignForm(SegmentForm):
+    """A group message (群发): the segment's filters, the template and the channel; the token makes a
+    double submit send once."""
+
+    template = forms.ModelChoiceField(label=_("Message template"), queryset=None)
+    channel = forms.ChoiceField(label=_("Channel"), choices=MessageChannel.choices)
+    submit_token = forms.CharField(max_length=40, widget=forms.HiddenInput)
+
+    def __init__(self, *args, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+        self.fields["template"].label_from_instance = lambda t: (
+            f"{t.get_kind_display()} · {t.get_channel_display()} · {t.get_purpose_display()}"
+        )
+
+
+class BucketForm(forms.Form):
+    """One bucket of the staffing table: name and inclusive edges (empty: open-ended)."""
+
+    label = forms.CharField(label=_("Bucket"), max_length=20, required=False)
+    low = forms.IntegerField(label=_("From"), min_value=0, max_value=1_000_000, required=False)
+    high = forms.IntegerField(label=_("Up to"), min_value=0, max_value=1_000_000, required=False)
+    origin = forms.IntegerField(min_value=0, max_value=99, required=False, widget=forms.HiddenInput)
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not (data.get("label") or "").strip() and data.get("low") is None and data.get("high") is None
+
+
+BucketFormSet = forms.formset_factory(BucketForm, extra=1, can_delete=True, max_num=20, validate_max=True)

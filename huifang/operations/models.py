@@ -6,10 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import Store
 from huifang.archive.models import Customer
-from huifang.messaging.choices import MessageChannel, MessageStatus
+from huifang.messaging.choices import MessageChannel, MessagePurpose, MessageStatus
 
 from . import defaults
-from .choices import EventKind, SignupSource, SignupStatus
+from .choices import CampaignStatus, EventKind, SignupSource, SignupStatus
 
 
 class OperationsPolicy(models.Model):
@@ -244,3 +244,51 @@ class MonthlyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} {self.month:%Y-%m}"
+
+
+class Campaign(models.Model):
+    """A group message (群发): one template sent through the outbox to every customer of a segment.
+
+    The outbox decides per customer (consent, opt-outs, marketing cap, quiet hours); the counts copy what it
+    decided. `submit_token` comes with the form, so submitting the same form twice makes one campaign."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="campaigns")
+    template = models.ForeignKey(
+        "messaging.MessageTemplate", on_delete=models.PROTECT, related_name="+", verbose_name=_("template")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=MessagePurpose.choices)
+    # archive/segments.py keys; {} = every customer of the store.
+    segment = models.JSONField(_("customer segment"), default=dict, blank=True)
+    submit_token = models.CharField(max_length=40)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("customers in the segment"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    queued = models.PositiveIntegerField(_("queued"), default=0)
+    held = models.PositiveIntegerField(_("held for quiet hours"), default=0)
+    suppressed_consent = models.PositiveIntegerField(_("not sent: opted out or no consent"), default=0)
+    suppressed_cap = models.PositiveIntegerField(_("not sent: frequency cap"), default=0)
+    failed = models.PositiveIntegerField(_("not sent: no address or template error"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group message")
+        ordering = ("-created_at", "-pk")
+        constraints = [models.UniqueConstraint(fields=["store", "submit_token"], name="campaign_submit_once")]
+
+    def __str__(self) -> str:
+        return f"{self.store} #{self.pk} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.processed / self.total))
+
+    @property
+    def suppressed(self) -> int:
+        return self.suppressed_consent + self.suppressed_cap + self.failed

@@ -85,3 +85,54 @@ def compliance_percent(compliant: int, checked: int) -> float | None:
 def signup_status(*, confirmed: int, capacity: int) -> str:
     """A new sign-up is confirmed while seats remain, otherwise waitlisted."""
     return SignupStatus.CONFIRMED if confirmed < capacity else SignupStatus.WAITLISTED
+
+
+@dataclass(frozen=True)
+class Bucket:
+    label: str
+    low: int | None  # None: open below (the first bucket only)
+    high: int | None  # None: open above (the last bucket only)
+
+
+def bucket_errors(buckets: Sequence[Bucket]) -> dict[int, str]:
+    """Why a list of staffing buckets is not a clean partition, per bucket index ({} when it is).
+
+    Edges are whole numbers, inclusive as the seed writes them: each bucket starts one above where the one
+    before ends (no gap, no overlap); only the first may be open below and only the last open above."""
+    errors: dict[int, str] = {}
+    if not buckets:
+        return {0: "empty"}
+    labels = [b.label.strip() for b in buckets]
+    last = len(buckets) - 1
+    for index, bucket in enumerate(buckets):
+        if not labels[index]:
+            errors[index] = "label"
+        elif labels.index(labels[index]) != index:
+            errors[index] = "duplicate"
+        elif bucket.low is None and index != 0:
+            errors[index] = "open_low"
+        elif bucket.high is None and index != last:
+            errors[index] = "open_high"
+        elif bucket.low is not None and bucket.high is not None and bucket.low > bucket.high:
+            errors[index] = "order"
+        elif index > 0 and buckets[index - 1].high is not None and bucket.low is not None:
+            expected = buckets[index - 1].high + 1
+            if bucket.low > expected:
+                errors[index] = "gap"
+            elif bucket.low < expected:
+                errors[index] = "overlap"
+    return errors
+
+
+def bucket_origins(origins: Sequence[int | None]) -> list[int]:
+    """Which old bucket's cells each new bucket takes its team from: its own origin, else (a bucket just
+    added) the nearest bucket before it that has one, else the nearest after, else the first."""
+    result: list[int] = []
+    for index, origin in enumerate(origins):
+        if origin is not None:
+            result.append(origin)
+            continue
+        before = next((o for o in reversed(origins[:index]) if o is not None), None)
+        after = next((o for o in origins[index + 1 :] if o is not None), None)
+        result.append(before if before is not None else after if after is not None else 0)
+    return result

@@ -2,16 +2,14 @@
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 
 from huifang.accounts.choices import Role
 from huifang.accounts.models import Membership, Store, User
 from huifang.accounts.selectors import stores_where_role
-from huifang.archive.choices import UNPAID_TYPES
-from huifang.archive.models import Customer, RepairOrder
+from huifang.archive.models import Customer
+from huifang.archive.segments import segment_customers
 
 from . import rules
 from .choices import DayState, SignupStatus
@@ -137,43 +135,11 @@ def event_signups_for(*, event: ClubEvent) -> QuerySet[EventSignup]:
     return event.signups.select_related("member__customer", "member__level").order_by("status", "signed_up_at", "pk")
 
 
-def customers_in_segment(
-    *,
-    store: Store,
-    spend_min: Decimal | None = None,
-    spend_max: Decimal | None = None,
-    paid_visits_min: int | None = None,
-    paid_visits_max: int | None = None,
-    club_level: ClubLevel | int | None = None,
-    kind: str | None = None,
-    since: date | None = None,
-) -> QuerySet[Customer]:
+def customers_in_segment(*, store: Store, **segment) -> QuerySet[Customer]:
     """Seed 002 客户细分: the store's customers by spend, paid visits (free service, warranty and insurance
-    excluded), car-club level and customer type; one query with `spend`, `paid_visits` annotated."""
-    paid = RepairOrder.objects.filter(customer=OuterRef("pk")).exclude(ro_type__in=UNPAID_TYPES)
-    if since is not None:
-        paid = paid.filter(opened_at__date__gte=since)
-    spend = paid.order_by().values("customer").annotate(total=Sum("total_amount")).values("total")
-    visits = paid.order_by().values("customer").annotate(n=Count("pk")).values("n")
-    customers = Customer.objects.filter(store=store).annotate(
-        spend=Coalesce(Subquery(spend, output_field=DecimalField(max_digits=14, decimal_places=2)), Value(Decimal(0))),
-        paid_visits=Coalesce(Subquery(visits, output_field=IntegerField()), Value(0)),
-    )
-    if spend_min is not None:
-        customers = customers.filter(spend__gte=spend_min)
-    if spend_max is not None:
-        customers = customers.filter(spend__lte=spend_max)
-    if paid_visits_min is not None:
-        customers = customers.filter(paid_visits__gte=paid_visits_min)
-    if paid_visits_max is not None:
-        customers = customers.filter(paid_visits__lte=paid_visits_max)
-    if club_level:
-        customers = customers.filter(
-            club_memberships__store=store, club_memberships__active=True, club_memberships__level=club_level
-        )
-    if kind:
-        customers = customers.filter(kind=kind)
-    return customers.order_by("name", "pk")
+    excluded), car-club level and customer type; one query with `spend`, `paid_visits` annotated.
+    The definition lives in archive/segments.py, shared with reminder rules and group messages."""
+    return segment_customers(store=store, **segment).order_by("name", "pk")
 
 
 def members_in_segment(*, store: Store, **segment) -> QuerySet[ClubMember]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_campaigns, views_staffing
 
 app_name = "operations"
 
@@ -37,5 +37,14 @@ urlpatterns = [
     path("<int:store_id>/staffing/figures/", views.monthly_figure_edit, name="monthly_figure_edit"),
     path("<int:store_id>/statistics/", views.customer_statistics, name="customer_statistics"),
     path("<int:store_id>/statistics.xlsx", views.customer_statistics_export, name="customer_statistics_export"),
+    path("<int:store_id>/staffing/buckets/", views_staffing.staffing_buckets_edit, name="staffing_buckets_edit"),
+    path("<int:store_id>/messages/", views_campaigns.campaign_list, name="campaign_list"),
+    path("<int:store_id>/messages/new/", views_campaigns.campaign_new, name="campaign_new"),
+    path("<int:store_id>/messages/<int:campaign_id>/", views_campaigns.campaign_detail, name="campaign_detail"),
+    path(
+        "<int:store_id>/messages/<int:campaign_id>/progress/",
+        views_campaigns.campaign_progress,
+        name="campaign_progress",
+    ),
     path("e/<str:token>/", views.public_signup, name="public_signup"),
 ]

@@ -397,7 +397,7 @@ def event_invite(request, store_id: int, event_id: int):
         channel=form.cleaned_data["channel"],
         actor=request.user,
         now=clock.now(),
-        base_url=getattr(settings, "PUBLIC_BASE_URL", "") or request.build_absolute_uri("/"),
+        base_url=getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/"),
     )
     messages.success(
         request,

@@ -11,6 +11,13 @@ class CallOutcome(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class CallChannel(models.TextChoices):
+    """How a call record's answers came in: a call, or the customer on a survey link (issue 8)."""
+
+    PHONE = "phone", _("Phone")
+    LINK = "link", _("Survey link")
+
+
 class QuestionKind(models.TextChoices):
     """How a question is answered: a 1–10 or 1–5 scale, yes/no, or free text only."""
 

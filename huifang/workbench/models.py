@@ -9,7 +9,7 @@ from huifang.followups.choices import RuleKind
 from huifang.followups.models import ContactAttempt, FollowUpTask
 
 from . import defaults
-from .choices import CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
+from .choices import CallChannel, CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
 
 
 class CallPolicy(models.Model):
@@ -139,6 +139,8 @@ class CallRecord(models.Model):
         Questionnaire, on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=CallOutcome.choices)
+    # How the answers came in: asked on the phone, or given by the customer on a survey link (问卷链接).
+    channel = models.CharField(_("answered by"), max_length=10, choices=CallChannel.choices, default=CallChannel.PHONE)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"))
     duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)

@@ -21,12 +21,12 @@ from huifang.complaints.choices import ComplaintCategory, ComplaintChannel
 from huifang.core import clock
 from huifang.core.phones import PhoneError, parse_phone
 from huifang.followups.choices import FAILED_OUTCOMES, AttemptOutcome, RuleKind, TaskChannel, TaskStatus
-from huifang.followups.models import FollowUpTask
+from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.followups.services import attempt_record
 from huifang.notifications.services import notify
 
 from . import defaults, rules
-from .choices import CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
+from .choices import CallChannel, CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
 from .models import Answer, CallPolicy, CallRecord, CallScript, Problem, Question, Questionnaire
 
 SOURCE = "workbench"
@@ -394,13 +394,74 @@ def answers_clean(
     return cleaned
 
 
-def _complaint_content(*, task: FollowUpTask, reasons: list[str], comment: str, answers) -> str:
+def _complaint_content(
+    *, task: FollowUpTask, reasons: list[str], comment: str, answers, intro: str = "回访中发现问题"
+) -> str:
     # Stored data, read later in any language setting: written in Chinese like the answers it quotes.
-    lines = ["回访中发现问题：" + "；".join(reasons) + "。"]
+    lines = [intro + "：" + "；".join(reasons) + "。"]
     if comment:
         lines.append("回访员备注：" + comment)
     lines.extend(f"{q.text} {answer_display(q, value, text)}" for q, value, text in answers)
     return "\n".join(lines)
+
+
+def call_issue_open(
+    *,
+    call: CallRecord,
+    task: FollowUpTask,
+    actor: User | None,
+    now: datetime,
+    action: str,
+    reasons: list[str],
+    comment: str,
+    answers,
+    channel: str = ComplaintChannel.FOLLOW_UP_CALL,
+    intro: str = "回访中发现问题",
+) -> Problem | None:
+    """Open what `action` asks for on a saved call (inside the caller's transaction): a complaint linked to
+    the call, or a problem record for the advisor (notified); returns the problem record, if one."""
+    ro = task.repair_order
+    if action == IssueAction.COMPLAINT:
+        complaint, _created = complaint_services.complaint_intake(
+            store=task.store,
+            actor=actor,
+            now=now,
+            channel=channel,
+            category=ComplaintCategory.SERVICE,
+            content=_complaint_content(task=task, reasons=reasons, comment=comment, answers=answers, intro=intro),
+            customer=task.customer,
+            vehicle=task.vehicle,
+            repair_order=ro,
+            source_answers=[
+                {"question": q.text, "answer": answer_display(q, value, text)} for q, value, text in answers
+            ],
+        )
+        CallRecord.objects.filter(pk=call.pk).update(complaint=complaint)
+        call.complaint = complaint
+        return None
+    if action != IssueAction.PROBLEM:
+        return None
+    problem = Problem.objects.create(
+        store=task.store,
+        call=call,
+        customer=task.customer,
+        repair_order=ro,
+        assigned_to=call.advisor or call.caller,
+        description="\n".join(reasons + ([comment] if comment else [])),
+        created_at=now,
+    )
+    audit_record(obj=problem, action=AuditAction.CREATE, at=now, actor=actor, source=SOURCE)
+    if problem.assigned_to is not None:
+        notify(
+            users=[problem.assigned_to],
+            store=task.store,
+            now=now,
+            title=_("Problem record from a follow-up call: %(customer)s") % {"customer": task.customer},
+            body=problem.description,
+            url=_problems_url(),
+            key=f"workbench:problem:{problem.pk}",
+        )
+    return problem
 
 
 def call_record_save(
@@ -512,45 +573,9 @@ def call_record_save(
             call.recording.save(getattr(recording, "name", "recording"), recording, save=False)
         call.save()
         Answer.objects.bulk_create(Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned)
-        problem = None
-        if action == IssueAction.COMPLAINT:
-            complaint, _created = complaint_services.complaint_intake(
-                store=task.store,
-                actor=actor,
-                now=now,
-                channel=ComplaintChannel.FOLLOW_UP_CALL,
-                category=ComplaintCategory.SERVICE,
-                content=_complaint_content(task=task, reasons=reasons, comment=comment, answers=cleaned),
-                customer=task.customer,
-                vehicle=task.vehicle,
-                repair_order=ro,
-                source_answers=[
-                    {"question": q.text, "answer": answer_display(q, value, text)} for q, value, text in cleaned
-                ],
-            )
-            CallRecord.objects.filter(pk=call.pk).update(complaint=complaint)
-            call.complaint = complaint
-        elif action == IssueAction.PROBLEM:
-            problem = Problem.objects.create(
-                store=task.store,
-                call=call,
-                customer=task.customer,
-                repair_order=ro,
-                assigned_to=advisor or call.caller,
-                description="\n".join(reasons + ([comment] if comment else [])),
-                created_at=now,
-            )
-            audit_record(obj=problem, action=AuditAction.CREATE, at=now, actor=actor, source=SOURCE)
-            if problem.assigned_to is not None:
-                notify(
-                    users=[problem.assigned_to],
-                    store=task.store,
-                    now=now,
-                    title=_("Problem record from a follow-up call: %(customer)s") % {"customer": task.customer},
-                    body=problem.description,
-                    url=_problems_url(),
-                    key=f"workbench:problem:{problem.pk}",
-                )
+        problem = call_issue_open(
+            call=call, task=task, actor=actor, now=now, action=action, reasons=reasons, comment=comment, answers=cleaned
+        )
         if is_complaint_follow_up and completed:
             complaint_services.complaint_follow_up_record(
                 task=task, actor=actor, now=now, satisfied=outcome == CallOutcome.SATISFIED, note=comment
@@ -574,6 +599,77 @@ def call_record_save(
                 "recording": bool(recording) or bool(recording_url),
             },
         )
+    return call
+
+
+def call_record_from_link(
+    *,
+    task: FollowUpTask,
+    now: datetime,
+    questionnaire: Questionnaire,
+    answers: list[tuple[Question, int | None, str]],
+    actions: list[tuple[str, str]],
+    comment: str = "",
+) -> CallRecord:
+    """Store a customer's answers given on a survey link as a call record of the task (channel "link"), so
+    they count in CSS like a call's; opens what `actions` ask for, as a dissatisfied call does. The caller
+    holds the transaction; an open task is closed as done, a closed one (unreachable) keeps its status."""
+    ro = task.repair_order
+    locked = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    if locked.status == TaskStatus.OPEN:
+        attempt = attempt_record(task=locked, actor=None, now=now, outcome=AttemptOutcome.COMPLETED, note="问卷链接")
+    else:
+        attempt = ContactAttempt.objects.create(
+            task=locked, at=now, outcome=AttemptOutcome.COMPLETED, note="问卷链接 / answered on the survey link"
+        )
+    action = rules.strongest_action(actions)
+    reasons = [reason for _action, reason in actions]
+    call = CallRecord.objects.create(
+        store=task.store,
+        task=task,
+        attempt=attempt,
+        customer=task.customer,
+        vehicle=task.vehicle,
+        repair_order=ro,
+        advisor=ro.advisor if ro is not None else None,
+        advisor_name=(ro.advisor_name if ro is not None else "") or (str(ro.advisor) if ro and ro.advisor else ""),
+        questionnaire=questionnaire,
+        outcome=CallOutcome.WITH_ISSUE if action != IssueAction.NONE else CallOutcome.SATISFIED,
+        channel=CallChannel.LINK,
+        ended_at=now,
+        score=rules.weighted_score((q.kind, q.weight, value) for q, value, _text in answers),
+        comment=comment,
+        issue_reasons=reasons,
+    )
+    Answer.objects.bulk_create(Answer(call=call, question=q, value=value, text=text) for q, value, text in answers)
+    problem = call_issue_open(
+        call=call,
+        task=task,
+        actor=None,
+        now=now,
+        action=action,
+        reasons=reasons,
+        comment=comment,
+        answers=answers,
+        channel=ComplaintChannel.SURVEY,
+        intro="问卷链接中发现问题",
+    )
+    audit_record(
+        obj=call,
+        action=AuditAction.CREATE,
+        at=now,
+        actor=None,
+        source="surveys",
+        changes={
+            "task": task.pk,
+            "channel": CallChannel.LINK,
+            "outcome": call.outcome,
+            "score": call.score,
+            "answers": {q.code: value for q, value, _text in answers},
+            "complaint": call.complaint.number if call.complaint else None,
+            "problem": problem.pk if problem else None,
+        },
+    )
     return call
 
 

@@ -5,33 +5,19 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("HUIFANG_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SHOTS = Path(os.environ.get("HUIFANG_SHOTS", "/tmp/shots"))
 
 
-@pytest.fixture(scope="session")
-def browser():
-    # A missing browser is a broken test set-up, not a reason to pass quietly.
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: run `make browsers` (apt-get install chromium fonts-noto-cjk) "
-            "or set HUIFANG_CHROMIUM to the browser's path.",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+def csp_violations(page) -> list[str]:
+    """Collect what the content security policy blocked on `page` (Chromium logs each as a console error)."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            violations.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
+        ),
+    )
+    return violations
 
 
 @pytest.fixture
@@ -40,8 +26,11 @@ def page(browser, live_server, transactional_db):
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.base_url = live_server.url
+    violations = csp_violations(page)
     yield page
     context.close()
+    # Every browser test also proves the pages work under the CSP: nothing may have been blocked.
+    assert violations == [], f"blocked by the content security policy: {violations}"
 
 
 @pytest.fixture

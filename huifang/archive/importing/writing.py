@@ -10,6 +10,7 @@ from django.utils import timezone
 from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
 from huifang.audit.services import audit_entry
+from huifang.messaging.consent import IMPORT_CHANNELS, consent_import
 
 from ..choices import MileageSource
 from ..models import Contact, Customer, MileageReading, RepairOrder, RepairOrderLine, Vehicle, VehicleOwnership
@@ -76,6 +77,7 @@ def import_write(run: ImportRun) -> None:
                 customer.updated_at = now
             Customer.objects.bulk_update([c for c, _ in plan.customers_changed], fields, batch_size=BATCH_SIZE)
             audits += _updated_audit_rows(run, plan.customers_changed)
+        _record_consent(run)
         run.report("write", 1, steps)
         # Contacts of company cars.
         for contact in plan.contacts_new:
@@ -217,6 +219,17 @@ def import_write(run: ImportRun) -> None:
             vehicle_ids = None if len(touched) > REFRESH_WHOLE_STORE_ABOVE else touched
             vehicle_figures_refresh(store=run.store, today=today, vehicle_ids=vehicle_ids)
         run.report("write", steps, steps)
+
+
+def _record_consent(run: ImportRun) -> None:
+    """The DMS "accepts marketing" column as consent records on every channel (only where the DMS changed it)."""
+    values = {
+        slot.obj.pk: dict.fromkeys(IMPORT_CHANNELS, slot.values["marketing_consent"])
+        for slot in run.plan.customer_slots
+        if slot.obj is not None and "marketing_consent" in slot.values
+    }
+    if values:
+        consent_import(store_id=run.store.pk, values=values, actor=run.batch.created_by, now=run.now, source=run.source)
 
 
 def _vehicle_pk(slot: VehicleSlot) -> int:

@@ -1,0 +1,34 @@
+"""Reads of survey links: what staff see of a task's link, and the stores whose policy a user edits."""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from huifang.accounts.choices import Role
+from huifang.accounts.models import Store, User
+from huifang.accounts.selectors import stores_where_role
+from huifang.followups.models import FollowUpTask
+
+from . import rules
+from .models import SurveyLink
+
+# Who edits the store's survey policy (brief §8: the care director sets the store's rules).
+SETTINGS_ROLES = frozenset({Role.CARE_DIRECTOR, Role.ADMIN})
+
+
+def policy_stores_for(*, user: User) -> QuerySet[Store]:
+    return stores_where_role(user=user, roles=SETTINGS_ROLES).order_by("code")
+
+
+def links_for_task(*, task: FollowUpTask, now: datetime) -> list[dict]:
+    """The task's survey link as staff see it: state, when it was sent by SMS / e-mail and how that went."""
+    links = SurveyLink.objects.filter(task=task).select_related("sms_message", "email_message", "call")
+    return [
+        {
+            "link": link,
+            "state": rules.link_state(answered_at=link.answered_at, expires_at=link.expires_at, now=now),
+            "sms": link.sms_message,
+            "email": link.email_message,
+        }
+        for link in links
+    ]
