@@ -1,5 +1,8 @@
 """Portable date arithmetic for set-based updates (SQLite in embedded mode, PostgreSQL in production)."""
 
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 from django.db.models import DateField, FloatField, Func
 
 
@@ -65,3 +68,21 @@ class AddDays(Func):
         d_sql, d_params = compiler.compile(self.source_expressions[0])
         n_sql, n_params = compiler.compile(self.source_expressions[1])
         return f"(({d_sql})::date + CAST(ceil({n_sql}) AS INTEGER))", [*d_params, *n_params]
+
+
+# A report's aggregates over millions of rows: JIT compilation costs PostgreSQL about half a second per
+# query and buys nothing on scans this size, and the default 4 MB work_mem spills hashes and sorts to disk.
+REPORT_WORK_MEM = "64MB"
+
+
+@contextmanager
+def report_session():
+    """Run a block of heavy read-only aggregates with report-sized PostgreSQL settings (SET LOCAL, so
+    they end with the block's transaction); nothing changes on SQLite."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        yield

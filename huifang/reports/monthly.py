@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from huifang.accounts.models import Store
 from huifang.core import clock
+from huifang.core.sql import report_session
 from huifang.operations import selectors as operations_selectors
 from huifang.operations import services as operations_services
 
@@ -44,6 +45,11 @@ def lounge_appendix(*, store: Store, month: date, today: date) -> dict:
 def monthly_report(*, store: Store, month: date, today: date | None = None) -> dict:
     """Seed 002 contents: CSS status (imported survey), last month's action plan review, internal CSS,
     complaint tracking and causes, first-time-fix and appointment rates, lost customers, next month's targets."""
+    with report_session():
+        return _monthly_report(store=store, month=month, today=today)
+
+
+def _monthly_report(*, store: Store, month: date, today: date | None) -> dict:
     month = month.replace(day=1)
     previous = month - relativedelta(months=1)
     stores = [store]
