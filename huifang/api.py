@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from huifang.accounts.models import ApiToken
+from huifang.core.api_errors import InvalidInput, invalid_input_handler
 
 
 class BearerToken(HttpBearer):
@@ -36,6 +37,8 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+
+api.add_exception_handler(InvalidInput, invalid_input_handler(api))
 
 api.add_router("/archive/", "huifang.archive.api.router")
 api.add_router("/workbench/", "huifang.workbench.api.router")

@@ -7,6 +7,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from huifang.core.api_errors import ErrorOut, ValidationErrorItem, ValidationErrorOut  # noqa: F401
 from huifang.core.phones import PhoneError, mask_phone, parse_phone
 
 from .choices import Channel, ContactRole, CustomerKind, CustomerSource, Gender
@@ -14,24 +15,6 @@ from .choices import Channel, ContactRole, CustomerKind, CustomerSource, Gender
 PhoneField = Literal["mobile", "home_phone", "office_phone"]
 # Keys of audit changes that hold phone numbers and are masked before they leave the server.
 _PHONE_CHANGE_KEYS = frozenset({"mobile", "home_phone", "office_phone", "phone"})
-
-
-class ErrorOut(Schema):
-    """403 / 404 / 401: a human-readable reason."""
-
-    detail: str
-
-
-class ValidationErrorItem(Schema):
-    loc: list[str | int] = Field(description="Where the bad value is, e.g. ['body', 'payload', 'mobile']")
-    msg: str
-    type: str
-
-
-class ValidationErrorOut(Schema):
-    """422: one item per bad field, each naming the field in `loc`."""
-
-    detail: list[ValidationErrorItem]
 
 
 class StoreRef(Schema):

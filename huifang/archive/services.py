@@ -55,7 +55,14 @@ def customer_search_keys(*, name: str, phones: list[str], occupation: str, sensi
 
 
 def customer_update(*, customer: Customer, actor, now: datetime, source: str = "web", **values) -> Customer:
-    """Change a customer's basic data, recompute its search keys and record what changed."""
+    """Change a customer's basic data, recompute its search keys and record what changed. The general
+    "accepts marketing" flag of an existing customer is a consent statement for every channel, recorded
+    through the consent records (issue 8 §4) rather than written over them."""
+    consent = values.pop("marketing_consent", None) if customer.pk else None
+    if consent is not None and consent != customer.marketing_consent:
+        with transaction.atomic():
+            _marketing_consent_record(customer=customer, granted=consent, actor=actor, now=now, source=source)
+            return customer_update(customer=customer, actor=actor, now=now, source=source, **values)
     before = {k: getattr(customer, k) for k in values}
     for key, value in values.items():
         setattr(customer, key, value)
@@ -75,6 +82,23 @@ def customer_update(*, customer: Customer, actor, now: datetime, source: str = "
         customer.save()
         audit_record(obj=customer, action=AuditAction.UPDATE, at=now, actor=actor, source=source, changes=changes)
     return customer
+
+
+def _marketing_consent_record(*, customer: Customer, granted: bool, actor, now: datetime, source: str) -> None:
+    from huifang.messaging import consent  # messaging builds on the archive, not the other way round
+    from huifang.messaging.choices import ConsentPurpose, ConsentSource, ConsentState
+
+    state = ConsentState.GRANTED if granted else ConsentState.WITHDRAWN
+    consent.consent_record_many(
+        customer=customer,
+        changes=[
+            consent.ConsentChange(channel, ConsentPurpose.MARKETING, state) for channel in consent.IMPORT_CHANNELS
+        ],
+        source=ConsentSource.API if source == "api" else ConsentSource.FRONT_DESK,
+        actor=actor,
+        now=now,
+    )
+    customer.refresh_from_db(fields=["marketing_consent"])
 
 
 def phone_reveal(*, customer: Customer, field: str, actor, now: datetime, source: str = "web") -> str:

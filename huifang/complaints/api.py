@@ -16,6 +16,7 @@ from huifang.accounts.models import User
 from huifang.accounts.selectors import may_reveal_phone, stores_where_role
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.core import clock
+from huifang.core.api_errors import invalid
 
 from . import selectors, services
 from .choices import ComplaintCategory, ComplaintChannel, ComplaintStatus
@@ -47,14 +48,6 @@ INVALID = {422: ValidationErrorOut}
 INTAKE_ROLES = selectors.COMPLAINT_EDITOR_ROLES | {Role.OEM_REGIONAL}
 
 
-def _invalid(exc: ValidationError) -> Status:
-    items = [
-        {"loc": ["body", "payload", field], "msg": " ".join(str(m) for m in messages), "type": "value_error"}
-        for field, messages in exc.message_dict.items()
-    ]
-    return Status(422, {"detail": items})
-
-
 def _readable(complaint, user: User, now: datetime | None = None):
     complaint.may_reveal_phone = may_reveal_phone(user=user, store=complaint.store)
     complaint.risk_periods = selectors.risk_periods(complaint=complaint, now=now)
@@ -79,7 +72,7 @@ def _act(request, complaint_id: int, action):
     try:
         action(complaint, clock.now())
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return Status(200, _detail(request, complaint_id))
 
 
@@ -145,7 +138,7 @@ def complaint_intake(request, payload: ComplaintIn):
             source="api",
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     # The caller filed it, so it reads it back even where its role would not list it (the OEM before level 4).
     complaint = selectors.complaint_as_filed(pk=complaint.pk, now=now)
     return Status(201 if created else 200, _readable(complaint, request.auth, now))
@@ -252,7 +245,7 @@ def complaint_contact(request, complaint_id: int, payload: NoteIn):
 )
 def complaint_status(request, complaint_id: int, payload: StatusIn):
     if payload.status == ComplaintStatus.CLOSED:
-        return _invalid(ValidationError({"status": "Use /close to close a complaint."}))
+        return invalid(ValidationError({"status": "Use /close to close a complaint."}))
     return _act(
         request,
         complaint_id,
@@ -377,5 +370,5 @@ def complaint_attachment_add(request, complaint_id: int, file: File[UploadedFile
     try:
         attachment = services.attachment_add(complaint=complaint, actor=request.auth, now=clock.now(), file=file)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return Status(201, attachment)

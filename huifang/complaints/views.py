@@ -23,6 +23,7 @@ from huifang.audit.services import audit_record
 from huifang.core import clock
 from huifang.core.permissions import role_required
 from huifang.core.phones import display_phone, mask_phone
+from huifang.privacy.access import export_logged
 
 from . import forms, selectors, services
 from .choices import OPEN_STATUSES, ComplaintLevel
@@ -452,6 +453,7 @@ def attachment_download(request, complaint_id: int, attachment_id: int):
     complaint = selectors.complaint_detail(user=request.user, pk=complaint_id)
     attachment = get_object_or_404(complaint.attachments.all(), pk=attachment_id)
     inline = request.GET.get("inline") == "1" and attachment.content_type.startswith("image/")
+    export_logged(request, obj=complaint, what=f"attachment {attachment.pk}")
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=not inline,

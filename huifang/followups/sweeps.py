@@ -83,10 +83,16 @@ class Sweep:
         return self.first_day + lead, self.today + lead
 
     def consent(self, prefix: str = "") -> Q:
-        from huifang.messaging.consent import consent_channel_for, marketing_consent_q  # issue 8 §4: per channel
+        from huifang.messaging.consent import (  # issue 8 §4: per channel and purpose
+            consent_channel_for,
+            marketing_consent_q,
+            service_consent_q,
+        )
 
         channel = consent_channel_for(self.rule.channel)
-        return marketing_consent_q(channel=channel, prefix=prefix) if self.rule.marketing_only else Q()
+        if self.rule.marketing_only:
+            return marketing_consent_q(channel=channel, prefix=prefix)
+        return service_consent_q(channel=channel, prefix=prefix)
 
     def in_segment(self, prefix: str = "") -> Q:
         """Only customers in the rule's segment (seed 002 客户细分): an IN (subquery) inside the same statement."""

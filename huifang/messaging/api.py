@@ -14,16 +14,13 @@ from huifang.accounts.selectors import has_role
 from huifang.archive.models import Customer
 from huifang.archive.selectors import customers_visible_to
 from huifang.core import clock
+from huifang.core.api_errors import ErrorOut, ValidationErrorOut, invalid, invalid_fields  # noqa: F401
 
 from . import consent
 from .choices import ConsentSource
 
 router = Router(tags=["messaging 消息与授权"])
 HISTORY_LIMIT = 200
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ConsentStateOut(Schema):
@@ -57,7 +54,7 @@ class ConsentIn(Schema):
     note: str = ""
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _customer(request, customer_id: int) -> Customer:
@@ -123,5 +120,5 @@ def consent_post(request, customer_id: int, payload: ConsentIn):
             now=clock.now(),
         )
     except ValidationError as exc:
-        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+        return invalid(exc)
     return _out(customer)

@@ -105,6 +105,14 @@ def marketing_consent_q(*, channel: str, prefix: str = "") -> Q:
     return Q(Exists(granted)) | (Q(**{f"{prefix}marketing_consent": True}) & ~Q(Exists(any_marketing)))
 
 
+def service_consent_q(*, channel: str, prefix: str = "") -> Q:
+    """A filter like marketing_consent_q for service contacts: the customer has not withdrawn service
+    messages or calls on `channel` (service goes unless withdrawn)."""
+    ref = prefix[:-2] if prefix else "pk"
+    withdrawn = _latest_records(ref, ConsentPurpose.SERVICE).filter(channel=channel, state=ConsentState.WITHDRAWN)
+    return ~Q(Exists(withdrawn))
+
+
 # --- writing ---------------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from huifang.core import clock
+from huifang.core.api_errors import ErrorOut, ValidationErrorOut  # noqa: F401
 
 from . import selectors, services
 
@@ -34,10 +35,6 @@ class NotificationFilter(Schema):
     unread: bool = False
     limit: int = 20
     offset: int = 0
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 @router.get("/", response=NotificationPage, summary="My notifications, newest first")

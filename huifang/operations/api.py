@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from huifang.accounts.selectors import has_role
 from huifang.core import clock
+from huifang.core.api_errors import InvalidInput, ValidationErrorOut, invalid
 
 from . import figures, selectors, services
 from .models import ClubMember, EventSignup
@@ -28,7 +29,7 @@ from .schemas import (
 )
 
 router = Router(tags=["operations 日常运营"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _store(request, store_id: int, roles=selectors.READ_ROLES):
@@ -45,7 +46,7 @@ def _month(value: str | None, today: date) -> date:
         year, month = (int(part) for part in value.split("-"))
         return date(year, month, 1)
     except ValueError:
-        raise HttpError(422, "month must be YYYY-MM") from None
+        raise InvalidInput({"month": "month must be YYYY-MM"}) from None
 
 
 def _signup_out(signup: EventSignup) -> dict:
@@ -141,7 +142,7 @@ def event_signup(request, store_id: int, event_id: int, payload: SignupIn):
             event=event, member=member, source=payload.source, actor=request.auth, now=clock.now()
         )
     except ValidationError as exc:
-        raise HttpError(422, " ".join(exc.messages)) from None
+        return invalid(exc)
     return 201, _signup_out(signup)
 
 
@@ -162,7 +163,7 @@ def event_attendance(request, store_id: int, event_id: int, member_id: int, payl
             signup=signup, attended=payload.attended, actor=request.auth, now=clock.now()
         )
     except ValidationError as exc:
-        raise HttpError(422, " ".join(exc.messages)) from None
+        return invalid(exc)
     return _signup_out(signup)
 
 

@@ -5,9 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-
-class ErrorOut(Schema):
-    detail: str
+from huifang.core.api_errors import ErrorOut, ValidationErrorOut  # noqa: F401
 
 
 class LoungeDayOut(Schema):

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
 from huifang.core import clock
+from huifang.core.api_errors import ValidationErrorOut, invalid, invalid_fields
 
 from . import defaults, export, selectors, services
 from .choices import LOGGED_ACTIONS, RequestKind
@@ -22,7 +23,7 @@ from .models import DataRightsRequest
 from .schemas import EraseIn, EraseOut, ErrorOut, ExportOut, LogFilter, LogPageOut, RetentionOut
 
 router = Router(tags=["privacy 个人信息保护"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 SH = ZoneInfo("Asia/Shanghai")
 
 
@@ -64,7 +65,7 @@ def customer_erase(request, customer_id: int, payload: EraseIn):
     try:
         counts = services.customer_erase(customer=customer, reason=payload.reason, actor=request.auth, now=clock.now())
     except ValidationError as exc:
-        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+        return invalid(exc)
     rows = sum(n for key, n in counts.items() if not key.startswith("masked:"))
     return {"customer_id": customer.pk, "rows": rows, "counts": counts}
 
@@ -75,7 +76,7 @@ def access_log(request, filters: Query[LogFilter]):
     if not selectors.privacy_stores_for(user=request.auth).exists():
         raise HttpError(403, "Only care directors and administrators read the access log.")
     if filters.action and filters.action not in LOGGED_ACTIONS:
-        raise HttpError(422, f"action must be one of {', '.join(LOGGED_ACTIONS)}")
+        return invalid_fields({"action": f"action must be one of {', '.join(LOGGED_ACTIONS)}"})
     store = None
     if filters.store_id is not None:
         store = get_object_or_404(selectors.privacy_stores_for(user=request.auth), pk=filters.store_id)

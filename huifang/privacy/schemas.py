@@ -2,9 +2,7 @@ from datetime import date, datetime
 
 from ninja import Schema
 
-
-class ErrorOut(Schema):
-    detail: str
+from huifang.core.api_errors import ErrorOut, ValidationErrorOut  # noqa: F401
 
 
 class EraseIn(Schema):

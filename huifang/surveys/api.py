@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from huifang.accounts.selectors import has_role
 from huifang.archive.api_selectors import store_for_user
 from huifang.core import clock
+from huifang.core.api_errors import invalid
 from huifang.messaging.choices import MessageChannel
 from huifang.workbench.selectors import tasks_visible_to
 
@@ -20,15 +21,6 @@ router = Router(tags=["surveys 问卷链接"])
 NOT_FOUND = {404: ErrorOut}
 DENIED = {401: ErrorOut, 403: ErrorOut}
 INVALID = {422: ValidationErrorOut}
-
-
-def _invalid(exc: ValidationError):
-    items = [
-        {"loc": ["body", "payload", field], "msg": message, "type": "value_error"}
-        for field, messages in exc.message_dict.items()
-        for message in messages
-    ]
-    return 422, {"detail": items}
 
 
 def _link_out(row: dict) -> dict:
@@ -74,12 +66,12 @@ def task_links(request, task_id: int):
 def task_link_create(request, task_id: int, payload: LinkIn):
     task = get_object_or_404(tasks_visible_to(user=request.auth).select_related("store"), pk=task_id)
     if payload.send not in (None, MessageChannel.SMS, MessageChannel.EMAIL):
-        return _invalid(ValidationError({"send": "sms / email"}))
+        return invalid(ValidationError({"send": "sms / email"}))
     now = clock.now()
     try:
         link = services.link_create(task=task, actor=request.auth, now=now)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     if payload.send and link.answered_at is None:
         services.link_send(link=link, channel=payload.send, now=now)
     return _link_out(selectors.links_for_task(task=task, now=now)[0])
@@ -124,4 +116,4 @@ def policy_update(request, store: str, payload: PolicyIn):
             services.policy_update(store=chosen, actor=request.auth, now=clock.now(), **payload.dict(exclude_none=True))
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)

@@ -16,6 +16,7 @@ from huifang.accounts.selectors import has_role, may_reveal_phone
 from huifang.archive.api_selectors import store_for_user
 from huifang.archive.services import PHONE_FIELDS, phone_reveal
 from huifang.core import clock
+from huifang.core.api_errors import invalid
 from huifang.core.phones import display_phone, mask_phone
 from huifang.followups.choices import RuleKind
 
@@ -48,16 +49,6 @@ NOT_FOUND = {404: ErrorOut}
 DENIED = {401: ErrorOut, 403: ErrorOut}
 INVALID = {422: ValidationErrorOut}
 NOT_YOURS = "此角色不能进行此操作 / your role may not do this in this store"
-
-
-def _invalid(exc: ValidationError):
-    """A service's ValidationError as the API's 422 body, one item per field."""
-    items = [
-        {"loc": ["body", "payload", field], "msg": message, "type": "value_error"}
-        for field, messages in exc.message_dict.items()
-        for message in messages
-    ]
-    return 422, {"detail": items}
 
 
 def _store(request, code: str, roles=selectors.WORKBENCH_ROLES):
@@ -278,7 +269,7 @@ def call_save(request, task_id: int, payload: CallIn):
             attempt_outcome=payload.attempt_outcome,
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return 201, _call_out(selectors.call_detail(user=request.auth, pk=call.pk), request.auth)
 
 
@@ -311,7 +302,7 @@ def call_recording(request, call_id: int, file: File[UploadedFile] = None, url: 
     try:
         services.recording_attach(call=call, actor=request.auth, now=clock.now(), file=file, url=url)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return _call_out(selectors.call_detail(user=request.auth, pk=call_id), request.auth)
 
 
@@ -348,7 +339,7 @@ def questionnaire_publish(request, store: str, payload: QuestionnaireIn):
             note=payload.note,
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     row = Questionnaire.objects.prefetch_related("questions").get(pk=row.pk)
     return 201, {**row.__dict__, "questions": list(row.questions.all())}
 
@@ -384,7 +375,7 @@ def script_update(request, store: str, kind: str, scenario: str, payload: Script
             script=script, actor=request.auth, now=clock.now(), steps=[s.dict() for s in payload.steps]
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
 
 
 @router.get(
@@ -414,7 +405,7 @@ def call_policy_update(request, store: str, payload: CallPolicyIn):
             store=chosen, actor=request.auth, now=clock.now(), **payload.dict(exclude_none=True)
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
 
 
 @router.get(
@@ -444,7 +435,7 @@ def problem_resolve(request, problem_id: int, payload: ResolveIn):
     try:
         services.problem_resolve(problem=problem, actor=request.auth, now=clock.now(), resolution=payload.resolution)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return Problem.objects.select_related("customer", "assigned_to").get(pk=problem.pk)
 
 

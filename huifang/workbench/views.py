@@ -18,6 +18,7 @@ from huifang.core.permissions import role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.followups.offering import call_tasks_offerable
+from huifang.privacy.access import export_logged
 
 from . import defaults, selectors, services
 from .choices import CallOutcome, ProblemStatus
@@ -306,6 +307,7 @@ def recording(request, call_id: int):
         return render(request, "workbench/call_detail.html", context, status=422)
     if not call.recording:
         raise Http404
+    export_logged(request, obj=call, what="recording")  # a customer's voice: the access log shows who heard it
     response = FileResponse(call.recording.open("rb"), as_attachment=False)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -249,3 +249,18 @@ def test_the_two_scheduled_jobs_cover_every_sweepable_kind_once():
 
     kinds = [k for j in SCHEDULE if j.task.endswith("run_followups_task") for k in j.kwargs["kinds"]]
     assert sorted(kinds) == sorted([*FREQUENT_KINDS, *DAILY_KINDS])
+
+
+def test_a_customer_who_withdrew_calls_for_service_gets_no_post_service_call(world, store):
+    # given the owner of the delivered order told the front desk not to call them (phone, service)
+    from huifang.messaging.consent import consent_record
+
+    customer = world["ro"].customer
+    consent_record(
+        customer=customer, channel="phone", purpose="service", state="withdrawn", source="front_desk", now=NOW
+    )
+    # when the sweep runs
+    counts = sweep_run(store=store, now=NOW)
+    # then no post-service call task is made for them
+    assert counts[RuleKind.POST_SERVICE_CALL] == 0
+    assert not FollowUpTask.objects.filter(kind=RuleKind.POST_SERVICE_CALL, customer=customer).exists()

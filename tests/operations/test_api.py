@@ -85,3 +85,11 @@ def test_signup_after_start_is_refused(client, store, specialist, members, froze
         content_type="application/json",
     )
     assert response.status_code == 422
+
+
+def test_a_bad_month_is_422_naming_the_field(client, store, specialist):
+    client.force_login(specialist)
+    for bad in ("2026-13", "March", "2026"):
+        response = client.get(f"/api/operations/stores/{store.pk}/lounge", {"month": bad})
+        assert response.status_code == 422, bad
+        assert [item["loc"][-1] for item in response.json()["detail"]] == ["month"]

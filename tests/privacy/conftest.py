@@ -15,9 +15,11 @@ from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
 from huifang.complaints.models import ComplaintEvent
 from huifang.followups.choices import AttemptOutcome
+from huifang.messaging.consent import consent_record
 from huifang.messaging.models import ChannelOptOut, OutboxMessage
 from huifang.notifications.models import Notification
 from huifang.operations.models import ClubEvent, ClubLevel, ClubMember, EventSignup
+from huifang.surveys.models import SurveyLink
 from huifang.workbench.models import Answer, Problem
 
 from ..factories import CustomerFactory, RepairOrderFactory, VehicleFactory, member
@@ -159,6 +161,20 @@ def person(store, director):
         idempotency_key=f"greeting:{customer.pk}",
     )
     ChannelOptOut.objects.create(store=store, customer=customer, channel="sms", at=NOW, source="in_store")
+    # Today's other records naming the customer: a consent statement and a survey link.
+    consent_record(
+        customer=customer,
+        channel="email",
+        purpose="marketing",
+        state="granted",
+        source="front_desk",
+        actor=director,
+        now=NOW,
+        note=f"{NAME}本人到店签字同意,电话13812345678",
+    )
+    SurveyLink.objects.create(
+        store=store, task=task, customer=customer, nonce="n" * 32, created_at=NOW, expires_at=NOW + timedelta(days=7)
+    )
     level = ClubLevel.objects.create(store=store, name="金卡")
     club_member = ClubMember.objects.create(store=store, customer=customer, level=level, joined_on=date(2026, 1, 1))
     event = ClubEvent.objects.create(

@@ -11,6 +11,8 @@ from django.urls import reverse
 from huifang.accounts.choices import Role
 from huifang.archive.choices import ContactRole, CustomerKind
 from huifang.archive.models import Contact
+from huifang.audit.choices import AuditAction
+from huifang.audit.models import AuditEntry
 from huifang.complaints.choices import ComplaintChannel
 from huifang.complaints.models import Complaint
 from huifang.core import clock
@@ -371,6 +373,9 @@ def test_manager_plays_a_recording_streamed_after_the_check(client, manager, rec
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"ID3-fake-audio-bytes"
     assert "private" in response["Cache-Control"]
+    # and the access log shows who heard it (issue 8 §7); refused attempts below log nothing
+    played = AuditEntry.objects.get(action=AuditAction.EXPORT, object_id=recorded_call.pk)
+    assert (played.actor, played.changes) == (manager, {"export": "recording"})
 
 
 def test_other_specialists_and_outsiders_cannot_play_a_recording(client, store, outsider, recorded_call):
@@ -380,6 +385,7 @@ def test_other_specialists_and_outsiders_cannot_play_a_recording(client, store, 
         assert client.get(reverse("workbench:recording", args=[recorded_call.pk])).status_code == 404
         assert client.get(reverse("workbench:call_detail", args=[recorded_call.pk])).status_code == 404
         client.logout()
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
 
 
 def test_a_recording_link_is_attached_after_the_call(client, specialist, buckets):
