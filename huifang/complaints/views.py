@@ -58,6 +58,10 @@ def _phone_for(user, complaint: Complaint) -> str:
     if not complaint.phone:
         return ""
     if may_reveal_phone(user=user, store=complaint.store):
+        # The handler calls the customer from this page; showing the number is a reveal (PIPL access log).
+        audit_record(
+            obj=complaint, action=AuditAction.REVEAL_PHONE, at=clock.now(), actor=user, changes={"field": "phone"}
+        )
         return display_phone(complaint.phone)
     return mask_phone(complaint.phone)
 

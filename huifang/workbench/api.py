@@ -14,10 +14,10 @@ from ninja.files import UploadedFile
 from huifang.accounts.models import User
 from huifang.accounts.selectors import has_role, may_reveal_phone
 from huifang.archive.api_selectors import store_for_user
-from huifang.archive.services import PHONE_FIELDS, phone_reveal
+from huifang.archive.services import PHONE_FIELDS, contact_phone_reveal, phone_reveal
 from huifang.core import clock
 from huifang.core.api_errors import invalid
-from huifang.core.phones import display_phone, mask_phone
+from huifang.core.phones import mask_phone
 from huifang.followups.choices import RuleKind
 
 from . import selectors, services
@@ -208,7 +208,9 @@ def precall(request, task_id: int):
         "contacts": [
             {
                 **{f: getattr(c, f) for f in ("id", "role", "name", "extension", "department")},
-                "phone": display_phone(c.phone) if reveal else mask_phone(c.phone),
+                "phone": contact_phone_reveal(contact=c, actor=request.auth, now=now, source="api")
+                if reveal and c.phone
+                else mask_phone(c.phone),
             }
             for c in data["contacts"]
         ],

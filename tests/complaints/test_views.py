@@ -483,3 +483,20 @@ def test_customer_page_lists_the_customers_complaints(client, store, specialist)
 
     assert complaint.number in page
     assert reverse("complaints:detail", args=[complaint.pk]) in page
+
+
+def test_showing_the_full_number_to_a_caller_is_logged_and_a_masked_view_is_not(client, store, specialist):
+    # given a complaint with a phone, seen by its handler (calls) and by an OEM regional manager (masked)
+    complaint = file_complaint(store, specialist, phone="13812345678")
+    oem = UserFactory()
+    Membership.objects.create(user=oem, role=Role.OEM_REGIONAL, scope=Scope.REGION, region=store.region)
+    reveals = AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE)
+    # when the handler opens the page
+    page = signed_in(client, specialist).get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    # then the number is in full and the reveal is in the access log
+    assert "138 1234 5678" in page or "13812345678" in page
+    assert list(reveals.values_list("actor", flat=True)) == [specialist.pk]
+    # and the OEM's masked view adds nothing
+    client.logout()
+    page = signed_in(client, oem).get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "13812345678" not in page and reveals.count() == 1
