@@ -336,3 +336,23 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.reason}"
+
+
+class ErasedIdentity(models.Model):
+    """A keyed digest of an erased customer's DMS code, ID number or mobile + name (PIPL): the DMS keeps
+    exporting them, and the next import must not bring the customer back. Only the digest is kept."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12)
+    digest = models.CharField(max_length=64)
+    erased_at = models.DateTimeField(_("erased"))
+
+    class Meta:
+        verbose_name = _("erased identity")
+        verbose_name_plural = _("erased identities")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "kind", "digest"], name="erased_identity_unique_digest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.digest[:12]}…"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from huifang.accounts.models import Store
+from huifang.archive.erased import identities_remember
 from huifang.archive.models import Customer
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_entry, audit_record, audit_record_many
@@ -83,6 +84,9 @@ def customers_erase(*, customers: list[Customer], reason: str, actor, now: datet
         )
 
     with transaction.atomic():
+        # Before the identifiers are cleared: the DMS keeps exporting them, the next import must not
+        # bring the customer back.
+        identities_remember(customer_ids=ids, now=now)
         counts = erasure.erase(ids, record=record)
     return counts
 

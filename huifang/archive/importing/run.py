@@ -16,6 +16,7 @@ from huifang.core import clock
 
 from .. import defaults
 from ..choices import ContactRole, CustomerKind, LineKind, RepairOrderType
+from ..erased import erased_digests, is_erased
 from ..models import (
     ArchivePolicy,
     Contact,
@@ -416,6 +417,7 @@ class ImportRun:
 
     def resolve(self, orders: dict[str, OrderSlot]) -> None:
         """Match every customer, vehicle and order of the accepted rows with the archive; reject what cannot stand."""
+        self._reject_erased_customers()
         existing_customers = self.load_customers()
         by_code = {c["dms_code"]: c for c in existing_customers if c["dms_code"]}
         by_id = {c["id_number"]: c for c in existing_customers if c["id_number"]}
@@ -532,6 +534,21 @@ class ImportRun:
         self.plan.vehicle_slots = [s for s in vehicles.values() if id(s) in used_vehicles]
         self.plan.order_slots = [s for s in orders.values() if s.rows[0] not in self.rejected]
         self._by_pk_customers = by_pk
+
+    def _reject_erased_customers(self) -> None:
+        """Rows of a customer erased on request (PIPL) are refused, whatever else they hold."""
+        store_id = self.batch.store_id
+        erased = erased_digests(store_id=store_id)
+        if not erased:
+            return
+        reason = bilingual("该客户已应本人要求删除（个人信息保护），不再导入", "customer was erased on request (PIPL)")
+        for index, row in enumerate(self.rows):
+            if (
+                index not in self.rejected
+                and row.customer
+                and is_erased(row.customer, store_id=store_id, erased=erased)
+            ):
+                self._reject_row(index, FIELDS_BY_NAME["customer_code"].label_zh, "", reason)
 
     @staticmethod
     def _match_customer(key: tuple, by_code: dict, by_id: dict, by_mobile_name: dict) -> dict | None:
