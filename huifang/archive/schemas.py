@@ -8,6 +8,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from huifang.core.api_errors import ErrorOut, ValidationErrorItem, ValidationErrorOut  # noqa: F401
+from huifang.core.masking import mask_id_number
 from huifang.core.phones import PhoneError, mask_phone, parse_phone
 
 from .choices import Channel, ContactRole, CustomerKind, CustomerSource, Gender
@@ -324,14 +325,22 @@ class AuditPage(Schema):
 
 
 def mask_audit_changes(changes: dict) -> dict:
-    """Audit changes with every phone value masked, so the trail never shows a full number."""
+    """Audit changes with every phone and ID number masked, so the trail never shows them in full."""
 
     def mask(value):
         if isinstance(value, list | tuple):
             return [mask(v) for v in value]
         return mask_phone(value) if isinstance(value, str) and value else value
 
-    return {key: mask(value) if key in _PHONE_CHANGE_KEYS else value for key, value in changes.items()}
+    def mask_id(value):
+        if isinstance(value, list | tuple):
+            return [mask_id(v) for v in value]
+        return mask_id_number(value) if isinstance(value, str) and value else value
+
+    return {
+        key: mask(value) if key in _PHONE_CHANGE_KEYS else mask_id(value) if key == "id_number" else value
+        for key, value in changes.items()
+    }
 
 
 class ImportProgress(Schema):

@@ -3,6 +3,7 @@
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 
+from huifang.core.masking import mask_id_number
 from huifang.core.phones import display_phone, mask_phone
 
 register = template.Library()
@@ -49,6 +50,8 @@ def change_rows(changes) -> list[dict]:
         old, new = (value[0], value[1]) if is_pair else (None, value)
         if key in _PHONE_KEYS:
             old, new = (mask_phone(str(old)) if old else old), (mask_phone(str(new)) if new else new)
+        elif key == "id_number":
+            old, new = (mask_id_number(str(old)) if old else old), (mask_id_number(str(new)) if new else new)
         rows.append({"field": _field_label(key), "old": old, "new": new, "is_pair": is_pair})
     return rows
 
