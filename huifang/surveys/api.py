@@ -59,8 +59,8 @@ def task_links(request, task_id: int):
     response={200: LinkOut, **DENIED, **NOT_FOUND, **INVALID},
     operation_id="surveys_task_link_create",
     summary="生成/发送问卷链接 / Make (and send) a task's survey link",
-    description="One link per task: asking again returns the same link. `send` = sms or email queues it now "
-    "through the outbox (opt-outs apply).",
+    description="One link per task: asking again returns the same link; `renew` gives an unanswered link a new "
+    "address valid from now. `send` = sms or email queues it now through the outbox (opt-outs apply).",
     url_name="surveys_task_link_create",
 )
 def task_link_create(request, task_id: int, payload: LinkIn):
@@ -70,6 +70,8 @@ def task_link_create(request, task_id: int, payload: LinkIn):
     now = clock.now()
     try:
         link = services.link_create(task=task, actor=request.auth, now=now)
+        if payload.renew:
+            link = services.link_renew(link=link, actor=request.auth, now=now)
     except ValidationError as exc:
         return invalid(exc)
     if payload.send and link.answered_at is None:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from huifang.archive.schemas import ErrorOut, ValidationErrorOut
 
@@ -27,6 +27,7 @@ class LinkIn(Schema):
     """Make the task's link (or get the one it has) and, optionally, send it now on "sms" or "email"."""
 
     send: str | None = None
+    renew: bool = Field(False, description="Renew an unanswered link: new address, valid from now (the old one stops)")
 
 
 class PolicyOut(Schema):

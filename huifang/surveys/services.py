@@ -178,6 +178,28 @@ def link_create(*, task: FollowUpTask, actor: User | None, now: datetime) -> Sur
     return link
 
 
+def link_renew(*, link: SurveyLink, actor: User | None, now: datetime) -> SurveyLink:
+    """A fresh link for an unanswered task (the customer lost it, or it expired): a new nonce, so the old
+    address stops working, valid for the store's period from now; audited. An answered link stays as it is."""
+    if link.answered_at is not None:
+        raise ValidationError({"renew": _("This survey has already been answered.")})
+    policy = policy_for(store=link.store)
+    before = link.expires_at
+    link.nonce = secrets.token_urlsafe(16)
+    link.expires_at = now + timedelta(days=policy.link_valid_days)
+    with transaction.atomic():
+        link.save(update_fields=["nonce", "expires_at"])
+        audit_record(
+            obj=link,
+            action=AuditAction.UPDATE,
+            at=now,
+            actor=actor,
+            source=SOURCE,
+            changes={"expires_at": [before.isoformat(), link.expires_at.isoformat()], "renewed": True},
+        )
+    return link
+
+
 def link_send(
     *, link: SurveyLink, channel: str, now: datetime, template: MessageTemplate | None = None
 ) -> OutboxMessage | None:
@@ -203,7 +225,8 @@ def link_send(
         template=template,
         context={"survey_url": link_url(link), "plate": getattr(task.vehicle, "plate", "") or ""},
         now=now,
-        idempotency_key=f"survey-link:{link.pk}:{channel}",
+        # The nonce changes when staff renew the link, so the renewed link is sent again (once).
+        idempotency_key=f"survey-link:{link.pk}:{link.nonce[:8]}:{channel}",
         related=link,
     )
     unsent.update(**{f"{field}_message": message, f"{field}_at": now})

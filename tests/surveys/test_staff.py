@@ -135,3 +135,33 @@ def test_the_task_box_shows_the_link_state(task):
     link = SurveyLink.objects.get(task=task)
     SurveyLink.objects.filter(pk=link.pk).update(answered_at=NOW + timedelta(hours=1))
     assert "link-answered" in template.render(Context({"task": task}))
+
+
+def test_staff_renew_an_expired_link_the_old_address_stops_and_the_new_one_is_sent(client, manager, task):
+    # given a link sent by SMS, then expired unanswered
+    client.force_login(manager)
+    first = client.post(f"{API}/tasks/{task.pk}/links", {"send": "sms"}, content_type="application/json").json()
+    link = SurveyLink.objects.get()
+    old_url = first["url"]
+    SurveyLink.objects.filter(pk=link.pk).update(expires_at=NOW - timedelta(hours=1))
+    # when staff renew it and send it again
+    renewed = client.post(
+        f"{API}/tasks/{task.pk}/links", {"renew": True, "send": "sms"}, content_type="application/json"
+    ).json()
+    # then the same link has a new address valid for the store's period, and a second SMS is queued
+    assert renewed["id"] == first["id"] and renewed["state"] == "open" and renewed["url"] != old_url
+    link.refresh_from_db()
+    assert link.expires_at == NOW + timedelta(days=SurveyPolicy.objects.get(store=task.store).link_valid_days)
+    assert link.task.store.outbox_messages.filter(idempotency_key__startswith=f"survey-link:{link.pk}:").count() == 2
+    assert services.link_from_token(old_url.rstrip("/").rsplit("/", 1)[-1]) is None
+    assert services.link_from_token(renewed["url"].rstrip("/").rsplit("/", 1)[-1]) == link
+    assert AuditEntry.objects.filter(object_id=link.pk, changes__renewed=True).count() == 1
+
+
+def test_an_answered_link_cannot_be_renewed(client, manager, task):
+    client.force_login(manager)
+    client.post(f"{API}/tasks/{task.pk}/links", {}, content_type="application/json")
+    SurveyLink.objects.update(answered_at=NOW)
+    response = client.post(f"{API}/tasks/{task.pk}/links", {"renew": True}, content_type="application/json")
+    assert response.status_code == 422
+    assert [item["loc"][-1] for item in response.json()["detail"]] == ["renew"]
