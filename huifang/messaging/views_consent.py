@@ -1,7 +1,6 @@
 """Consent screens: the panel on the customer page (front desk) and the public unsubscribe page (退订)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -11,6 +10,7 @@ from huifang.accounts.selectors import has_role
 from huifang.archive.models import Customer
 from huifang.archive.selectors import customers_visible_to
 from huifang.core import clock
+from huifang.core.throttle import rate_limited
 
 from . import consent, unsubscribe
 from .choices import ConsentChannel, ConsentPurpose, ConsentSource, ConsentState
@@ -74,14 +74,12 @@ def customer_consent(request, customer_id: int):
 
 
 def _rate_limited(request) -> bool:
-    key = f"messaging:unsubscribe-ip:{request.META.get('REMOTE_ADDR', '') or 'unknown'}"
-    cache.add(key, 0, timeout=unsubscribe.RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=unsubscribe.RATE_WINDOW_SECONDS)
-        count = 1
-    return count > unsubscribe.RATE_LIMIT
+    return rate_limited(
+        request,
+        scope="messaging:unsubscribe",
+        limit=unsubscribe.RATE_LIMIT,
+        window_seconds=unsubscribe.RATE_WINDOW_SECONDS,
+    )
 
 
 @require_http_methods(["GET", "POST"])

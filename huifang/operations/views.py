@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from huifang.accounts.selectors import has_role
 from huifang.core import clock
 from huifang.core.permissions import require_store_role, role_required
+from huifang.core.throttle import rate_limited
 
 from . import defaults, figures, links, selectors, services
 from .choices import DayState, FigureSource, SignupSource, SignupStatus
@@ -483,19 +483,13 @@ def customer_club(request, store_id: int, customer_id: int):
 # --- public sign-up through a signed link --------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _rate_limited(request) -> bool:
-    key = f"operations:signup-ip:{_client_ip(request)}"
-    cache.add(key, 0, timeout=defaults.SIGNUP_RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=defaults.SIGNUP_RATE_WINDOW_SECONDS)
-        count = 1
-    return count > defaults.SIGNUP_RATE_LIMIT
+    return rate_limited(
+        request,
+        scope="operations:signup",
+        limit=defaults.SIGNUP_RATE_LIMIT,
+        window_seconds=defaults.SIGNUP_RATE_WINDOW_SECONDS,
+    )
 
 
 def public_signup(request, token: str):

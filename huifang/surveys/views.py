@@ -8,10 +8,11 @@ from django.views.decorators.cache import never_cache
 
 from huifang.core import clock
 from huifang.core.permissions import role_required
+from huifang.core.throttle import rate_limited
 from huifang.workbench import services as workbench_services
 from huifang.workbench.choices import QuestionKind
 
-from . import rules, selectors, services, throttle
+from . import defaults, rules, selectors, services
 from .choices import LinkState
 from .forms import SurveyPolicyForm
 
@@ -50,11 +51,20 @@ def _questions(questionnaire, posted: dict, errors: dict) -> list[dict]:
     return rows
 
 
+def _rate_limited(request) -> bool:
+    return rate_limited(
+        request,
+        scope="surveys",
+        limit=defaults.RATE_LIMIT_REQUESTS,
+        window_seconds=defaults.RATE_LIMIT_WINDOW_SECONDS,
+    )
+
+
 @never_cache
 def answer(request, token: str):
     """GET shows the store's current questionnaire; POST stores the answers once and shows the thanks."""
     now = clock.now()
-    if not throttle.allow(request, now_ts=now.timestamp()):
+    if _rate_limited(request):
         return _too_many(request)
     link = services.link_from_token(token)
     if link is None:
@@ -94,8 +104,7 @@ def answer(request, token: str):
 @never_cache
 def thanks(request, token: str):
     """The thank-you page after answering; any other state of the link goes back to what the link shows."""
-    now = clock.now()
-    if not throttle.allow(request, now_ts=now.timestamp()):
+    if _rate_limited(request):
         return _too_many(request)
     link = services.link_from_token(token)
     if link is None:
