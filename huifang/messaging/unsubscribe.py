@@ -4,12 +4,12 @@ A customer may act on an old message years later, so the link carries no timesta
 (SECRET_KEY, own salt) is what stops anyone from guessing another customer's link.
 """
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from huifang.core.links import absolute_url
+
 SALT = "huifang.messaging.unsubscribe"
-DEFAULT_BASE_URL = "http://localhost:8000"
 
 
 class LinkError(Exception):
@@ -33,8 +33,7 @@ def unsubscribe_token_read(*, token: str) -> int:
 
 def unsubscribe_url(*, customer_id: int) -> str:
     """The absolute link put into marketing messages; the base comes from settings.SITE_URL."""
-    base = (getattr(settings, "SITE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
-    return base + reverse("messaging:unsubscribe", kwargs={"token": unsubscribe_token(customer_id=customer_id)})
+    return absolute_url(reverse("messaging:unsubscribe", kwargs={"token": unsubscribe_token(customer_id=customer_id)}))
 
 
 # Public page guard: requests per client address per window (a person needs a handful; a scanner many).

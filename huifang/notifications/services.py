@@ -4,11 +4,11 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from huifang.accounts.models import Store, User
+from huifang.core.links import absolute_url
 
 from .models import Notification
 
@@ -18,8 +18,8 @@ logger = logging.getLogger(__name__)
 def _email(*, title: str, body: str, url: str, addresses: list[str]) -> None:
     text = body
     if url:
-        base = getattr(settings, "SITE_URL", "").rstrip("/")
-        text = f"{body}\n\n{base}{url}" if body else f"{base}{url}"
+        link = absolute_url(url)
+        text = f"{body}\n\n{link}" if body else link
     for address in addresses:
         try:
             send_mail(title, text, None, [address], fail_silently=False)

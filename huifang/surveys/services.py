@@ -4,7 +4,6 @@ customer's answer (stored as a call record, with the hot alert)."""
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -17,6 +16,7 @@ from huifang.accounts.models import Store, User
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_entry, audit_record, audit_record_many, field_changes
 from huifang.complaints.selectors import store_users_with_roles
+from huifang.core.links import absolute_url
 from huifang.followups.choices import RuleKind, TaskStatus
 from huifang.followups.models import FollowUpTask
 from huifang.messaging import services as messaging_services
@@ -137,7 +137,7 @@ def link_token(link: SurveyLink) -> str:
 def link_url(link: SurveyLink) -> str:
     """The absolute address a customer opens (SITE_URL + /s/<token>/)."""
     path = reverse("surveys:answer", kwargs={"token": link_token(link)})
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+    return absolute_url(path)
 
 
 def _new_link(task: FollowUpTask, *, policy: SurveyPolicy, now: datetime) -> SurveyLink:
