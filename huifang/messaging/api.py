@@ -14,7 +14,7 @@ from huifang.accounts.selectors import has_role
 from huifang.archive.models import Customer
 from huifang.archive.selectors import customers_visible_to
 from huifang.core import clock
-from huifang.core.api_errors import ErrorOut, ValidationErrorOut, invalid, invalid_fields  # noqa: F401
+from huifang.core.api_errors import ErrorOut, ValidationErrorOut, invalid
 
 from . import consent
 from .choices import ConsentSource

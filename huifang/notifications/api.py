@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from huifang.core import clock
-from huifang.core.api_errors import ErrorOut, ValidationErrorOut  # noqa: F401
+from huifang.core.api_errors import ErrorOut
 
 from . import selectors, services
 

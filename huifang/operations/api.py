@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 
 from huifang.accounts.selectors import has_role
 from huifang.core import clock
-from huifang.core.api_errors import InvalidInput, ValidationErrorOut, invalid
+from huifang.core.api_errors import ErrorOut, InvalidInput, ValidationErrorOut, invalid
 
 from . import figures, selectors, services
 from .models import ClubMember, EventSignup
@@ -21,7 +21,6 @@ from .schemas import (
     ClubEventDetailOut,
     ClubEventOut,
     CustomerStatisticsOut,
-    ErrorOut,
     LoungeMonthOut,
     SignupIn,
     SignupOut,

@@ -5,8 +5,6 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from huifang.core.api_errors import ErrorOut, ValidationErrorOut  # noqa: F401
-
 
 class LoungeDayOut(Schema):
     day: date

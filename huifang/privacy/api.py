@@ -15,12 +15,12 @@ from ninja.errors import HttpError
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
 from huifang.core import clock
-from huifang.core.api_errors import ValidationErrorOut, invalid, invalid_fields
+from huifang.core.api_errors import ErrorOut, ValidationErrorOut, invalid, invalid_fields
 
 from . import defaults, export, selectors, services
 from .choices import LOGGED_ACTIONS, RequestKind
 from .models import DataRightsRequest
-from .schemas import EraseIn, EraseOut, ErrorOut, ExportOut, LogFilter, LogPageOut, RetentionOut
+from .schemas import EraseIn, EraseOut, ExportOut, LogFilter, LogPageOut, RetentionOut
 
 router = Router(tags=["privacy 个人信息保护"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}

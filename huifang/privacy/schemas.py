@@ -2,8 +2,6 @@ from datetime import date, datetime
 
 from ninja import Schema
 
-from huifang.core.api_errors import ErrorOut, ValidationErrorOut  # noqa: F401
-
 
 class EraseIn(Schema):
     reason: str
