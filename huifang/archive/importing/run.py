@@ -542,12 +542,15 @@ class ImportRun:
         if not erased:
             return
         reason = bilingual("该客户已应本人要求删除（个人信息保护），不再导入", "customer was erased on request (PIPL)")
+        # An order spans several rows of one customer: each identity is hashed once per import.
+        verdicts: dict[tuple, bool] = {}
         for index, row in enumerate(self.rows):
-            if (
-                index not in self.rejected
-                and row.customer
-                and is_erased(row.customer, store_id=store_id, erased=erased)
-            ):
+            if index in self.rejected or not row.customer:
+                continue
+            identity = tuple(row.customer.get(k) or "" for k in ("dms_code", "id_number", "mobile", "name"))
+            if identity not in verdicts:
+                verdicts[identity] = is_erased(row.customer, store_id=store_id, erased=erased)
+            if verdicts[identity]:
                 self._reject_row(index, FIELDS_BY_NAME["customer_code"].label_zh, "", reason)
 
     @staticmethod
