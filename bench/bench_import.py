@@ -9,6 +9,8 @@ it a second time to time the idempotent re-import (which must change nothing).
 """
 
 import argparse
+import csv
+import resource
 import time
 from datetime import date
 
@@ -18,6 +20,45 @@ RO_COUNT = 100_000
 # Enough customers to reach RO_COUNT orders (about 6.4 orders per customer with two years of history).
 CUSTOMERS = 24_000
 TODAY = date(2026, 11, 25)  # fixed, so the file is the same whenever it is made
+
+
+def copy_baseline(path) -> tuple[float, int]:
+    """The hand-written baseline: the same file loaded as-is into an all-text staging table (no checks at all).
+
+    PostgreSQL: one `COPY … FROM STDIN (FORMAT csv, HEADER)` through psycopg, like `psql \\copy`;
+    SQLite: one `executemany` of the csv module's rows. Returns (seconds, rows loaded).
+    """
+    from django.db import connection, transaction
+
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f))
+    columns = ", ".join(f'"c{i}" text' for i in range(len(header)))
+    with transaction.atomic(), connection.cursor() as cursor, timer() as elapsed:
+        cursor.execute("DROP TABLE IF EXISTS bench_dms_staging")
+        cursor.execute(f"CREATE TABLE bench_dms_staging ({columns})")
+        if connection.vendor == "postgresql":
+            with (
+                path.open("rb") as f,
+                cursor.cursor.copy("COPY bench_dms_staging FROM STDIN (FORMAT csv, HEADER)") as copy,
+            ):
+                f.read(3)  # the UTF-8 BOM, which COPY would keep in the first header cell
+                while block := f.read(1 << 20):
+                    copy.write(block)
+        else:
+            marks = ", ".join("?" * len(header))
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                reader = csv.reader(f)
+                next(reader)
+                cursor.executemany(f"INSERT INTO bench_dms_staging VALUES ({marks})", reader)
+        cursor.execute("SELECT count(*) FROM bench_dms_staging")
+        rows = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_dms_staging")
+    return elapsed(), rows
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -59,27 +100,43 @@ def main() -> None:
             last[0] = now
             print(f"  {phase:<9} {done:>9,}/{total:,}")
 
+    copy_seconds, copied = copy_baseline(path)
+    print(f"baseline: COPY of the same file into an all-text table: {copied:,} rows in {copy_seconds:.1f} s")
+    memory_before = peak_memory_mb()
     with timer() as first:
         batch = dms_import_file(store=store, path=path, actor=None, progress=progress)
     print(f"import into {database_label()} store {store.code}: {batch.status} in {first():.1f} s")
+    ratio = first() / copy_seconds
+    print(
+        f"  ratio to COPY: {ratio:.1f}x; peak memory {peak_memory_mb():.0f} MB (before the import {memory_before:.0f} MB)"
+    )
     print(f"  rows {batch.rows_total:,}, rejected {batch.rows_rejected:,}, counts {batch.counts}")
     if batch.error:
         print(f"  error: {batch.error}")
     report(
-        "dms_import_100k",
+        f"dms_import_{args.ro_count // 1000}k",
         first(),
         database=database_label(),
         status=batch.status,
         rows=batch.rows_total,
         rejected=batch.rows_rejected,
         counts=batch.counts,
+        baseline_seconds=round(copy_seconds, 2),
+        ratio=round(ratio, 1),
+        peak_memory_mb=round(peak_memory_mb()),
     )
     if args.no_reimport:
         return
     with timer() as second:
         again = dms_import_file(store=store, path=path, actor=None)
     print(f"re-import of the same file: {again.status} in {second():.1f} s, counts {again.counts}")
-    report("dms_reimport_100k", second(), database=database_label(), status=again.status, counts=again.counts)
+    report(
+        f"dms_reimport_{args.ro_count // 1000}k",
+        second(),
+        database=database_label(),
+        status=again.status,
+        counts=again.counts,
+    )
 
 
 if __name__ == "__main__":
