@@ -314,6 +314,21 @@ def main() -> None:
         pdf_seconds=round(pdf_elapsed(), 2),
         xlsx_seconds=round(xlsx_elapsed(), 2),
     )
+    # Each figure beside hand-written SQL on the same data (best of three each; counts must agree).
+    from baseline_report import compare
+
+    print(f"{'figure':<16} {'project':>9} {'hand SQL':>9} {'ratio':>6}  same figures")
+    for row in compare(store, month):
+        ratio = f"{row['ratio']:.2f}" if row["ratio"] else "-"
+        print(f"{row['figure']:<16} {row['project_s']:>8.3f}s {row['baseline_s']:>8.3f}s {ratio:>6}  {row['same']}")
+        report(
+            f"report_{row['figure']}",
+            row["project_s"],
+            database=database_label(),
+            baseline_seconds=round(row["baseline_s"], 3),
+            ratio=round(row["ratio"], 2) if row["ratio"] else None,
+            same=row["same"],
+        )
 
 
 if __name__ == "__main__":
