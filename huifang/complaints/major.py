@@ -268,7 +268,10 @@ def same_fault(a: Fault, b: Fault) -> bool:
     if a.routine or b.routine:
         return False
     if a.symptoms and b.symptoms:
-        return bool(a.symptoms & b.symptoms) and (not a.systems or not b.systems or bool(a.systems & b.systems))
+        shared = a.symptoms & b.symptoms
+        if shared & major_words.SYSTEM_FREE_SYMPTOMS:
+            return True
+        return bool(shared) and (not a.systems or not b.systems or bool(a.systems & b.systems))
     return bool(a.systems & b.systems)
 
 

@@ -226,7 +226,7 @@ FAULT_SYMPTOMS = {
     "无法启动": r"无法启动|打不着|启动不了|不能启动|难启动|启动困难|着不了车|点不着|亏电|没电",
     "熄火": r"熄火|憋熄|自动停机",
     "故障灯亮": r"故障灯|报警灯|警告灯|指示灯亮|灯常亮|亮灯",
-    "跑偏": r"跑偏|吃胎|偏磨|方向(?:盘)?不正|往[左右]偏",
+    "跑偏": r"跑偏|吃胎|偏磨|方向(?:盘)?不正|[往向朝][左右]偏|[左右]偏",
     "异味": r"异味|臭味|焦味|烧焦|汽油味|味道大",
     "动力不足": r"动力不足|加速无力|没劲|提速慢|加速慢|无力",
     "油耗高": r"油耗(?:高|大)|费油",
@@ -258,5 +258,10 @@ FAULT_SYSTEMS = {
     "燃油": r"油箱|油泵|喷油|油门",
     "冷却": r"水箱|冷却液|水温|水泵|散热",
 }
+# Symptoms that belong to one system whatever part the order names: an advisor writes the remedy
+# ("跑偏 更换右前轮胎", "顿挫 升级程序"), so these match on the symptom alone.
+SYSTEM_FREE_SYMPTOMS = frozenset(
+    {"跑偏", "顿挫", "不制冷", "不制热", "无法启动", "熄火", "烧机油", "过热", "油耗高", "动力不足"}
+)
 # A symptom right after one of these is denied ("没有异响了", "不抖了").
 FAULT_NEGATION_BEFORE = ("没有", "没", "无", "不再", "不")
