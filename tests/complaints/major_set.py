@@ -34,26 +34,24 @@ class Case:
 def load(name: str) -> list[Case]:
     """The cases of one file of the set (cases.toml: written with the rules; holdout.toml: written after)."""
     data = tomllib.loads((DATA / name).read_text(encoding="utf-8"))
-    received = data["received"]
-    cases = []
-    for raw in data["case"]:
-        cases.append(
-            Case(
-                id=raw["id"],
-                text=raw["text"],
-                expected=frozenset(raw["expected"]),
-                received=received,
-                background=raw.get("background", ""),
-                demand=raw.get("demand", ""),
-                channel=raw.get("channel", "phone"),
-                nature=raw.get("nature", "general"),
-                compensation=Decimal(str(raw["compensation"])) if "compensation" in raw else None,
-                refused=raw.get("refused", False),
-                answers=tuple(raw.get("answers", ())),
-                orders=tuple(major.Order(o["type"], o["date"], o["fault"]) for o in raw.get("orders", ())),
-            )
-        )
-    return cases
+    return [_case(raw, data["received"]) for raw in data["case"]]
+
+
+def _case(raw: dict, received: date) -> Case:
+    return Case(
+        id=raw["id"],
+        text=raw["text"],
+        expected=frozenset(raw["expected"]),
+        received=received,
+        background=raw.get("background", ""),
+        demand=raw.get("demand", ""),
+        channel=raw.get("channel", "phone"),
+        nature=raw.get("nature", "general"),
+        compensation=Decimal(str(raw["compensation"])) if "compensation" in raw else None,
+        refused=raw.get("refused", False),
+        answers=tuple(raw.get("answers", ())),
+        orders=tuple(major.Order(o["type"], o["date"], o["fault"]) for o in raw.get("orders", ())),
+    )
 
 
 def fired(case: Case) -> frozenset[str]:
