@@ -164,6 +164,9 @@ def word_hits(text: str, words: str | Iterable[str]) -> list[WordHit]:
             if word is None:
                 continue
             following = cut[i + 1] if i + 1 < len(cut) else ""
+            if following in ("故障", "警告", "报警", "指示") and i + 2 < len(cut):
+                # jieba may cut 故障灯 into 故障 + 灯.
+                following += cut[i + 2]
             denied = _preceded_by(cut, i, major_words.NEGATIONS, passable)
             hits.append(
                 WordHit(

@@ -79,6 +79,7 @@ def test_safety_events(text, words):
         "以免起火",
         "没有起火",  # a denial
         "气囊灯常亮",  # a warning lamp
+        "行驶中安全气囊故障灯常亮",
         "仪表上发动机故障灯亮了",  # an engine fault alone is not a safety event
     ],
 )
