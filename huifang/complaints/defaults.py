@@ -1,5 +1,7 @@
 """Defaults of a new store's complaint policy; each a per-store ComplaintPolicy field (brief §5)."""
 
+from huifang.archive.choices import RepairOrderType
+
 # Seed 004: contact the customer within 2 hours of receiving the complaint.
 FIRST_CONTACT_HOURS = 2
 # Seed 001: level 1 (front line) 24 h, level 2 (department manager) 48 h, level 3 (senior management) 72 h.
@@ -17,10 +19,21 @@ FOLLOW_UP_DAYS = 3
 # Store business hours for the business-hours clock.
 BUSINESS_START = "08:30"
 BUSINESS_END = "17:30"
-# Seed 004 words that mean media or legal involvement (found with a Chinese tokenizer).
-MEDIA_LEGAL_WORDS = "媒体,曝光,记者,电视台,报社,新闻,微博,抖音,律师,律师函,起诉,诉讼,法院,仲裁,消协,消费者协会,315,投诉网,工商局,市场监管"
-# Seed 004 safety events.
-SAFETY_WORDS = "起火,自燃,着火,火灾,安全气囊,气囊,严重事故,车祸,伤亡,受伤,发动机故障,变速箱故障,变速器故障,车桥,断轴,刹车失灵,制动失灵,失控"
+# Seed 004 words that mean media or legal involvement (found with a Chinese tokenizer). They count when the
+# customer acts towards them in the same clause and does not deny it (major_words.MEDIA_LEGAL_ACTS, NEGATIONS).
+MEDIA_LEGAL_WORDS = (
+    "媒体,自媒体,曝光,记者,电视台,报社,新闻,微博,抖音,小红书,律师,律师函,起诉,诉讼,法院,仲裁,"
+    "消协,消费者协会,315,12345,投诉网,车质网,黑猫投诉,工商局,市场监管"
+)
+# The list before issue 15; stores still on it get the new one (migration major_words_issue15).
+MEDIA_LEGAL_WORDS_V1 = "媒体,曝光,记者,电视台,报社,新闻,微博,抖音,律师,律师函,起诉,诉讼,法院,仲裁,消协,消费者协会,315,投诉网,工商局,市场监管"
+# Seed 004 safety events (自燃; 交通事故造成车辆严重损毁; 碰撞涉及安全气囊; 轮轴断裂并伴有交通事故). An
+# engine or gearbox fault alone is not one: it is a repeat-repair case when it comes back.
+SAFETY_WORDS = (
+    "起火,自燃,着火,火灾,安全气囊,气囊,严重事故,交通事故,车祸,撞车,伤亡,受伤,断轴,轮轴断裂,半轴断裂,"
+    "刹车失灵,制动失灵,刹不住,转向失灵,方向失灵,失控"
+)
+SAFETY_WORDS_V1 = "起火,自燃,着火,火灾,安全气囊,气囊,严重事故,车祸,伤亡,受伤,发动机故障,变速箱故障,变速器故障,车桥,断轴,刹车失灵,制动失灵,失控"
 
 # Sub-reasons every store starts with (seed 004 categories; the care director edits them per store).
 DEFAULT_REASONS = {
@@ -34,6 +47,9 @@ DEFAULT_REASONS = {
 ESCALATION_BATCH_SIZE = 200
 # Repair orders of the last this many months count for "the same fault repaired 3+ times" (seed 004).
 REPEAT_REPAIR_MONTHS = 12
+# Only repair and warranty-claim orders (维修单, 索赔单) describe a fault; maintenance, first service,
+# insurance, recall and accessory orders never count as a repair of the complaint's fault (issue 15).
+REPEAT_REPAIR_ORDER_TYPES = (RepairOrderType.REPAIR, RepairOrderType.WARRANTY)
 # Attachments (photos, documents, recordings) up to this size, of these kinds.
 ATTACHMENT_MAX_MB = 25
 ATTACHMENT_EXTENSIONS = frozenset(

@@ -3,16 +3,23 @@
 No ORM and no clock: callers pass the instant, the store's settings and the calendar function.
 """
 
-import logging
-import re
-import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from decimal import Decimal
-from functools import cache
 
-from .choices import ClockKind, ComplaintChannel, ComplaintLevel, ComplaintNature
+from .choices import ClockKind, ComplaintLevel
+
+# The major-complaint rules live in major.py; their names stay importable from here for existing callers.
+from .major import MAJOR_RULE_LABELS as MAJOR_RULE_LABELS
+from .major import MEDIA_REPORT_RULES as MEDIA_REPORT_RULES
+from .major import RISKY_CHANNELS as RISKY_CHANNELS
+from .major import RISKY_NATURES as RISKY_NATURES
+from .major import major_reasons as major_reasons
+from .major import matched_words as matched_words
+from .major import needs_media_report as needs_media_report
+from .major import repeat_repair_count as repeat_repair_count
+from .major import split_words as split_words
+from .major import tokens as tokens
 
 # A deadline further than this many days of searching for business hours is a configuration error
 # (e.g. business_end before business_start); we stop instead of looping for ever.
@@ -109,193 +116,6 @@ def escalation_steps(
         steps.append(EscalationStep(level, up, level_due_at, new_due))
         level, level_due_at = up, new_due
     return steps
-
-
-# --- Major complaint (重大投诉) ---------------------------------------------------------------------
-
-MAJOR_RULE_LABELS = {
-    "media_legal": "涉及媒体/法律",
-    "nature": "投诉性质",
-    "channel": "外部机构转投诉",
-    "compensation": "索赔金额超标",
-    "repeat_repair": "同一故障多次维修",
-    "safety": "安全事件",
-    "refused": "经销商和经理处理未果",
-}
-# Natures that mean media, consumer-association or legal involvement (seed 004 "投诉性质").
-RISKY_NATURES = frozenset({ComplaintNature.MEDIA_RISK, ComplaintNature.CONSUMER_ASSOCIATION, ComplaintNature.LEGAL})
-# Channels through which media or authorities are already involved (seed 004 channel 5).
-RISKY_CHANNELS = frozenset({ComplaintChannel.MEDIA, ComplaintChannel.GOVERNMENT})
-# Rules that also start the 4-hour written report to the manufacturer (seed 004: 媒体或司法介入).
-MEDIA_REPORT_RULES = frozenset({"media_legal", "nature", "channel"})
-
-_DIGITS = re.compile(r"\d+")
-# "3·15", "3.15晚会", "三一五": how people write the consumer-rights day; read as 315.
-_THREE_FIFTEEN = re.compile(r"(?:3\s*[·•・.．]\s*15(?!\d)|三\s*[·•・]?\s*一五)")
-
-
-def split_words(words: str | Iterable[str]) -> list[str]:
-    """A policy's word list ("媒体,曝光 记者，律师") as clean words, in order, without duplicates."""
-    items = re.split(r"[,，、;；\s]+", words) if isinstance(words, str) else list(words)
-    seen: dict[str, None] = {}
-    for item in items:
-        word = item.strip()
-        if word:
-            seen.setdefault(word, None)
-    return list(seen)
-
-
-_KNOWN_WORDS: set[str] = set()
-_WORDS_LOCK = threading.Lock()
-
-
-@cache
-def _tokenizer():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
-def tokens(text: str, words: Iterable[str] = ()) -> list[str]:
-    """The text cut into words by jieba, with each policy word known as one token (so 消费者协会 stays whole).
-
-    Digit runs are returned whole ("3150" is not "315"); 12315 (the consumer hotline) also yields 315.
-    """
-    tokenizer = _tokenizer()
-    new_words = [w for w in words if not w.isdigit() and w not in _KNOWN_WORDS]
-    if new_words:
-        # jieba's add_word grows the dictionary total on every call, so each word is added once.
-        with _WORDS_LOCK:
-            for word in new_words:
-                if word not in _KNOWN_WORDS:
-                    tokenizer.add_word(word, freq=100000)
-                    _KNOWN_WORDS.add(word)
-    text = _THREE_FIFTEEN.sub(" 315 ", text or "")
-    result = [t for t in tokenizer.cut(text, HMM=False) if t.strip() and not t.isdigit()]
-    for run in _DIGITS.findall(text):
-        result.append(run)
-        if run.startswith("12") and len(run) > 2:
-            result.append(run[2:])
-    return result
-
-
-# A word directly followed by one of these names a warning lamp (发动机故障灯, 气囊灯), not the event itself.
-_LAMP_PREFIXES = ("灯", "指示灯", "警告灯", "报警灯", "故障灯")
-
-
-def matched_words(text: str, words: str | Iterable[str]) -> list[str]:
-    """The policy words found as whole tokens of the text, in the policy's order (warning lamps excepted)."""
-    wanted = split_words(words)
-    cut = tokens(text, wanted)
-    found = {
-        token for i, token in enumerate(cut) if not (cut[i + 1] if i + 1 < len(cut) else "").startswith(_LAMP_PREFIXES)
-    }
-    return [w for w in wanted if w in found]
-
-
-def _reason(rule: str, detail: str) -> dict:
-    return {"rule": rule, "label": MAJOR_RULE_LABELS[rule], "detail": detail}
-
-
-def major_reasons(
-    text: str,
-    *,
-    media_legal_words: str | Iterable[str],
-    safety_words: str | Iterable[str],
-    compensation: Decimal | None,
-    threshold: Decimal,
-    repeat_count: int,
-    repeat_threshold: int,
-    refused_by_manager: bool,
-    nature: str = ComplaintNature.GENERAL,
-    channel: str = "",
-    nature_label: str = "",
-    channel_label: str = "",
-) -> list[dict]:
-    """Which seed 004 major-complaint rules fire, each {"rule", "label", "detail"}; empty when none."""
-    reasons = []
-    media = matched_words(text, media_legal_words)
-    if media:
-        reasons.append(_reason("media_legal", "、".join(media)))
-    if nature in RISKY_NATURES:
-        reasons.append(_reason("nature", nature_label or str(nature)))
-    if channel in RISKY_CHANNELS:
-        reasons.append(_reason("channel", channel_label or str(channel)))
-    if compensation is not None and Decimal(compensation) > Decimal(threshold):
-        reasons.append(_reason("compensation", f"¥{Decimal(compensation):,.2f} > ¥{Decimal(threshold):,.2f}"))
-    if repeat_threshold and repeat_count >= repeat_threshold:
-        reasons.append(_reason("repeat_repair", f"{repeat_count} ≥ {repeat_threshold}"))
-    safety = matched_words(text, safety_words)
-    if safety:
-        reasons.append(_reason("safety", "、".join(safety)))
-    if refused_by_manager:
-        reasons.append(_reason("refused", "经销商和现场经理已处理，未与客户达成一致"))
-    return reasons
-
-
-def needs_media_report(reasons: Iterable[Mapping]) -> bool:
-    """Media or legal involvement asks for the written report to the manufacturer (seed 004: within 4 hours)."""
-    return any(r["rule"] in MEDIA_REPORT_RULES for r in reasons)
-
-
-# --- Repeat repairs ---------------------------------------------------------------------------------
-
-# Words too general to say two faults are the same.
-_FAULT_STOP_WORDS = frozenset(
-    {
-        "客户",
-        "车辆",
-        "反映",
-        "问题",
-        "故障",
-        "维修",
-        "检查",
-        "需要",
-        "出现",
-        "一下",
-        "没有",
-        "还是",
-        "时候",
-        "进行",
-        "要求",
-        "投诉",
-        "处理",
-        "满意",
-        "不满",
-        "解决",
-        "已经",
-        "严重",
-        "我们",
-        "你们",
-        "什么",
-        "一直",
-    }
-)
-
-
-def fault_keywords(text: str) -> set[str]:
-    """The words (two characters or more) that describe a fault, for comparing repair orders."""
-    return {t for t in tokens(text) if len(t) >= 2 and not t.isdigit() and t not in _FAULT_STOP_WORDS}
-
-
-def repeat_repair_count(complaint_text: str, orders: Iterable[tuple[str, bool]]) -> int:
-    """How many of the vehicle's repair orders were for the complaint's fault.
-
-    `orders` are (fault description, flagged as repeat repair in the DMS) of the vehicle's orders of the last
-    12 months. An order counts when it shares a fault word with the complaint (异响, 抖动, 刹车 ...), or when
-    the DMS flagged it as a repeat repair and shares a word with another flagged order.
-    """
-    wanted = fault_keywords(complaint_text)
-    rows = [(fault_keywords(text), flagged) for text, flagged in orders]
-    count = 0
-    flagged_words: list[set[str]] = [words for words, flagged in rows if flagged]
-    for words, flagged in rows:
-        if words & wanted or flagged and any(words & other for other in flagged_words if other is not words):
-            count += 1
-    return count
 
 
 # --- Risk periods -----------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from django.shortcuts import get_object_or_404
 from huifang.accounts.choices import Role, Scope
 from huifang.accounts.models import Membership, Store, User
 from huifang.accounts.selectors import has_role, stores_where_role
-from huifang.archive.models import Customer, Vehicle
+from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.followups.models import FollowUpTask
 
-from . import defaults, rules
+from . import defaults, major, rules
 from .choices import OPEN_STATUSES, ComplaintLevel
 from .models import Complaint, ComplaintEvent, ComplaintFollowUp, ComplaintPolicy, ComplaintReason
 
@@ -355,3 +355,22 @@ def media_report_pending(*, complaint: Complaint) -> bool:
 def risk_period_days(received: date) -> bool:
     """Whether a date falls in the 3·15 period (for list badges without the vehicle)."""
     return bool(rules.risk_periods(received, purchase_date=None, model_first_sold=None))
+
+
+def vehicle_repair_history(*, vehicle_id: int | None, until: datetime) -> list[major.Order]:
+    """The vehicle's repair and warranty-claim orders (fault descriptions) of the repeat-repair window before
+    `until`; maintenance and first-service orders are never part of it (major.orders_in_scope rechecks)."""
+    if vehicle_id is None:
+        return []
+    since = until - timedelta(days=30 * defaults.REPEAT_REPAIR_MONTHS)
+    rows = (
+        RepairOrder.objects.filter(
+            vehicle_id=vehicle_id,
+            ro_type__in=list(defaults.REPEAT_REPAIR_ORDER_TYPES),
+            opened_at__gte=since,
+            opened_at__lte=until,
+        )
+        .order_by("opened_at", "pk")
+        .values_list("ro_type", "opened_at", "fault_description")
+    )
+    return [major.Order(ro_type=t, opened_at=opened, fault=fault or "") for t, opened, fault in rows]

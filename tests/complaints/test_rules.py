@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from huifang.complaints import defaults, rules
+from huifang.complaints import defaults, major, rules
 from huifang.core.calendar import is_workday
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -136,7 +136,7 @@ def _major(text="", **kwargs):
         ("车辆行驶中突然自燃", "safety", "自燃"),
         ("碰撞后安全气囊没有弹出", "safety", "安全气囊"),
         ("律师函已经发出", "media_legal", "律师函"),
-        ("高速上变速箱故障导致车祸", "safety", "车祸、变速箱故障"),
+        ("高速上变速箱故障导致车祸", "safety", "车祸"),
     ],
 )
 def test_major_words_found_with_the_tokenizer(text, rule, detail):
@@ -164,7 +164,7 @@ def test_ordinary_text_is_not_major(text):
 
 def test_every_rule_fires_with_its_explanation():
     reasons = _major(
-        "记者",
+        "要找记者",
         compensation=Decimal("15000"),
         repeat_count=3,
         refused_by_manager=True,
@@ -199,12 +199,12 @@ def test_safety_alone_does_not_ask_for_the_media_report():
     assert not rules.needs_media_report(_major("车辆起火"))
 
 
-def test_repeat_repair_count_by_shared_fault_words():
+def test_repeat_repair_count_by_the_same_fault_in_other_words():
     orders = [
-        ("方向盘抖动，光盘处理", False),
-        ("高速刹车方向盘抖动", True),
-        ("常规保养", False),
-        ("刹车抖动再次返修", True),
+        major.Order("repair", date(2026, 11, 1), "方向盘抖动，光盘处理"),
+        major.Order("warranty", date(2026, 11, 1), "高速刹车方向盘抖动"),
+        major.Order("repair", date(2026, 11, 1), "常规保养"),
+        major.Order("repair", date(2026, 11, 1), "刹车抖动再次返修"),
     ]
     assert rules.repeat_repair_count("高速踩刹车方向盘严重抖动", orders) == 3
 

@@ -159,11 +159,13 @@ def test_media_words_make_it_major_and_start_the_written_report(store, specialis
 def test_three_repairs_of_the_same_fault_make_it_major(store, specialist):
     vehicle = VehicleFactory(customer__store=store)
     for days, text in ((200, "方向盘抖动"), (120, "刹车时方向盘抖动"), (30, "高速方向盘抖动，光盘")):
-        RepairOrderFactory(vehicle=vehicle, opened_at=NOW - timedelta(days=days), fault_description=text)
+        RepairOrderFactory(
+            vehicle=vehicle, ro_type="repair", opened_at=NOW - timedelta(days=days), fault_description=text
+        )
     RepairOrderFactory(vehicle=vehicle, opened_at=NOW - timedelta(days=10), fault_description="常规保养")
     complaint = intake(store, specialist, vehicle=vehicle, content="高速踩刹车方向盘严重抖动，问题未解决")
     assert [r["rule"] for r in complaint.major_reasons] == ["repeat_repair"]
-    assert complaint.major_reasons[0]["detail"] == "3 ≥ 3"
+    assert complaint.major_reasons[0]["detail"] == "3 ≥ 3：抖动（刹车、转向）"
 
 
 def test_update_runs_the_major_rules_again(store, specialist):

@@ -40,8 +40,10 @@ def test_history_has_calls_of_every_outcome_and_the_complaints_they_opened(seede
         Complaint.objects.filter(store=store, channel="follow_up_call").count()
         == calls.exclude(complaint=None).values("complaint").distinct().count()
     )
-    assert Complaint.objects.filter(store=store).exclude(channel="follow_up_call").count() == 8
-    assert Complaint.objects.filter(store=store, is_major=True).exists()
+    # (other channels: a quarter as many as the calls opened, at least 3; majors are a few per hundred,
+    # so a store this small has none: see tests/complaints/test_major_demo.py)
+    assert Complaint.objects.filter(store=store).exclude(channel="follow_up_call").count() == 3
+    assert not Complaint.objects.filter(store=store, is_major=True).exists()
     assert (
         ComplaintEvent.objects.filter(complaint__store=store, kind="intake").count()
         == Complaint.objects.filter(store=store).count()

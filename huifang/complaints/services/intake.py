@@ -1,7 +1,7 @@
 """Filing a complaint from any channel (seed 004 form), and keeping its major-complaint flag up to date."""
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from huifang.audit.services import audit_record
 from huifang.core.phones import PhoneError, national_digits, parse_phone
 from huifang.core.vehicle_ids import IdentifierError, normalize_plate, normalize_vin
 
-from .. import defaults, rules
+from .. import defaults, major, rules
 from ..choices import ComplaintCategory, ComplaintChannel, ComplaintNature, EventKind
 from ..models import Complaint, ComplaintReason
 from ..selectors import (
@@ -28,6 +28,7 @@ from ..selectors import (
     level_owner_candidates,
     policy_for,
     store_users_with_roles,
+    vehicle_repair_history,
 )
 from .common import deadline, event_add, level_deadline, notify_about
 
@@ -171,27 +172,33 @@ def next_number(*, store: Store, received_at: datetime) -> str:
 
 
 def repeat_repairs(*, complaint: Complaint) -> int:
-    """How often the vehicle was repaired for the complaint's fault in the last 12 months (see rules)."""
-    if complaint.vehicle_id is None:
-        return 0
-    since = complaint.received_at - timedelta(days=30 * defaults.REPEAT_REPAIR_MONTHS)
-    orders = RepairOrder.objects.filter(
-        vehicle_id=complaint.vehicle_id, opened_at__gte=since, opened_at__lte=complaint.received_at
-    ).values_list("fault_description", "is_repeat_repair")
-    return rules.repeat_repair_count(complaint.content, list(orders))
+    """How often the vehicle's repair and claim orders of the last 12 months name the complaint's fault."""
+    orders = vehicle_repair_history(vehicle_id=complaint.vehicle_id, until=complaint.received_at)
+    text = major.complaint_words(
+        content=complaint.content,
+        background=complaint.background,
+        demand=complaint.demand,
+        source_answers=complaint.source_answers or (),
+    )
+    return major.repeat_repair_count(
+        text, major.orders_in_scope(orders, received=complaint.received_at, months=defaults.REPEAT_REPAIR_MONTHS)
+    )
 
 
 def major_check(*, complaint: Complaint) -> list[dict]:
-    """The seed 004 major-complaint rules that fire for the complaint as it is now."""
+    """The seed 004 major-complaint rules that fire for the complaint as it is now (see major.py)."""
     policy = policy_for(store=complaint.store)
-    text = "\n".join(filter(None, [complaint.content, complaint.background, complaint.demand]))
-    return rules.major_reasons(
-        text,
+    return major.assess(
+        content=complaint.content,
+        background=complaint.background,
+        demand=complaint.demand,
+        source_answers=complaint.source_answers or (),
+        orders=vehicle_repair_history(vehicle_id=complaint.vehicle_id, until=complaint.received_at),
+        received=complaint.received_at,
         media_legal_words=policy.media_legal_words,
         safety_words=policy.safety_words,
         compensation=complaint.compensation_demand,
         threshold=policy.major_compensation_rmb,
-        repeat_count=repeat_repairs(complaint=complaint),
         repeat_threshold=policy.major_repeat_repairs,
         refused_by_manager=complaint.refused_by_manager,
         nature=complaint.nature,
