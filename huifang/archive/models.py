@@ -337,7 +337,7 @@ class ImportRejection(models.Model):
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejections")
     severity = models.CharField(
-        _("outcome"), max_length=10, choices=ImportRowOutcome.choices, default=ImportRowOutcome.ERROR
+        _("row outcome"), max_length=10, choices=ImportRowOutcome.choices, default=ImportRowOutcome.ERROR
     )
     sheet = models.CharField(max_length=100, blank=True)
     row_number = models.PositiveIntegerField(_("row"))

@@ -160,5 +160,5 @@ def test_rejections_download_as_csv_that_excel_opens(client, store, specialist, 
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(body.decode("utf-8-sig").splitlines()))
-    assert rows[1] == ["", "3", "手机", "12345", "不是有效的电话号码 / not a phone number"]
+    assert rows[1] == ["", "3", "已拒绝", "手机", "12345", "不是有效的电话号码 / not a phone number"]
     assert 'filename="import-' in response["Content-Disposition"]

@@ -180,17 +180,13 @@ def import_batches_reap(*, now, stale_after: timedelta | None = None) -> int:
     stale_after = stale_after or timedelta(minutes=defaults.IMPORT_STALE_AFTER_MINUTES)
     host = socket.gethostname()[:255]
     dead: list[int] = []
-    for pk, worker_host, worker_pid, heartbeat_at, started_at in ImportBatch.objects.filter(
-        status=ImportStatus.RUNNING
-    ).values_list("pk", "worker_host", "worker_pid", "heartbeat_at", "started_at"):
-        last = heartbeat_at or started_at
-        if (
-            worker_host == host
-            and worker_pid
-            and not _process_alive(worker_pid)
-            or last is None
-            or now - last > stale_after
-        ):
+    running = ImportBatch.objects.filter(status=ImportStatus.RUNNING).values_list(
+        "pk", "worker_host", "worker_pid", "heartbeat_at", "started_at", "created_at"
+    )
+    for pk, worker_host, worker_pid, heartbeat_at, started_at, created_at in running:
+        process_gone = worker_host == host and worker_pid and not _process_alive(worker_pid)
+        silent = now - (heartbeat_at or started_at or created_at) > stale_after
+        if process_gone or silent:
             dead.append(pk)
     if not dead:
         return 0
