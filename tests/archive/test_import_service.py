@@ -484,7 +484,7 @@ def test_command_lists_every_rejected_row_and_the_counts(store, tmp_path):
     )
     # then
     text = stdout.getvalue()
-    assert "row 5: 手机:" in text
+    assert "row 5 [error]: 手机:" in text
     assert "repair_order: 2 created, 0 updated, 0 unchanged (dry run, would be)" in text
     assert "3 rows" not in text and "4 rows, 1 rejected" in text
     assert out_csv.read_bytes().startswith(b"\xef\xbb\xbf")
