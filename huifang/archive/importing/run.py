@@ -118,7 +118,7 @@ def bilingual(zh: str, en: str) -> str:
     return f"{zh} / {en}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     sheet: str
     number: int
@@ -132,7 +132,7 @@ class Row:
     ro_number: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Reject:
     """One line of the per-row report: an error (the row is rejected), a warning (kept) or a skipped row."""
 
