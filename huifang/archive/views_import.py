@@ -102,7 +102,7 @@ def import_mapping(request, pk: int):
     if batch.status != ImportStatus.PENDING:
         return redirect("archive:import_detail", pk=batch.pk)
     try:
-        sheets = sheet_headers(path=batch.file.path)
+        sheets = sheet_headers(path=batch.file.path, store=batch.store)
     except (UnreadableFile, LimitExceeded, OSError) as exc:
         sheets, error = [], str(exc)
     else:

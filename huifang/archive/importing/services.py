@@ -21,7 +21,7 @@ from huifang.core import clock
 from .. import defaults
 from ..choices import ImportStatus
 from ..models import ImportBatch, ImportMapping, ImportRejection
-from .fields import FIELDS_BY_NAME
+from .fields import FIELDS_BY_NAME, match_headers
 from .limits import LimitExceeded, limits_for
 from .parsing import report_text
 from .reading import UnreadableFile, read_workbook
@@ -238,9 +238,15 @@ def import_batch_start(*, batch: ImportBatch, columns: dict[str, str] | None = N
     return batch
 
 
-def sheet_headers(*, path) -> list[tuple[str, list[str]]]:
-    """The header row of every sheet of a file, as the mapping page shows them (first non-empty row)."""
-    workbook = read_workbook(path, lambda cells: any(c.strip() for c in cells))
+def sheet_headers(*, path, store=None) -> list[tuple[str, list[str]]]:
+    """The header row of every sheet of a file, as the mapping page shows them: the row the import will take
+    as header (title lines and merged group rows above it skipped), else the first non-empty row."""
+    saved = _saved_columns(store=store, mapping=None) if store is not None else None
+    limits = limits_for(store=store) if store is not None else None
+    try:
+        workbook = read_workbook(path, lambda cells: len(match_headers(cells, saved)[0]) >= 2, limits=limits)
+    except UnreadableFile:
+        workbook = read_workbook(path, lambda cells: any(c.strip() for c in cells), limits=limits)
     return [(sheet.name, [h for h in sheet.headers if h]) for sheet in workbook.sheets]
 
 
