@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ArchivePolicy, ImportBatch, ImportMapping
+from .models import ArchivePolicy, ImportBatch, ImportMapping, ImportPolicy
 
 
 @admin.register(ArchivePolicy)
@@ -25,3 +25,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ("id", "store", "filename", "dry_run", "status", "rows_total", "rows_rejected", "created_at")
     list_filter = ("store", "status", "dry_run")
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
+
+
+@admin.register(ImportPolicy)
+class ImportPolicyAdmin(admin.ModelAdmin):
+    list_display = ("store", "max_unpacked_mb", "max_compression_ratio", "max_rows", "max_columns", "max_cell_chars")

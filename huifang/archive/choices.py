@@ -73,6 +73,14 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ImportRowOutcome(models.TextChoices):
+    """What the import did with a row of the report: rejected, kept with a warning, or skipped (totals line)."""
+
+    ERROR = "error", _("Rejected")
+    WARNING = "warning", _("Kept with warning")
+    SKIPPED = "skipped", _("Skipped")
+
+
 class ActivityState(models.TextChoices):
     ACTIVE = "active", _("Active")
     DORMANT = "dormant", _("Dormant (no visit for 6 months)")

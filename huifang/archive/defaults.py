@@ -12,3 +12,19 @@ HIGH_AMOUNT_RMB = 5000
 SENSITIVE_OCCUPATION_WORDS = (
     "记者,报社,报纸,媒体,新闻,电视台,电台,律师,律所,法院,检察院,政府,公安,交警,消协,工商,市场监管"
 )
+
+# DMS import limits (issue 16 §1): a file over any of them is refused whole, naming the limit, before
+# memory grows. Each is a per-store setting (ImportPolicy). The benchmark's 100,000 repair orders are
+# 507,162 rows and 266 MB of CSV (bench/README.md), so the defaults leave room for a year of a large store.
+# Size of the file as read: a CSV's bytes, an XLSX's unpacked members (a 1.2 MB XLSX that unpacked to
+# 348 MB ran the import to 7.3 GiB).
+IMPORT_MAX_UNPACKED_MB = 300
+# An XLSX member that unpacks to more than this many times its packed size is a zip bomb, not a DMS export
+# (real sheets compress 5-30 times).
+IMPORT_MAX_COMPRESSION_RATIO = 200
+IMPORT_MAX_ROWS = 1_000_000
+IMPORT_MAX_COLUMNS = 200
+# Excel's own limit for one cell (32,767 characters); a longer cell was not written by a spreadsheet.
+IMPORT_MAX_CELL_CHARS = 32_767
+# A running import whose process is gone is marked failed once its heartbeat is this old.
+IMPORT_STALE_AFTER_MINUTES = 10

@@ -12,6 +12,7 @@ from .choices import (
     CustomerKind,
     CustomerSource,
     Gender,
+    ImportRowOutcome,
     ImportStatus,
     LineKind,
     MileageSource,
@@ -72,6 +73,10 @@ class Customer(models.Model):
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     home_phone = models.CharField(_("home phone"), max_length=20, blank=True)
     office_phone = models.CharField(_("office phone"), max_length=20, blank=True)
+    # Kept from the DMS although the phone library does not know the number's range (issue 14): callable, marked.
+    mobile_unverified = models.BooleanField(_("mobile on an unknown range"), default=False)
+    home_phone_unverified = models.BooleanField(_("home phone on an unknown range"), default=False)
+    office_phone_unverified = models.BooleanField(_("office phone on an unknown range"), default=False)
     phone_digits = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
     preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices, blank=True)
     best_contact_time = models.CharField(_("best contact time"), max_length=100, blank=True)
@@ -108,6 +113,7 @@ class Contact(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices)
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_unverified = models.BooleanField(_("phone on an unknown range"), default=False)
     extension = models.CharField(_("extension"), max_length=10, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
@@ -303,12 +309,19 @@ class ImportBatch(models.Model):
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
+    rows_warned = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
     ignored_columns = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The process running the import and its last sign of life: a batch whose process is gone is failed
+    # by importing.services.import_batches_reap instead of staying "running" for good.
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("import batch")
@@ -320,9 +333,12 @@ class ImportBatch(models.Model):
 
 
 class ImportRejection(models.Model):
-    """A row the import refused, with the row number, the field and the reason."""
+    """A line of the import's per-row report: a row refused (error), kept with a warning, or skipped."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejections")
+    severity = models.CharField(
+        _("row outcome"), max_length=10, choices=ImportRowOutcome.choices, default=ImportRowOutcome.ERROR
+    )
     sheet = models.CharField(max_length=100, blank=True)
     row_number = models.PositiveIntegerField(_("row"))
     field = models.CharField(_("field"), max_length=100, blank=True)
@@ -336,6 +352,28 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.reason}"
+
+
+class ImportPolicy(models.Model):
+    """Per-store limits of a DMS import (issue 16 §1), seeded with the defaults of archive.defaults."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="import_policy")
+    max_unpacked_mb = models.PositiveIntegerField(_("max unpacked size (MB)"), default=defaults.IMPORT_MAX_UNPACKED_MB)
+    max_compression_ratio = models.PositiveIntegerField(
+        _("max compression ratio"), default=defaults.IMPORT_MAX_COMPRESSION_RATIO
+    )
+    max_rows = models.PositiveIntegerField(_("max rows"), default=defaults.IMPORT_MAX_ROWS)
+    max_columns = models.PositiveIntegerField(_("max columns"), default=defaults.IMPORT_MAX_COLUMNS)
+    max_cell_chars = models.PositiveIntegerField(
+        _("max cell length (characters)"), default=defaults.IMPORT_MAX_CELL_CHARS
+    )
+
+    class Meta:
+        verbose_name = _("import limits")
+        verbose_name_plural = _("import limits")
+
+    def __str__(self) -> str:
+        return f"{self.store} import limits"
 
 
 class ErasedIdentity(models.Model):

@@ -358,6 +358,8 @@ class ImportBatchOut(Schema):
     encoding: str
     rows_total: int
     rows_rejected: int
+    rows_warned: int = Field(0, description="rows imported with a warning (kept, flagged)")
+    rows_skipped: int = Field(0, description="rows that are not data, such as the export's totals line")
     counts: dict
     ignored_columns: list
     error: str
@@ -376,6 +378,7 @@ class ImportCreated(Schema):
 
 
 class ImportRejectionOut(Schema):
+    severity: str = Field("error", description="error (row rejected), warning (row kept, flagged) or skipped")
     sheet: str
     row_number: int
     field: str

@@ -13,15 +13,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from huifang.core import clock
+from huifang.core.spreadsheet import inert_row
 from huifang.privacy.access import export_logged
 
-from .choices import ImportStatus
+from .choices import ImportRowOutcome, ImportStatus
 from .importing import selectors
 from .importing.fields import FIELDS, guess_field, normalize_header
+from .importing.limits import LimitExceeded
 from .importing.reading import UnreadableFile
 from .importing.services import (
     import_batch_create,
     import_batch_start,
+    import_batches_reap,
     import_mapping_save,
     import_progress,
     sheet_headers,
@@ -58,6 +62,7 @@ class UploadForm(forms.Form):
 def import_list(request):
     stores = selectors.import_stores_for(user=request.user)
     form = UploadForm(stores=stores)
+    import_batches_reap(now=clock.now())
     batches = selectors.import_batches_for(user=request.user)[:50]
     return render(request, "archive/import_list.html", {"form": form, "batches": batches, "stores": stores})
 
@@ -97,8 +102,8 @@ def import_mapping(request, pk: int):
     if batch.status != ImportStatus.PENDING:
         return redirect("archive:import_detail", pk=batch.pk)
     try:
-        sheets = sheet_headers(path=batch.file.path)
-    except (UnreadableFile, OSError) as exc:
+        sheets = sheet_headers(path=batch.file.path, store=batch.store)
+    except (UnreadableFile, LimitExceeded, OSError) as exc:
         sheets, error = [], str(exc)
     else:
         error = ""
@@ -134,11 +139,14 @@ def _progress_context(batch) -> dict:
 @login_required
 def import_detail(request, pk: int):
     batch = get_object_or_404(selectors.import_batches_for(user=request.user), pk=pk)
+    if batch.status == ImportStatus.RUNNING and import_batches_reap(now=clock.now()):
+        batch.refresh_from_db()
     rejections = list(batch.rejections.all()[:REJECTIONS_ON_PAGE])
     context = {
         **_progress_context(batch),
         "rejections": rejections,
-        "more_rejections": max(batch.rows_rejected and batch.rejections.count() - len(rejections), 0),
+        "more_rejections": max(len(rejections) == REJECTIONS_ON_PAGE and batch.rejections.count() - len(rejections), 0),
+        "rows_imported": max(batch.rows_total - batch.rows_rejected - batch.rows_warned - batch.rows_skipped, 0),
         "finished": batch.status in (ImportStatus.DONE, ImportStatus.FAILED),
         "entities": [(name, label, batch.counts.get(name)) for name, label in ENTITY_LABELS if batch.counts.get(name)],
     }
@@ -166,13 +174,16 @@ def import_progress_view(request, pk: int):
     return render(request, "archive/import_progress.html", _progress_context(batch))
 
 
-REJECTION_HEADERS = ("Sheet 工作表", "Row 行号", "Field 字段", "Value 值", "Reason 原因")
+REJECTION_HEADERS = ("Sheet 工作表", "Row 行号", "Outcome 结果", "Field 字段", "Value 值", "Reason 原因")
 
 
 def _rejection_rows(batch):
-    return batch.rejections.order_by("sheet", "row_number", "id").values_list(
-        "sheet", "row_number", "field", "value", "reason"
-    )
+    """The per-row report as downloaded: every cell made inert (a DMS cell may hold a formula payload)."""
+    outcomes = dict(ImportRowOutcome.choices)
+    for sheet, row, severity, field, value, reason in batch.rejections.order_by(
+        "sheet", "row_number", "id"
+    ).values_list("sheet", "row_number", "severity", "field", "value", "reason"):
+        yield inert_row([sheet, row, str(outcomes.get(severity, severity)), field, value, reason])
 
 
 @login_required
@@ -182,7 +193,7 @@ def import_rejections_csv(request, pk: int):
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(REJECTION_HEADERS)
+    writer.writerow(inert_row(REJECTION_HEADERS))
     writer.writerows(_rejection_rows(batch))
     response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     export_logged(request, obj=batch, what="import_rejections_csv")
@@ -197,9 +208,9 @@ def import_rejections_xlsx(request, pk: int):
     batch = get_object_or_404(selectors.import_batches_for(user=request.user), pk=pk)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("rejections")
-    sheet.append(REJECTION_HEADERS)
+    sheet.append(inert_row(REJECTION_HEADERS))
     for row in _rejection_rows(batch):
-        sheet.append(list(row))
+        sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

@@ -19,6 +19,9 @@ class PhoneError(ValueError):
 class Phone:
     e164: str
     is_mobile: bool
+    # True when the number has the shape of a Chinese mobile or landline but lies on a range the
+    # phonenumbers metadata does not list (new and virtual-operator ranges appear every year).
+    unverified: bool = False
 
 
 def parse_phone(raw: str, *, region: str = DEFAULT_REGION) -> Phone:
@@ -34,6 +37,44 @@ def parse_phone(raw: str, *, region: str = DEFAULT_REGION) -> Phone:
         raise PhoneError(f"不是有效的电话号码 / not a valid phone number: {raw!r}")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Phone(e164=e164, is_mobile=phonenumbers.number_type(number) in _MOBILE_TYPES)
+
+
+# A mainland mobile: 11 digits, 1 then 3-9 (stack.md: gate on shape, validity against ranges is a flag).
+MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# A landline dialled with its area code: 0, a 2- or 3-digit area code (10, 20-29, 3xx-9xx), 7 or 8 digits.
+MAINLAND_LANDLINE = re.compile(r"^0(?:[12]\d|[3-9]\d{2})[2-9]\d{6,7}$")
+_PREFIX_86 = re.compile(r"^(?:\+|00)?86")
+
+
+def _mainland_digits(text: str) -> str:
+    """The national digits of a written number: '+86 138-1234-5678' -> '13812345678'; '' when letters are in it."""
+    if re.search(r"[^\d\s()+\-.]", text):
+        return ""
+    compact = re.sub(r"[\s()\-.]", "", text)
+    if compact.startswith(("+", "00")):
+        if not _PREFIX_86.match(compact):
+            return ""
+        compact = _PREFIX_86.sub("", compact)
+        if compact.startswith("0"):
+            return ""
+        # '+86 10 6552 9988' is the landline 010 6552 9988 written internationally.
+        return compact if MAINLAND_MOBILE.match(compact) else "0" + compact
+    return compact
+
+
+def parse_phone_by_shape(raw: str, *, region: str = DEFAULT_REGION) -> Phone:
+    """Like parse_phone, but a number shaped like a Chinese mobile or landline is kept when the library
+    does not know its range yet (returned with `unverified=True`); only a number that cannot be one
+    (7 digits, letters, wrong length) raises PhoneError."""
+    try:
+        return parse_phone(raw, region=region)
+    except PhoneError:
+        digits = _mainland_digits((raw or "").strip())
+        if MAINLAND_MOBILE.match(digits):
+            return Phone(e164="+86" + digits, is_mobile=True, unverified=True)
+        if MAINLAND_LANDLINE.match(digits):
+            return Phone(e164="+86" + digits[1:], is_mobile=False, unverified=True)
+        raise
 
 
 def display_phone(e164: str) -> str:

@@ -379,7 +379,14 @@ def test_import_rejections_list_row_field_and_reason(client, specialist, batch):
     client.force_login(specialist)
     body = client.get(f"{API}/imports/{batch.pk}/rejections").json()
     assert body["items"] == [
-        {"sheet": "", "row_number": 3, "field": "vin", "value": "LSV123", "reason": "VIN must have 17"}
+        {
+            "severity": "error",
+            "sheet": "",
+            "row_number": 3,
+            "field": "vin",
+            "value": "LSV123",
+            "reason": "VIN must have 17",
+        }
     ]
 
 

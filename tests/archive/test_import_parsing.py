@@ -108,10 +108,11 @@ def test_genders(raw, expected):
     assert parsing.parse_gender(raw) == expected
 
 
-def test_unknown_gender_is_refused():
-    # when / then
-    with pytest.raises(FieldError, match="gender"):
-        parsing.parse_gender("保密?")
+def test_unknown_gender_is_left_empty_with_a_warning():
+    # when
+    result = parsing.parse_gender("保密?")
+    # then the row is kept: the gender stays empty and the report says why
+    assert result == parsing.Flagged(None, "无法识别的性别,未导入该项 / unknown gender, left empty: '保密?'")
 
 
 @pytest.mark.parametrize(
@@ -131,13 +132,21 @@ def test_unknown_gender_is_refused():
         ("保险", RepairOrderType.INSURANCE),
         ("事故", RepairOrderType.INSURANCE),
         ("召回", RepairOrderType.RECALL),
-        ("洗车", RepairOrderType.OTHER),
         ("repair", RepairOrderType.REPAIR),
     ],
 )
 def test_repair_order_types(raw, expected):
     # when / then
     assert parsing.parse_ro_type(raw) == expected
+
+
+def test_unknown_repair_order_type_is_other_with_a_warning():
+    # when
+    result = parsing.parse_ro_type("洗车")
+    # then
+    assert result == parsing.Flagged(
+        RepairOrderType.OTHER, "无法识别的维修类型,按“其他”导入 / unknown order type, imported as other: '洗车'"
+    )
 
 
 @pytest.mark.parametrize(

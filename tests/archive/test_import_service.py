@@ -308,7 +308,7 @@ def test_messy_rows_are_each_reported_while_valid_rows_land(store, tmp_path):
     assert rejected[3][0] == "手机" and "电话" in rejected[3][1]
     assert rejected[4][0] == "车架号" and "check digit" in rejected[4][1]
     assert rejected[5][0] == "进厂时间" and "date" in rejected[5][1]
-    assert rejected[6][0] == "交车时间" and "delivered before" in rejected[6][1]
+    assert rejected[6][0] == "进厂时间 / 交车时间" and "delivered (2025-01-04 10:00) before" in rejected[6][1]
     assert rejected[7][0] == "总金额" and "negative" in rejected[7][1]
     assert rejected[8][0] == "工单号" and "required" in rejected[8][1]
     assert batch.rows_rejected == 6
@@ -484,7 +484,7 @@ def test_command_lists_every_rejected_row_and_the_counts(store, tmp_path):
     )
     # then
     text = stdout.getvalue()
-    assert "row 5: 手机:" in text
+    assert "row 5 [error]: 手机:" in text
     assert "repair_order: 2 created, 0 updated, 0 unchanged (dry run, would be)" in text
     assert "3 rows" not in text and "4 rows, 1 rejected" in text
     assert out_csv.read_bytes().startswith(b"\xef\xbb\xbf")

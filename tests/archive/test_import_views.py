@@ -160,5 +160,22 @@ def test_rejections_download_as_csv_that_excel_opens(client, store, specialist, 
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(body.decode("utf-8-sig").splitlines()))
-    assert rows[1] == ["", "3", "手机", "12345", "不是有效的电话号码 / not a phone number"]
+    assert rows[1] == ["", "3", "已拒绝", "手机", "12345", "不是有效的电话号码 / not a phone number"]
     assert 'filename="import-' in response["Content-Disposition"]
+
+
+@pytest.mark.django_db
+def test_mapping_page_names_the_contact_columns_under_a_merged_group(client, store, specialist):
+    # given the 星云 export (two-row header, 联系人 over 姓名/电话) uploaded for a dry run
+    from pathlib import Path
+
+    login(client, specialist)
+    data = (Path(__file__).resolve().parent.parent / "data" / "dms" / "xingyun_ro_detail.xlsx").read_bytes()
+    upload = SimpleUploadedFile("xingyun.xlsx", data)
+    response = client.post(reverse("archive:import_upload"), {"store": store.pk, "file": upload, "mode": "dry_run"})
+    # when
+    page = client.get(response["Location"]).content.decode()
+    # then the contact's columns are offered as the fleet contact's, not as the customer's name and mobile
+    assert "联系人 姓名" in page and "联系人 电话" in page
+    assert '<option value="manager_name" selected' in page
+    assert '<option value="manager_phone" selected' in page

@@ -391,3 +391,14 @@ def match_headers(headers: list[str], saved: dict[str, str] | None = None) -> tu
         else:
             unmatched.append(header)
     return mapping, unmatched
+
+
+# Group cells of a two-row header whose columns belong to a company's contact person, not to the customer
+# (星云 DMS: '联系人' over '姓名' and '电话').
+_CONTACT_GROUP_WORDS = ("联系人", "领导", "司机", "驾驶员", "车管", "负责人", "经办人", "contact", "driver", "manager")
+
+
+def is_contact_group(text: str) -> bool:
+    """True when a group cell above the header names a contact person's columns."""
+    key = normalize_header(text)
+    return bool(key) and any(word in key for word in _CONTACT_GROUP_WORDS)

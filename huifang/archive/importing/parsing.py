@@ -7,13 +7,14 @@ Messages are bilingual, Chinese first, like the rest of core.
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from huifang.core.phones import PhoneError, parse_phone
+from huifang.core.phones import PhoneError, parse_phone_by_shape
 from huifang.core.vehicle_ids import IdentifierError, normalize_plate, normalize_vin
 
 from ..choices import Channel, CustomerKind, CustomerSource, Gender, LineKind, RepairOrderType
@@ -21,6 +22,70 @@ from ..choices import Channel, CustomerKind, CustomerSource, Gender, LineKind, R
 
 class FieldError(ValueError):
     """A cell whose value cannot be used; the message names the reason in Chinese and English."""
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A usable value that the import keeps with a warning (the row is imported, the report lists it)."""
+
+    value: Any
+    reason: str
+
+
+# Cells a DMS writes when a field was never filled in. They mean "empty" in every column
+# (compared after NFKC and upper-casing); '无' too, except in yes/no columns where it means "no".
+EMPTY_MARKERS = frozenset(
+    {
+        "NULL",
+        "<NULL>",
+        "(NULL)",
+        "NONE",
+        "NIL",
+        "N/A",
+        "NA",
+        "#N/A",
+        "\\N",
+        "-",
+        "--",
+        "---",
+        "—",
+        "——",
+        "/",
+        "//",
+        "空",
+        "(空)",
+        "无",
+        "暂无",
+    }
+)
+EMPTY_MARKERS_YES_NO = EMPTY_MARKERS - {"无"}
+# C0 control characters other than tab and line breaks, and DEL: dropped from every cell (PostgreSQL text
+# cannot hold NUL; the others are invisible noise a DMS leaves behind).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+UNREADABLE_CHAR = "\ufffd"
+
+
+def is_empty_marker(value: Any, *, yes_no: bool = False) -> bool:
+    """True for None, blank text and the placeholders of EMPTY_MARKERS."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", value)).strip().upper()
+    return not text or text in (EMPTY_MARKERS_YES_NO if yes_no else EMPTY_MARKERS)
+
+
+def report_text(value: Any) -> str:
+    """A cell as it may be shown and stored in the report: control characters dropped, broken characters
+    (lone surrogates) replaced by U+FFFD, never raising."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return _SURROGATE.sub(UNREADABLE_CHAR, _CONTROL.sub("", str(value))).strip()
 
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -39,14 +104,18 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def clean_text(value: Any) -> str:
-    """A cell as stripped text; whole numbers from spreadsheets lose their '.0'."""
+    """A cell as stripped text; whole numbers from spreadsheets lose their '.0'; control characters are
+    dropped; a cell with broken characters (lone surrogates, undecodable bytes) is refused."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = _CONTROL.sub("", str(value))
+    if _SURROGATE.search(text) or UNREADABLE_CHAR in text:
+        raise FieldError("含有无法识别的字符(编码错误或文件损坏) / holds characters that cannot be read (bad encoding)")
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _build_date(y: int, m: int, d: int, raw: Any) -> date:
@@ -162,8 +231,8 @@ _TRUE = {"是", "y", "yes", "true", "1", "t", "有", "√", "✓", "同意", "�
 _FALSE = {"否", "n", "no", "false", "0", "f", "无", "不", "不同意", "拒绝", "×"}
 
 
-def parse_bool(value: Any) -> bool | None:
-    """是/否, Y/N, 1/0, true/false."""
+def parse_bool(value: Any) -> bool | Flagged | None:
+    """是/否, Y/N, 1/0, true/false; another word leaves the flag empty with a warning."""
     if isinstance(value, bool):
         return value
     text = clean_text(value).lower()
@@ -173,17 +242,20 @@ def parse_bool(value: Any) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise FieldError(f"应为是/否 / expected yes or no: {text!r}")
+    return Flagged(None, f"应为是/否,未导入该项 / expected yes or no, left empty: {text!r}")
 
 
-def _lookup(table: dict[str, str], what_zh: str, what_en: str) -> Callable[[Any], str | None]:
-    def parse(value: Any) -> str | None:
+def _lookup(table: dict[str, str], what_zh: str, what_en: str) -> Callable[[Any], str | Flagged | None]:
+    """A choice column: a known word gives its value; an unknown word is not a reason to drop the row
+    (it is left empty and listed as a warning)."""
+
+    def parse(value: Any) -> str | Flagged | None:
         text = clean_text(value).lower()
         if not text:
             return None
         if text in table:
             return table[text]
-        raise FieldError(f"无法识别的{what_zh} / unknown {what_en}: {text!r}")
+        return Flagged(None, f"无法识别的{what_zh},未导入该项 / unknown {what_en}, left empty: {text!r}")
 
     return parse
 
@@ -273,20 +345,28 @@ _RO_TYPE_VALUES = {choice.value: choice.value for choice in RepairOrderType}
 
 
 @lru_cache(maxsize=512)
-def _ro_type(text: str) -> str:
+def _ro_type(text: str) -> str | None:
     if text in _RO_TYPE_VALUES:
         return text
     for word, ro_type in _RO_TYPE_WORDS:
         if word in text:
             return ro_type.value
-    return RepairOrderType.OTHER.value
+    return None
 
 
-def parse_ro_type(value: Any) -> str | None:
+def parse_ro_type(value: Any) -> str | Flagged | None:
     """首保→first service, 定保/保养→maintenance, 维修/机修/钣喷→repair, 索赔/保修→warranty, 保险/事故→insurance,
-    召回→recall; any other word is 'other' (a DMS has dozens of local types)."""
+    召回→recall; any other word is 'other' with a warning (a DMS has dozens of local types)."""
     text = clean_text(value).lower()
-    return _ro_type(text) if text else None
+    if not text:
+        return None
+    found = _ro_type(text)
+    if found is not None:
+        return found
+    return Flagged(
+        RepairOrderType.OTHER.value,
+        f"无法识别的维修类型,按“其他”导入 / unknown order type, imported as other: {clean_text(value)!r}",
+    )
 
 
 _LINE_KINDS = {
@@ -304,11 +384,12 @@ def parse_line_kind(value: Any) -> str | None:
 
 
 @lru_cache(maxsize=65536)
-def _phone(text: str) -> str:
+def _phone(text: str) -> tuple[str, bool]:
     try:
-        return parse_phone(text).e164
+        phone = parse_phone_by_shape(text)
     except PhoneError as exc:
         raise FieldError(str(exc)) from None
+    return phone.e164, phone.unverified
 
 
 # Cells DMS users fill in when there is no number.
@@ -317,11 +398,13 @@ _PHONE_SEPARATORS = re.compile(r"\s*(?:[/;；,，、|]|或|\s{2,})\s*")
 _PHONE_NOTE = re.compile(r"[(\[]?(?:本人|车主|司机|家|家里|公司|单位|办公室|老公|老婆|爱人|儿子|女儿)[)\]]?")
 
 
-def parse_phone_value(value: Any) -> str | None:
+def parse_phone_value(value: Any) -> str | Flagged | None:
     """Any written form of a Chinese phone number, stored as E.164.
 
     DMS cells often hold several numbers ('13812345678/0755-12345678') or a note ('(本人)'): the
-    first number that parses is kept; if none parses, the row is rejected naming the cell.
+    first number on a known range is kept, else the first one shaped like a mainland mobile or
+    landline, flagged (a range too new for the phone library is still the customer's number).
+    If no part can be a phone number at all (7 digits, letters), the row is rejected naming the cell.
     """
     text = clean_text(value)
     if text.endswith(".0") and text[:-2].isdigit():
@@ -330,11 +413,22 @@ def parse_phone_value(value: Any) -> str | None:
         return None
     parts = [p for p in _PHONE_SEPARATORS.split(_PHONE_NOTE.sub(" ", text)) if p.strip()]
     first_error: FieldError | None = None
+    unverified: str | None = None
     for part in parts or [text]:
         try:
-            return _phone(part.strip())
+            e164, is_unverified = _phone(part.strip())
         except FieldError as exc:
             first_error = first_error or exc
+            continue
+        if not is_unverified:
+            return e164
+        unverified = unverified or e164
+    if unverified is not None:
+        return Flagged(
+            unverified,
+            f"号码段未收录(可能是新号段),已导入并标记 / number on a range the phone library does not know, "
+            f"kept and flagged: {text!r}",
+        )
     raise FieldError(f"不是有效的电话号码 / not a phone number: {text!r}") from first_error
 
 
@@ -373,12 +467,15 @@ def parse_plate(value: Any) -> str | None:
         raise FieldError(str(exc)) from None
 
 
-def parse_email(value: Any) -> str | None:
+def parse_email(value: Any) -> str | Flagged | None:
+    """An e-mail address; one that does not parse is kept as written, with a warning."""
     text = clean_text(value)
     if not text:
         return None
-    if not _EMAIL.match(text) or len(text) > 254:
-        raise FieldError(f"电子邮箱格式不正确 / not an e-mail address: {text!r}")
+    if len(text) > 254:
+        raise FieldError("内容过长(最多 254 字) / too long (at most 254 characters)")
+    if not _EMAIL.match(text):
+        return Flagged(text, f"电子邮箱格式不正确,按原样保存 / not an e-mail address, kept as written: {text!r}")
     return text.lower()
 
 

@@ -3,6 +3,7 @@
 Nothing here writes to the database; `writing.import_write` carries out the plan this builds.
 """
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.db import connection
 
 from huifang.core import clock
 
@@ -28,11 +30,15 @@ from ..models import (
 )
 from ..services import PHONE_FIELDS, customer_search_keys
 from .fields import FIELDS_BY_NAME, match_headers
+from .limits import ImportLimits
+from .parsing import report_text
 from .reading import read_workbook
 from .validation import RowParser, field_specs
 
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 500
+# How often a running import tells the database it is alive (import_batches_reap fails silent ones).
+HEARTBEAT_EVERY_SECONDS = 15
 # Above this many touched vehicles one store-wide refresh is cheaper than a long IN list.
 REFRESH_WHOLE_STORE_ABOVE = 5000
 LOOKUP_CHUNK = 2000
@@ -60,6 +66,9 @@ CUSTOMER_ATTRS = (
     "marketing_consent",
     "source",
     "club_level",
+    "mobile_unverified",
+    "home_phone_unverified",
+    "office_phone_unverified",
 )
 SEARCH_KEY_ATTRS = ("name_pinyin", "name_initials", "phone_digits", "sensitive_occupation")
 SEARCH_KEY_INPUTS = ("name", "occupation", "mobile", "home_phone", "office_phone")
@@ -98,6 +107,8 @@ CONTACT_COLUMNS = (
     (ContactRole.FLEET_MANAGER, "manager_name", "manager_phone", "manager_extension"),
 )
 ENTITY_COUNTS = ("customer", "contact", "vehicle", "repair_order", "line")
+# A row whose first filled cell is one of these is the export's totals line, not a repair order.
+TOTALS_WORDS = frozenset({"合计", "总计", "总合计", "汇总", "小计", "合计金额", "TOTAL", "SUM"})
 
 Progress = Callable[[str, int, int], None]
 
@@ -107,7 +118,7 @@ def bilingual(zh: str, en: str) -> str:
     return f"{zh} / {en}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     sheet: str
     number: int
@@ -121,13 +132,16 @@ class Row:
     ro_number: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Reject:
+    """One line of the per-row report: an error (the row is rejected), a warning (kept) or a skipped row."""
+
     sheet: str
     row: int
     field: str
     value: str
     reason: str
+    severity: str = "error"
 
 
 @dataclass
@@ -181,8 +195,17 @@ class Plan:
 class ImportRun:
     """One import of one file into one store (phase 1 in `prepare`, phase 2 in `write`)."""
 
-    def __init__(self, *, batch: ImportBatch, path: Path, saved_mapping: dict | None, progress: Progress | None):
+    def __init__(
+        self,
+        *,
+        batch: ImportBatch,
+        path: Path,
+        saved_mapping: dict | None,
+        progress: Progress | None,
+        limits: ImportLimits | None = None,
+    ):
         self.batch = batch
+        self.limits = limits or ImportLimits()
         self.store = batch.store
         self.path = path
         self.saved_mapping = saved_mapping
@@ -191,16 +214,23 @@ class ImportRun:
         self.rows: list[Row] = []
         self.rejects: list[Reject] = []
         self.rejected: set[int] = set()  # indexes into self.rows
+        self.warnings: list[tuple[int, Reject]] = []  # (index into self.rows, warning)
+        self.skipped: list[Reject] = []  # totals lines and other rows that are not data
         self.rows_total = 0
         self.ignored_columns: list[str] = []
         self.plan = Plan()
         self.now = clock.now()
         self.source = f"import #{batch.pk}"
+        self._heartbeat = time.monotonic()
 
     # -- progress ---------------------------------------------------------------------------------
 
     def report(self, phase: str, done: int, total: int) -> None:
         cache.set(f"import-progress:{self.batch.pk}", {"phase": phase, "done": done, "total": total}, 3600)
+        if time.monotonic() - self._heartbeat >= HEARTBEAT_EVERY_SECONDS and not connection.in_atomic_block:
+            # Outside the write transaction only: inside it the update would not be seen until the commit.
+            ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=clock.now())
+            self._heartbeat = time.monotonic()
         if self.progress_callback is not None:
             self.progress_callback(phase, done, total)
 
@@ -213,7 +243,7 @@ class ImportRun:
             mapping, _ = match_headers(cells, self.saved_mapping)
             return len(mapping) >= 2
 
-        workbook = read_workbook(self.path, looks_like_header)
+        workbook = read_workbook(self.path, looks_like_header, limits=self.limits)
         hint = sum(sheet.rows_total_hint for sheet in workbook.sheets)
         ignored: list[str] = []
         for sheet in workbook.sheets:
@@ -227,14 +257,43 @@ class ImportRun:
                     self.report("read", self.rows_total, max(hint, self.rows_total))
         self.ignored_columns = ignored
         self.report("read", self.rows_total, self.rows_total)
-        return workbook.encoding
+        return workbook.encoding_label
 
     def _reject_row(self, index: int, field_name: str, value: str, reason: str) -> None:
         row = self.rows[index]
         self.rejects.append(Reject(row.sheet, row.number, field_name, value, reason))
         self.rejected.add(index)
 
+    @property
+    def rows_warned(self) -> int:
+        """Rows imported with at least one warning."""
+        return len({index for index, _ in self.warnings if index not in self.rejected})
+
+    def report_lines(self) -> list[Reject]:
+        """The per-row report: every error of a rejected row, every warning of a kept row, skipped rows."""
+        kept_warnings = [w for index, w in self.warnings if index not in self.rejected]
+        return sorted([*self.rejects, *kept_warnings, *self.skipped], key=lambda r: (r.sheet, r.row))
+
+    @staticmethod
+    def _is_totals_row(cells: list[Any]) -> bool:
+        first = next((c for c in cells if c is not None and str(c).strip()), None)
+        if not isinstance(first, str):
+            return False
+        return first.replace(" ", "").replace("\u3000", "").rstrip(":：").upper() in TOTALS_WORDS
+
     def _read_row(self, parser: RowParser, sheet: str, number: int, cells: list[Any]) -> None:
+        if self._is_totals_row(cells):
+            self.skipped.append(
+                Reject(
+                    sheet,
+                    number,
+                    "",
+                    report_text(next(c for c in cells if c is not None and str(c).strip()))[:255],
+                    bilingual("合计行,不是工单,已跳过", "totals line, not a repair order; skipped"),
+                    "skipped",
+                )
+            )
+            return
         parts, errors = parser.parse(cells)
         row = Row(
             sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], parts["line"]
@@ -242,19 +301,22 @@ class ImportRun:
         index = len(self.rows)
         self.rows.append(row)
         for error in errors:
-            self._reject_row(index, error.header, error.value, error.reason)
-        problems = self._required_problems(parser, row)
-        for header, reason in problems:
-            self._reject_row(index, header, "", reason)
+            if error.warning:
+                self.warnings.append((index, Reject(sheet, number, error.header, error.value, error.reason, "warning")))
+            else:
+                self._reject_row(index, error.header, error.value, error.reason)
+        problems = self._required_problems(parser, row, cells)
+        for header, value, reason in problems:
+            self._reject_row(index, header, value, reason)
 
-    def _required_problems(self, parser: RowParser, row: Row) -> list[tuple[str, str]]:
-        problems: list[tuple[str, str]] = []
+    def _required_problems(self, parser: RowParser, row: Row, cells: list[Any]) -> list[tuple[str, str, str]]:
+        problems: list[tuple[str, str, str]] = []
         vehicle, order, customer = row.vehicle or {}, row.order or {}, row.customer or {}
         row.vin = vehicle.get("vin")
         row.ro_number = order.get("number")
         if not (row.customer or row.contact or row.vehicle or row.order or row.line):
             if not self._row_had_errors(row):
-                problems.append(("", bilingual("这一行没有可导入的数据", "nothing to import in this row")))
+                problems.append(("", "", bilingual("这一行没有可导入的数据", "nothing to import in this row")))
             return problems
         is_order_row = bool(row.order or row.line)
         if is_order_row:
@@ -268,24 +330,35 @@ class ImportRun:
                     problems.append(
                         (
                             parser.header_of(name),
+                            parser.cell_text(cells, name),
                             bilingual(f"工单缺少{label.label_zh}", f"{label.label_en} is required"),
                         )
                     )
             opened, delivered = order.get("opened_at"), order.get("delivered_at")
             if opened and delivered and delivered < opened:
+                # A cross-field error shows both values, as written, so the user sees which one is wrong.
+                opened_text, delivered_text = (
+                    parser.cell_text(cells, "opened_at"),
+                    parser.cell_text(cells, "delivered_at"),
+                )
                 problems.append(
                     (
-                        parser.header_of("delivered_at"),
-                        bilingual("交车时间早于进厂时间", "delivered before it was opened"),
+                        f"{parser.header_of('opened_at')} / {parser.header_of('delivered_at')}",
+                        f"{opened_text} / {delivered_text}",
+                        bilingual(
+                            f"交车时间 {delivered_text} 早于进厂时间 {opened_text}",
+                            f"delivered ({delivered_text}) before it was opened ({opened_text})",
+                        ),
                     )
                 )
         elif row.vehicle and not row.vin and not self._field_had_error(row, parser, "vin"):
-            problems.append((parser.header_of("vin"), bilingual("车辆缺少 VIN", "VIN is required for a vehicle")))
+            problems.append((parser.header_of("vin"), "", bilingual("车辆缺少 VIN", "VIN is required for a vehicle")))
         row.customer_key = self._customer_key(customer, row.vin)
         if (row.customer or row.contact) and row.customer_key is None:
             problems.append(
                 (
                     parser.header_of("customer_name"),
+                    parser.cell_text(cells, "customer_name"),
                     bilingual(
                         "客户需要客户编号、证件号码或手机+姓名之一",
                         "a customer needs a customer code, an ID number, or mobile and name",
@@ -508,6 +581,7 @@ class ImportRun:
                             contact = cslot.contacts.setdefault((role.value, name), {})
                             if row.contact.get(phone_attr):
                                 contact["phone"] = row.contact[phone_attr]
+                                contact["phone_unverified"] = bool(row.contact.get(f"{phone_attr}_unverified"))
                             if ext_attr and row.contact.get(ext_attr):
                                 contact["extension"] = row.contact[ext_attr]
             vslot = vehicles.get(row.vin) if row.vin else None
@@ -598,10 +672,15 @@ class ImportRun:
         existing_ids = [s.existing["pk"] for s in self.plan.customer_slots if s.existing]
         contact_phones: dict[int, list[str]] = {}
         for chunk in self.chunks(existing_ids):
-            for pk, customer_id, role, name, phone, extension in Contact.objects.filter(
+            for pk, customer_id, role, name, phone, extension, unverified in Contact.objects.filter(
                 customer_id__in=chunk
-            ).values_list("pk", "customer_id", "role", "name", "phone", "extension"):
-                existing_contacts[(customer_id, role, name)] = {"pk": pk, "phone": phone, "extension": extension}
+            ).values_list("pk", "customer_id", "role", "name", "phone", "extension", "phone_unverified"):
+                existing_contacts[(customer_id, role, name)] = {
+                    "pk": pk,
+                    "phone": phone,
+                    "extension": extension,
+                    "phone_unverified": unverified,
+                }
                 if phone:
                     contact_phones.setdefault(customer_id, []).append(phone)
         key_cache: dict[tuple, dict] = {}
@@ -664,6 +743,7 @@ class ImportRun:
                     contact = Contact(pk=current["pk"], customer=slot.obj, role=role, name=name)
                     contact.phone = values.get("phone", current["phone"])
                     contact.extension = values.get("extension", current["extension"])
+                    contact.phone_unverified = values.get("phone_unverified", current["phone_unverified"])
                     self.plan.contacts_changed.append((contact, changes))
                     self._count("contact", "updated")
                 else:

@@ -8,6 +8,9 @@ A dry run stops after phase 1 and records what would happen.
 
 import hashlib
 import logging
+import os
+import socket
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.cache import cache
@@ -15,9 +18,12 @@ from django.db import transaction
 
 from huifang.core import clock
 
+from .. import defaults
 from ..choices import ImportStatus
 from ..models import ImportBatch, ImportMapping, ImportRejection
-from .fields import FIELDS_BY_NAME
+from .fields import FIELDS_BY_NAME, match_headers
+from .limits import LimitExceeded, limits_for
+from .parsing import report_text
 from .reading import UnreadableFile, read_workbook
 from .run import BATCH_SIZE, MAPPING_NAME, ImportRun, Progress, bilingual
 from .writing import import_write
@@ -43,7 +49,12 @@ def _saved_columns(*, store, mapping) -> dict | None:
 def dms_import_file(
     *, store, path, actor=None, dry_run=False, batch=None, mapping=None, progress: Progress | None = None
 ) -> ImportBatch:
-    """Import (or dry-run) one DMS export into the store; every rejected row is kept on the returned batch."""
+    """Import (or dry-run) one DMS export into the store; every rejected row is kept on the returned batch.
+
+    The archive's changes and the per-row report are written in one transaction: the import lands with its
+    report or leaves nothing. The batch always ends done or failed with the reason (a process killed outright
+    is caught later by import_batches_reap).
+    """
     path = Path(path)
     if batch is None:
         batch = ImportBatch.objects.create(
@@ -53,19 +64,26 @@ def dms_import_file(
             dry_run=dry_run,
         )
     started = clock.now()
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, started_at=started)
-    batch.status, batch.started_at = ImportStatus.RUNNING, started
+    claim = {
+        "status": ImportStatus.RUNNING,
+        "started_at": started,
+        "heartbeat_at": started,
+        "worker_host": socket.gethostname()[:255],
+        "worker_pid": os.getpid(),
+    }
+    ImportBatch.objects.filter(pk=batch.pk).update(**claim)
+    for attr, value in claim.items():
+        setattr(batch, attr, value)
     run = ImportRun(
-        batch=batch, path=path, saved_mapping=_saved_columns(store=store, mapping=mapping), progress=progress
+        batch=batch,
+        path=path,
+        saved_mapping=_saved_columns(store=store, mapping=mapping),
+        progress=progress,
+        limits=limits_for(store=store),
     )
     try:
         batch.sha256 = _file_sha256(path) if path.is_file() else ""
         batch.encoding = run.read()
-    except UnreadableFile as exc:
-        return _finish(batch, run, error=str(exc))
-    except (OSError, ValueError) as exc:
-        return _finish(batch, run, error=bilingual("无法读取文件", "cannot read the file") + f": {exc}")
-    try:
         run.report("validate", 0, 3)
         orders = run.group_orders()
         run.report("validate", 1, 3)
@@ -73,54 +91,112 @@ def dms_import_file(
         run.report("validate", 2, 3)
         run.compare()
         run.report("validate", 3, 3)
-    except Exception as exc:
-        logger.exception("DMS import %s failed while checking rows", batch.pk)
-        return _finish(
-            batch,
-            run,
-            error=bilingual("检查数据时出错,未导入任何数据", "the import failed; nothing was saved") + f": {exc}",
+        with transaction.atomic():
+            if not batch.dry_run:
+                import_write(run)
+            _save_report(batch, run)
+    except (UnreadableFile, LimitExceeded) as exc:
+        return _fail(batch, run, str(exc))
+    except (OSError, ValueError) as exc:
+        logger.exception("DMS import %s could not read its file", batch.pk)
+        return _fail(
+            batch, run, bilingual("无法读取文件,未导入任何数据", "cannot read the file; nothing was saved") + f": {exc}"
         )
-    if not batch.dry_run:
-        try:
-            import_write(run)
-        except Exception as exc:
-            logger.exception("DMS import %s failed while writing", batch.pk)
-            return _finish(
-                batch,
-                run,
-                error=bilingual("写入时出错,未导入任何数据", "the import failed while writing; nothing was saved")
-                + f": {exc}",
-            )
-    return _finish(batch, run)
+    except Exception as exc:
+        logger.exception("DMS import %s failed", batch.pk)
+        return _fail(
+            batch, run, bilingual("导入出错,未导入任何数据", "the import failed; nothing was saved") + f": {exc}"
+        )
+    except BaseException:
+        # Interrupted (Ctrl+C, worker shutdown): the transaction rolled back; say so before going.
+        _fail(batch, run, bilingual("导入被中断,未导入任何数据", "the import was interrupted; nothing was saved"))
+        raise
+    run.report("done", run.rows_total, run.rows_total)
+    return batch
 
 
-def _finish(batch: ImportBatch, run: ImportRun, error: str = "") -> ImportBatch:
-    batch.status = ImportStatus.FAILED if error else ImportStatus.DONE
-    batch.error = error
+def _report_row(batch: ImportBatch, r) -> ImportRejection:
+    return ImportRejection(
+        batch=batch,
+        severity=r.severity,
+        sheet=report_text(r.sheet)[:100],
+        row_number=r.row,
+        field=report_text(r.field)[:100],
+        value=report_text(r.value)[:255],
+        reason=report_text(r.reason)[:500],
+    )
+
+
+def _save_report(batch: ImportBatch, run: ImportRun) -> None:
+    """The finished batch and its per-row report (inside the import's transaction)."""
+    batch.status = ImportStatus.DONE
+    batch.error = ""
     batch.rows_total = run.rows_total
     batch.rows_rejected = len(run.rejected)
-    batch.counts = {} if error else run.plan.counts
-    batch.ignored_columns = run.ignored_columns
+    batch.rows_warned = run.rows_warned
+    batch.rows_skipped = len(run.skipped)
+    batch.counts = run.plan.counts
+    batch.ignored_columns = [report_text(c)[:100] for c in run.ignored_columns]
     batch.finished_at = clock.now()
+    batch.save()
+    batch.rejections.all().delete()
+    ImportRejection.objects.bulk_create([_report_row(batch, r) for r in run.report_lines()], batch_size=BATCH_SIZE)
+
+
+def _fail(batch: ImportBatch, run: ImportRun, error: str) -> ImportBatch:
+    """Mark the batch failed with the reason; nothing of the import was kept, so no report lines either."""
+    batch.status = ImportStatus.FAILED
+    batch.error = report_text(error)
+    batch.rows_total = run.rows_total
+    batch.rows_rejected = batch.rows_warned = batch.rows_skipped = 0
+    batch.counts = {}
+    batch.ignored_columns = [report_text(c)[:100] for c in run.ignored_columns]
+    batch.finished_at = clock.now()
+    batch.encoding = report_text(batch.encoding)[:20]
     with transaction.atomic():
         batch.save()
         batch.rejections.all().delete()
-        ImportRejection.objects.bulk_create(
-            [
-                ImportRejection(
-                    batch=batch,
-                    sheet=r.sheet[:100],
-                    row_number=r.row,
-                    field=r.field[:100],
-                    value=r.value[:255],
-                    reason=r.reason[:500],
-                )
-                for r in sorted(run.rejects, key=lambda r: (r.sheet, r.row))
-            ],
-            batch_size=BATCH_SIZE,
-        )
     run.report("done", run.rows_total, run.rows_total)
     return batch
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (killed, not yet reaped by its parent) is gone for our purpose.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def import_batches_reap(*, now, stale_after: timedelta | None = None) -> int:
+    """Fail every running batch whose process is gone (same host, pid dead) or silent for too long."""
+    stale_after = stale_after or timedelta(minutes=defaults.IMPORT_STALE_AFTER_MINUTES)
+    host = socket.gethostname()[:255]
+    dead: list[int] = []
+    running = ImportBatch.objects.filter(status=ImportStatus.RUNNING).values_list(
+        "pk", "worker_host", "worker_pid", "heartbeat_at", "started_at", "created_at"
+    )
+    for pk, worker_host, worker_pid, heartbeat_at, started_at, created_at in running:
+        process_gone = worker_host == host and worker_pid and not _process_alive(worker_pid)
+        silent = now - (heartbeat_at or started_at or created_at) > stale_after
+        if process_gone or silent:
+            dead.append(pk)
+    if not dead:
+        return 0
+    return ImportBatch.objects.filter(pk__in=dead, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.FAILED,
+        finished_at=now,
+        error=bilingual(
+            "导入进程已中止,未导入任何数据,请重新导入", "the import's process stopped; nothing was saved, import again"
+        ),
+    )
 
 
 def dms_import_batch(*, batch_id: int, mapping: dict | str | None = None) -> ImportBatch:
@@ -162,9 +238,15 @@ def import_batch_start(*, batch: ImportBatch, columns: dict[str, str] | None = N
     return batch
 
 
-def sheet_headers(*, path) -> list[tuple[str, list[str]]]:
-    """The header row of every sheet of a file, as the mapping page shows them (first non-empty row)."""
-    workbook = read_workbook(path, lambda cells: any(c.strip() for c in cells))
+def sheet_headers(*, path, store=None) -> list[tuple[str, list[str]]]:
+    """The header row of every sheet of a file, as the mapping page shows them: the row the import will take
+    as header (title lines and merged group rows above it skipped), else the first non-empty row."""
+    saved = _saved_columns(store=store, mapping=None) if store is not None else None
+    limits = limits_for(store=store) if store is not None else None
+    try:
+        workbook = read_workbook(path, lambda cells: len(match_headers(cells, saved)[0]) >= 2, limits=limits)
+    except UnreadableFile:
+        workbook = read_workbook(path, lambda cells: any(c.strip() for c in cells), limits=limits)
     return [(sheet.name, [h for h in sheet.headers if h]) for sheet in workbook.sheets]
 
 

@@ -26,6 +26,10 @@ class FieldSpec:
     entity: str
     attr: str
     parse: Callable[[Any], Any]
+    # Phone columns: the attribute that records "kept, but on a range the phone library does not know".
+    flag_attr: str = ""
+    # Yes/no columns, where '无' means "no" rather than "empty".
+    yes_no: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class CellError:
     header: str  # the header text as it appears in the file
     value: str
     reason: str
+    warning: bool = False  # a warning keeps the row (the value is imported as the report says)
 
 
 def _max(model, attr: str) -> int:
@@ -117,7 +122,19 @@ def field_specs(tz: ZoneInfo) -> dict[str, FieldSpec]:
         "line_unit_price": ("unit_price", parsing.parse_amount),
         "line_amount": ("amount", parsing.parse_amount),
     }
-    return {name: FieldSpec(name, FIELDS_BY_NAME[name].entity, attr, parse) for name, (attr, parse) in table.items()}
+    phones = {"mobile", "home_phone", "office_phone", "driver_phone", "manager_phone"}
+    yes_no = {"marketing_consent", "is_repeat_repair", "is_appointment", "birthday_calendar"}
+    return {
+        name: FieldSpec(
+            name,
+            FIELDS_BY_NAME[name].entity,
+            attr,
+            parse,
+            flag_attr=f"{attr}_unverified" if name in phones else "",
+            yes_no=name in yes_no,
+        )
+        for name, (attr, parse) in table.items()
+    }
 
 
 class RowParser:
@@ -147,6 +164,14 @@ class RowParser:
         label = FIELDS_BY_NAME[field]
         return f"{label.label_zh} / {label.label_en}"
 
+    def cell_text(self, cells: list[Any], field: str) -> str:
+        """The cell of a canonical field as written in the file (for the report), '' when the sheet lacks it."""
+        for columns in self.columns.values():
+            for position, spec in columns:
+                if spec.name == field:
+                    return parsing.report_text(cells[position] if position < len(cells) else None)[:255]
+        return ""
+
     def _parse_entity(self, entity: str, cells: list[Any]) -> tuple[dict | None, tuple[CellError, ...]]:
         columns = self.columns[entity]
         if not columns:
@@ -159,13 +184,24 @@ class RowParser:
         values: dict[str, Any] = {}
         errors: list[CellError] = []
         for (position, spec), cell in zip(columns, raw, strict=True):
-            if cell is None or cell == "":
+            if parsing.is_empty_marker(cell, yes_no=spec.yes_no):
                 continue
             try:
                 value = spec.parse(cell)
             except parsing.FieldError as exc:
-                errors.append(CellError(spec.name, self.headers[position], parsing.clean_text(cell)[:255], str(exc)))
+                errors.append(CellError(spec.name, self.headers[position], parsing.report_text(cell)[:255], str(exc)))
                 continue
+            if isinstance(value, parsing.Flagged):
+                errors.append(
+                    CellError(
+                        spec.name, self.headers[position], parsing.report_text(cell)[:255], value.reason, warning=True
+                    )
+                )
+                if spec.flag_attr:
+                    values[spec.flag_attr] = True
+                value = value.value
+            elif spec.flag_attr and value is not None:
+                values[spec.flag_attr] = False
             if value is not None:
                 values[spec.attr] = value
         result = (values or None, tuple(errors))
@@ -180,7 +216,7 @@ class RowParser:
         return lambda cells: (cells[position],)
 
     def parse(self, cells: list[Any]) -> tuple[dict[str, dict | None], list[CellError]]:
-        """Parsed parts per entity (None when the row has nothing for it) and every cell error."""
+        """Parsed parts per entity (None when the row has nothing for it) and every cell error or warning."""
         if len(cells) < self.width:
             cells = [*cells, *([None] * (self.width - len(cells)))]
         parts: dict[str, dict | None] = {}

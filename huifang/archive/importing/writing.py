@@ -85,7 +85,9 @@ def import_write(run: ImportRun) -> None:
         Contact.objects.bulk_create(plan.contacts_new, batch_size=BATCH_SIZE)
         if plan.contacts_changed:
             Contact.objects.bulk_update(
-                [c for c, _ in plan.contacts_changed], ["phone", "extension"], batch_size=BATCH_SIZE
+                [c for c, _ in plan.contacts_changed],
+                ["phone", "extension", "phone_unverified"],
+                batch_size=BATCH_SIZE,
             )
         audits += _created_audit_rows(run, Contact, ((c.pk, str(c)) for c in plan.contacts_new))
         audits += _updated_audit_rows(run, plan.contacts_changed)

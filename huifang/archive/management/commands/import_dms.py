@@ -8,6 +8,7 @@ from huifang.accounts.models import Store
 from huifang.archive.choices import ImportStatus
 from huifang.archive.importing.services import dms_import_file
 from huifang.archive.models import ImportMapping
+from huifang.core.spreadsheet import inert_row
 
 
 class Command(BaseCommand):
@@ -43,12 +44,14 @@ class Command(BaseCommand):
         rejections = list(batch.rejections.all())
         for r in rejections:
             where = f"{r.sheet} " if r.sheet else ""
-            self.stdout.write(f"{where}row {r.row_number}: {r.field}: {r.reason}")
+            self.stdout.write(f"{where}row {r.row_number} [{r.severity}]: {r.field}: {r.value!r}: {r.reason}")
         if options["rejections"]:
             with open(options["rejections"], "w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.writer(handle)
-                writer.writerow(["sheet", "row", "field", "value", "reason"])
-                writer.writerows([r.sheet, r.row_number, r.field, r.value, r.reason] for r in rejections)
+                writer.writerow(["sheet", "row", "outcome", "field", "value", "reason"])
+                writer.writerows(
+                    inert_row([r.sheet, r.row_number, r.severity, r.field, r.value, r.reason]) for r in rejections
+                )
         if batch.ignored_columns:
             self.stdout.write("ignored columns: " + ", ".join(batch.ignored_columns))
         prefix = "dry run, would be" if batch.dry_run else "imported"
@@ -58,5 +61,6 @@ class Command(BaseCommand):
                 f"{counts['unchanged']} unchanged ({prefix})"
             )
         self.stdout.write(
-            f"batch #{batch.pk} ({batch.encoding}): {batch.rows_total} rows, {batch.rows_rejected} rejected"
+            f"batch #{batch.pk} ({batch.encoding}): {batch.rows_total} rows, {batch.rows_rejected} rejected, "
+            f"{batch.rows_warned} kept with warning, {batch.rows_skipped} skipped"
         )
