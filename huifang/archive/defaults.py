@@ -12,3 +12,6 @@ HIGH_AMOUNT_RMB = 5000
 SENSITIVE_OCCUPATION_WORDS = (
     "记者,报社,报纸,媒体,新闻,电视台,电台,律师,律所,法院,检察院,政府,公安,交警,消协,工商,市场监管"
 )
+# Issue 14 §2: the predicted date is the day the km interval is reached (floor of the days); this guards the
+# floor against a quotient such as 49.999999999 for an exact 50 days.
+DAY_EPSILON = 1e-9

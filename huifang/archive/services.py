@@ -22,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, Floor, Least, TruncDate
 from django.db.models.lookups import LessThan
 
 from huifang.audit.choices import AuditAction
@@ -31,6 +31,7 @@ from huifang.core.phones import display_phone
 from huifang.core.sql import AddDays, AddMonths, DayNumber
 
 from .choices import MAINTENANCE_TYPES, ActivityState
+from .defaults import DAY_EPSILON
 from .models import ArchivePolicy, Contact, Customer, MileageReading, RepairOrder, Vehicle
 from .rules import is_sensitive_occupation
 from .search_keys import name_initials, name_pinyin, phone_digits
@@ -178,7 +179,12 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
     base_date = Coalesce(TruncDate("last_maintenance_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     by_months = AddMonths(base_date, Value(policy.maintenance_interval_months))
     km_to_go = policy.maintenance_interval_km * 1.0
-    by_km = AddDays(base_date, ExpressionWrapper(Value(km_to_go) / F("avg_km_per_day"), output_field=FloatField()))
+    # The day the interval is reached, not the next one: 5,000 km at 150 km/day is day 33.3 -> day 33 (issue 14 §2,
+    # the same whole-day rule as followups.rules.days_to_reach).
+    by_km = AddDays(
+        base_date,
+        Floor(ExpressionWrapper(Value(km_to_go) / F("avg_km_per_day") + Value(DAY_EPSILON), output_field=FloatField())),
+    )
     last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     lost_before = today - relativedelta(months=policy.lost_after_months)
     dormant_before = today - relativedelta(months=policy.dormant_after_months)

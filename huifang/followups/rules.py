@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from huifang.archive.defaults import DAY_EPSILON
 from huifang.core.calendar import birthday_in_year, festivals_in_year
 
 from .choices import FAILED_OUTCOMES, AttemptOutcome, TaskStatus
@@ -93,11 +94,17 @@ def reminder_due(target: date, lead_days: int, tz: tzinfo) -> datetime:
     return start_of_day(target - timedelta(days=lead_days), tz)
 
 
+def days_to_reach(km: int, km_per_day: float) -> int:
+    """Whole days after the start on which `km` is reached: 5,000 km at 150 km/day is reached during
+    day 33 (4,950 km at its start, 5,100 at its end), so 33 (issue 14 §2), not 34; at 100 km/day exactly 50."""
+    return math.floor(km / km_per_day + DAY_EPSILON)
+
+
 def km_reached_on(start: date | None, km: int | None, km_per_day: float | None) -> date | None:
     """The day a vehicle driven `km_per_day` since `start` (0 km) reaches `km`; None when unknown."""
     if start is None or not km or not km_per_day or km_per_day <= 0:
         return None
-    return start + timedelta(days=math.ceil(km / km_per_day))
+    return start + timedelta(days=days_to_reach(km, km_per_day))
 
 
 def earliest(*days: date | None) -> date | None:

@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import CharField, DateField, DateTimeField, ExpressionWrapper, F, FloatField, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth, Floor, NullIf, TruncDate
 
 from huifang.accounts.models import Store
+from huifang.archive.defaults import DAY_EPSILON
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.archive.segments import segment_q
 from huifang.core.calendar import solar_to_lunar
@@ -208,7 +209,12 @@ def _warranty(s: Sweep) -> Candidates:
     low, high = s.target_range()
     km_date = AddDays(
         Coalesce("delivery_date", "purchase_date"),
-        ExpressionWrapper(F("warranty_end_km") * 1.0 / NullIf("avg_km_per_day", 0.0), output_field=FloatField()),
+        Floor(
+            ExpressionWrapper(
+                F("warranty_end_km") * 1.0 / NullIf("avg_km_per_day", 0.0) + Value(DAY_EPSILON),
+                output_field=FloatField(),
+            )
+        ),
     )
     rows = (
         Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), store=s.store)

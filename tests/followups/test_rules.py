@@ -83,8 +83,8 @@ def test_reminder_is_due_lead_days_before_the_target_at_local_midnight(target, l
     [
         # 100,000 km at 50 km/day from 2024-01-01 = 2,000 days -> 2029-06-23; the date (2027-01-01) comes first.
         (date(2027, 1, 1), 100_000, date(2024, 1, 1), 50.0, date(2027, 1, 1)),
-        # 100,000 km at 120 km/day = 833.3 -> 834 days after 2024-01-01 = 2026-04-14, before the end date.
-        (date(2027, 1, 1), 100_000, date(2024, 1, 1), 120.0, date(2026, 4, 14)),
+        # 100,000 km at 120 km/day = day 833.3, reached on day 833 after 2024-01-01 = 2026-04-13, before the end date.
+        (date(2027, 1, 1), 100_000, date(2024, 1, 1), 120.0, date(2026, 4, 13)),
         (date(2027, 1, 1), 100_000, date(2024, 1, 1), None, date(2027, 1, 1)),  # no mileage yet: the date
         (None, 100_000, date(2024, 1, 1), 100.0, date(2026, 9, 27)),  # only km: 1,000 days
         (None, None, date(2024, 1, 1), 100.0, None),
@@ -100,6 +100,7 @@ def test_warranty_ends_on_the_date_or_the_km_whichever_first(end_date, end_km, s
         (None, date(2026, 9, 15)),  # 3 months after the 15 June delivery
         (40.0, date(2026, 9, 15)),  # 5,000 km at 40 km/day = 125 days, later than 3 months
         (100.0, date(2026, 8, 4)),  # 5,000 km at 100 km/day = 50 days: 4 August
+        (150.0, date(2026, 7, 18)),  # 5,000 km at 150 km/day = day 33.3: reached on day 33, 18 July (issue 14)
     ],
 )
 def test_first_service_is_at_3_months_or_5000_km_whichever_first(km_per_day, expected):
@@ -206,3 +207,17 @@ def test_a_sweep_every_period_shorter_than_the_window_finds_each_occurrence(due,
     start = due_at - timedelta(minutes=due.minute % step_minutes)  # an arbitrary sweep grid
     seen = [start + i * step for i in range(int(window / step) + 2) if rules.is_due(due_at, window, start + i * step)]
     assert seen
+
+
+@pytest.mark.parametrize(
+    ("km", "km_per_day", "days"),
+    [
+        (5000, 150.0, 33),  # issue 14 §2: day 33.3 -> that day, not day 34
+        (5000, 100.0, 50),  # reached exactly at the end of day 50
+        (5000, 5000 / 51, 51),  # 50.99999999... in floating point: still day 51
+        (5000, 7.0, 714),  # 714.28 -> 714
+    ],
+)
+def test_the_km_interval_is_reached_on_the_day_it_is_passed(km, km_per_day, days):
+    assert rules.days_to_reach(km, km_per_day) == days
+    assert rules.km_reached_on(date(2026, 1, 1), km, km_per_day) == date(2026, 1, 1) + timedelta(days=days)

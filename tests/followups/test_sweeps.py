@@ -41,7 +41,7 @@ def test_defaults_are_seeded_once_per_store(store):
         (RuleKind.MAINTENANCE_REMINDER, "maintenance", "m2026-09-01", at(2026, 11, 24), 7 * 24),
         (RuleKind.INSURANCE_RENEWAL, "insurance", "2026-12-25", at(2026, 11, 25), 7 * 24),
         (RuleKind.INSPECTION_DUE, "inspection", "2026-12-20", at(2026, 11, 20), 7 * 24),
-        (RuleKind.WARRANTY_EXPIRY, "warranty", "2027-06-01/100000", at(2026, 11, 20), 7 * 24),
+        (RuleKind.WARRANTY_EXPIRY, "warranty", "2027-06-01/100000", at(2026, 11, 19), 7 * 24),
         (RuleKind.FIRST_SERVICE_REMINDER, "first_service", "first", at(2026, 11, 24), 7 * 24),
         (RuleKind.LOST_CUSTOMER, "dormant", "6m:2026-05-24", at(2026, 11, 24), 7 * 24),
         (RuleKind.LOST_CUSTOMER, "lost", "12m:2025-11-22", at(2026, 11, 22), 7 * 24),
