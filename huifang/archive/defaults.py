@@ -6,6 +6,9 @@ MAINTENANCE_INTERVAL_MONTHS = 3
 # Brief §3: no visit for 6 months is "久未回厂" (dormant); 12 months is lost (流失).
 DORMANT_AFTER_MONTHS = 6
 LOST_AFTER_MONTHS = 12
+# Issue 14 §2 (seed 002 顾客统计表 "首次进厂 / 流失顾客", seed 001 "首次保养后不再回店"): a new car with no first
+# service (no maintenance visit at all) this many months after delivery (else purchase) is first-service lost (首保流失).
+FIRST_SERVICE_LOST_MONTHS = 12
 # Seed 000 "高金额高单价的应对内容": an order above this amount (RMB) is flagged before the call.
 HIGH_AMOUNT_RMB = 5000
 # Seed 000 "车主从事行业的注记(如:报纸业、记者...等)" and brief §2: press, media, lawyer, government.

@@ -23,7 +23,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Floor, Least, TruncDate
-from django.db.models.lookups import LessThan
+from django.db.models.lookups import LessThan, LessThanOrEqual
 
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record, field_changes
@@ -188,6 +188,10 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
     last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     lost_before = today - relativedelta(months=policy.lost_after_months)
     dormant_before = today - relativedelta(months=policy.dormant_after_months)
+    # First service lost (首保流失, issue 14 §2): never maintained, and delivered (else bought) at least the store's
+    # period ago. It comes first: such a car is a lost first service, not a lost customer.
+    first_service_start = Coalesce(F("delivery_date"), F("purchase_date"))
+    first_service_lost_from = today - relativedelta(months=policy.first_service_lost_months)
     vehicles.update(
         next_maintenance_km=Case(
             When(last_maintenance_km__isnull=False, then=F("last_maintenance_km") + policy.maintenance_interval_km),
@@ -198,6 +202,11 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
             When(avg_km_per_day__gt=0, then=Least(by_months, by_km)), default=by_months, output_field=DateField()
         ),
         activity=Case(
+            When(
+                LessThanOrEqual(first_service_start, first_service_lost_from),
+                last_maintenance_at__isnull=True,
+                then=Value(ActivityState.FIRST_SERVICE_LOST),
+            ),
             When(LessThan(last_seen, lost_before), then=Value(ActivityState.LOST)),
             When(LessThan(last_seen, dormant_before), then=Value(ActivityState.DORMANT)),
             default=Value(ActivityState.ACTIVE),

@@ -68,6 +68,15 @@ DEFAULT_RULES: dict[str, dict] = {
         "window_hours": FIRST_SERVICE_LEAD_DAYS * 24,
         "script": "{customer}您好，您的新车{plate}即将到首次免费保养时间（{target}），欢迎预约。",
     },
+    # Issue 14 §2: the call on the day a new car is first-service lost; the period is the archive policy's
+    # first_service_lost_months (12 months after delivery by default), shared with the statistics.
+    RuleKind.FIRST_SERVICE_LOST: {
+        "name": "首保流失回访",
+        "channel": TaskChannel.CALL,
+        "owner_rule": OwnerRule.CARE_TEAM,
+        "window_hours": REMINDER_WINDOW_HOURS,
+        "script": "{customer}您好，您的爱车{plate}自交车以来还没有做过首次保养，请问用车情况如何？欢迎回店检查。",
+    },
     RuleKind.WARRANTY_EXPIRY: {
         "name": "质保到期提醒",
         "channel": TaskChannel.CALL,

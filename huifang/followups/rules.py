@@ -122,11 +122,16 @@ def warranty_target(
 def first_service_target(
     delivery: date | None, offset: Offset | None, km: int | None, km_per_day: float | None
 ) -> date | None:
-    """First free service: delivery + the brand's interval in months or km, whichever first."""
+    """First free service: delivery (else purchase, issue 14 §2) + the interval in months or km, whichever first."""
     if delivery is None:
         return None
     by_time = offset.after(delivery) if offset else None
     return earliest(by_time, km_reached_on(delivery, km, km_per_day))
+
+
+def first_service_lost_on(start: date, months: int) -> date:
+    """The day a new car delivered (else bought) on `start` with no maintenance visit is first-service lost."""
+    return start + relativedelta(months=months)
 
 
 def lost_due(last_seen: date, offset: Offset, tz: tzinfo) -> datetime:
