@@ -14,6 +14,9 @@ MAINTENANCE_LEAD_DAYS = 7
 FIRST_SERVICE_OFFSET = "3m"
 FIRST_SERVICE_KM = 5000
 FIRST_SERVICE_LEAD_DAYS = 7
+# Seed 003 §二.3 and the brief: "对新用户实现10%以上回访" — call at least 10 % of the new (first-visit) customers,
+# a reproducible sample; 100 calls every one of them.
+FIRST_VISIT_SAMPLE_PERCENT = 10
 # Brief §3: warranty expiry, insurance renewal "e.g. 30 days before", inspection and licence lead time.
 WARRANTY_LEAD_DAYS = 30
 INSURANCE_LEAD_DAYS = 30
@@ -47,6 +50,7 @@ DEFAULT_RULES: dict[str, dict] = {
         "channel": TaskChannel.CALL,
         "owner_rule": OwnerRule.CARE_TEAM,
         "offsets": FIRST_VISIT_OFFSETS,
+        "sample_percent": FIRST_VISIT_SAMPLE_PERCENT,
         "window_hours": POST_SERVICE_WINDOW_HOURS,
         "script": "{customer}您好，感谢您选择{store}，请问用车还习惯吗？",
     },

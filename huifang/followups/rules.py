@@ -6,6 +6,7 @@ replaying a past day finds the same occurrences, and a window long enough for th
 (72 h for calls, a day for greetings) means no occurrence is missed between two runs.
 """
 
+import hashlib
 import heapq
 import math
 from collections.abc import Iterable, Mapping
@@ -132,6 +133,23 @@ def first_service_target(
 def first_service_lost_on(start: date, months: int) -> date:
     """The day a new car delivered (else bought) on `start` with no maintenance visit is first-service lost."""
     return start + relativedelta(months=months)
+
+
+def sample_rank(store_id: int, customer_id: int) -> str:
+    """A customer's fixed place in its store's sample order: the same on every run and every machine."""
+    return hashlib.sha256(f"huifang-sample:{store_id}:{customer_id}".encode()).hexdigest()
+
+
+def sample_size(cohort: int, percent: int) -> int:
+    """How many of a cohort of `cohort` customers are called to reach at least `percent` % (rounded up)."""
+    return math.ceil(cohort * percent / 100)
+
+
+def sampled(store_id: int, customer_ids: Iterable[int], percent: int) -> set[int]:
+    """The customers of one cohort (the new customers of one day) who are called: the first
+    ceil(percent % of the cohort) in the store's fixed sample order (issue 14 §2, seed 003 "10%以上")."""
+    ids = sorted(set(customer_ids), key=lambda customer_id: sample_rank(store_id, customer_id))
+    return set(ids[: sample_size(len(ids), percent)])
 
 
 def lost_due(last_seen: date, offset: Offset, tz: tzinfo) -> datetime:

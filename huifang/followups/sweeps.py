@@ -137,18 +137,23 @@ def _first_visit_series(s: Sweep) -> Candidates:
         return
     longest = max(o.max_days for o in offsets)
     shortest = min(o.min_days for o in offsets)
-    rows = (
+    # Whole local days, so each day's cohort of new customers is complete for the sample (issue 14 §2).
+    since = rules.start_of_day((s.now - s.window - timedelta(days=longest + 1)).astimezone(s.tz).date(), s.tz)
+    until = rules.start_of_day((s.now - timedelta(days=shortest)).astimezone(s.tz).date() + timedelta(days=1), s.tz)
+    rows = list(
         Customer.objects.filter(
-            s.consent(),
-            s.in_segment(),
-            store=s.store,
-            first_visit_at__gt=s.now - s.window - timedelta(days=longest + 1),
-            first_visit_at__lte=s.now - timedelta(days=shortest),
-        )
-        .values_list("pk", "first_visit_at")
-        .iterator(chunk_size=CHUNK_SIZE)
+            s.consent(), s.in_segment(), store=s.store, first_visit_at__gte=since, first_visit_at__lt=until
+        ).values_list("pk", "first_visit_at")
     )
+    chosen = None
+    if s.rule.sample_percent < 100:
+        cohorts: dict[date, list[int]] = {}
+        for customer_id, first_visit_at in rows:
+            cohorts.setdefault(first_visit_at.astimezone(s.tz).date(), []).append(customer_id)
+        chosen = set().union(*(rules.sampled(s.store.pk, ids, s.rule.sample_percent) for ids in cohorts.values()))
     for customer_id, first_visit_at in rows:
+        if chosen is not None and customer_id not in chosen:
+            continue
         for offset in offsets:
             due_at = rules.series_due(first_visit_at.astimezone(s.tz), offset)
             if s.is_due(due_at):

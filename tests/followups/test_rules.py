@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huifang.followups import rules
@@ -181,6 +181,7 @@ def test_status_after_an_attempt_with_three_failures_allowed(outcome, failed_bef
     assert rules.status_after_attempt(outcome, failed_before, 3) == expected
 
 
+@settings(deadline=None)  # flaky under a loaded machine otherwise; the property does not depend on speed
 @given(
     counts=st.dictionaries(st.integers(1, 50), st.integers(0, 30), min_size=1, max_size=8),
     n=st.integers(0, 100),
@@ -221,3 +222,28 @@ def test_a_sweep_every_period_shorter_than_the_window_finds_each_occurrence(due,
 def test_the_km_interval_is_reached_on_the_day_it_is_passed(km, km_per_day, days):
     assert rules.days_to_reach(km, km_per_day) == days
     assert rules.km_reached_on(date(2026, 1, 1), km, km_per_day) == date(2026, 1, 1) + timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("cohort", "percent", "called"),
+    [(1, 10, 1), (10, 10, 1), (11, 10, 2), (25, 10, 3), (40, 10, 4), (7, 100, 7), (0, 10, 0), (3, 50, 2)],
+)
+def test_at_least_the_share_of_a_cohort_is_called(cohort, percent, called):
+    # seed 003 "10%以上": rounded up, so a day with one new customer calls that customer
+    assert rules.sample_size(cohort, percent) == called
+    assert len(rules.sampled(7, range(1, cohort + 1), percent)) == called
+
+
+@settings(deadline=None)  # a shared CI machine is slow at times; the property does not depend on speed
+@given(
+    ids=st.sets(st.integers(min_value=1, max_value=10**6), max_size=60),
+    low=st.integers(min_value=1, max_value=100),
+    high=st.integers(min_value=1, max_value=100),
+)
+def test_the_sample_is_reproducible_and_grows_with_the_share(ids, low, high):
+    low, high = min(low, high), max(low, high)
+    small = rules.sampled(3, ids, low)
+    # the same customers whatever the order they are read in, at least the share, and a larger share adds to it
+    assert small == rules.sampled(3, sorted(ids, reverse=True), low)
+    assert len(small) * 100 >= len(ids) * low
+    assert small <= rules.sampled(3, ids, high) <= ids
