@@ -35,6 +35,12 @@ class RuleForm(forms.Form):
     owner_rule = forms.ChoiceField(label=_("owner"), choices=OwnerRule.choices)
     script = forms.CharField(label=_("script / template"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
+    def __init__(self, *args, kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the first-visit series samples its customers (issue 14 §2); other kinds keep every subject.
+        if kind is not None and kind != RuleKind.FIRST_VISIT_SERIES:
+            del self.fields["sample_percent"]
+
     def clean_offsets(self) -> str:
         value = self.cleaned_data["offsets"].strip()
         try:
