@@ -35,6 +35,7 @@ SCHEDULE: tuple[Job, ...] = (
                 "first_visit_series",
                 "maintenance_reminder",
                 "first_service_reminder",
+                "first_service_lost",
                 "warranty_expiry",
                 "insurance_renewal",
                 "inspection_due",

@@ -11,6 +11,7 @@ class ArchivePolicyAdmin(admin.ModelAdmin):
         "maintenance_interval_months",
         "dormant_after_months",
         "lost_after_months",
+        "first_service_lost_months",
         "high_amount_rmb",
     )
 

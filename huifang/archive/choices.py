@@ -85,3 +85,5 @@ class ActivityState(models.TextChoices):
     ACTIVE = "active", _("Active")
     DORMANT = "dormant", _("Dormant (no visit for 6 months)")
     LOST = "lost", _("Lost")
+    # Issue 14 §2: a new car never serviced within the store's period after delivery; not a lost customer.
+    FIRST_SERVICE_LOST = "first_lost", _("First service lost (首保流失)")

@@ -6,6 +6,9 @@ MAINTENANCE_INTERVAL_MONTHS = 3
 # Brief §3: no visit for 6 months is "久未回厂" (dormant); 12 months is lost (流失).
 DORMANT_AFTER_MONTHS = 6
 LOST_AFTER_MONTHS = 12
+# Issue 14 §2 (seed 002 顾客统计表 "首次进厂 / 流失顾客", seed 001 "首次保养后不再回店"): a new car with no first
+# service (no maintenance visit at all) this many months after delivery (else purchase) is first-service lost (首保流失).
+FIRST_SERVICE_LOST_MONTHS = 12
 # Seed 000 "高金额高单价的应对内容": an order above this amount (RMB) is flagged before the call.
 HIGH_AMOUNT_RMB = 5000
 # Seed 000 "车主从事行业的注记(如:报纸业、记者...等)" and brief §2: press, media, lawyer, government.
@@ -28,3 +31,7 @@ IMPORT_MAX_COLUMNS = 200
 IMPORT_MAX_CELL_CHARS = 32_767
 # A running import whose process is gone is marked failed once its heartbeat is this old.
 IMPORT_STALE_AFTER_MINUTES = 10
+
+# Issue 14 §2: the predicted date is the day the km interval is reached (floor of the days); this guards the
+# floor against a quotient such as 49.999999999 for an exact 50 days.
+DAY_EPSILON = 1e-9

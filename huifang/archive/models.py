@@ -36,6 +36,9 @@ class ArchivePolicy(models.Model):
     lost_after_months = models.PositiveSmallIntegerField(
         _("lost after (months without visit)"), default=defaults.LOST_AFTER_MONTHS
     )
+    first_service_lost_months = models.PositiveSmallIntegerField(
+        _("first service lost after (months without a first service)"), default=defaults.FIRST_SERVICE_LOST_MONTHS
+    )
     high_amount_rmb = models.DecimalField(
         _("high-amount order (RMB)"), max_digits=12, decimal_places=2, default=defaults.HIGH_AMOUNT_RMB
     )

@@ -22,8 +22,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, TruncDate
-from django.db.models.lookups import LessThan
+from django.db.models.functions import Coalesce, Floor, Least, TruncDate
+from django.db.models.lookups import LessThan, LessThanOrEqual
 
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record, field_changes
@@ -31,6 +31,7 @@ from huifang.core.phones import display_phone
 from huifang.core.sql import AddDays, AddMonths, DayNumber
 
 from .choices import MAINTENANCE_TYPES, ActivityState
+from .defaults import DAY_EPSILON
 from .models import ArchivePolicy, Contact, Customer, MileageReading, RepairOrder, Vehicle
 from .rules import is_sensitive_occupation
 from .search_keys import name_initials, name_pinyin, phone_digits
@@ -178,10 +179,19 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
     base_date = Coalesce(TruncDate("last_maintenance_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     by_months = AddMonths(base_date, Value(policy.maintenance_interval_months))
     km_to_go = policy.maintenance_interval_km * 1.0
-    by_km = AddDays(base_date, ExpressionWrapper(Value(km_to_go) / F("avg_km_per_day"), output_field=FloatField()))
+    # The day the interval is reached, not the next one: 5,000 km at 150 km/day is day 33.3 -> day 33 (issue 14 §2,
+    # the same whole-day rule as followups.rules.days_to_reach).
+    by_km = AddDays(
+        base_date,
+        Floor(ExpressionWrapper(Value(km_to_go) / F("avg_km_per_day") + Value(DAY_EPSILON), output_field=FloatField())),
+    )
     last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     lost_before = today - relativedelta(months=policy.lost_after_months)
     dormant_before = today - relativedelta(months=policy.dormant_after_months)
+    # First service lost (首保流失, issue 14 §2): never maintained, and delivered (else bought) at least the store's
+    # period ago. It comes first: such a car is a lost first service, not a lost customer.
+    first_service_start = Coalesce(F("delivery_date"), F("purchase_date"))
+    first_service_lost_from = today - relativedelta(months=policy.first_service_lost_months)
     vehicles.update(
         next_maintenance_km=Case(
             When(last_maintenance_km__isnull=False, then=F("last_maintenance_km") + policy.maintenance_interval_km),
@@ -192,6 +202,11 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
             When(avg_km_per_day__gt=0, then=Least(by_months, by_km)), default=by_months, output_field=DateField()
         ),
         activity=Case(
+            When(
+                LessThanOrEqual(first_service_start, first_service_lost_from),
+                last_maintenance_at__isnull=True,
+                then=Value(ActivityState.FIRST_SERVICE_LOST),
+            ),
             When(LessThan(last_seen, lost_before), then=Value(ActivityState.LOST)),
             When(LessThan(last_seen, dormant_before), then=Value(ActivityState.DORMANT)),
             default=Value(ActivityState.ACTIVE),

@@ -10,13 +10,14 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Store
 from huifang.core.sql import AddMonths
 
 from . import defaults
-from .choices import ActivityState, Gender
+from .choices import MAINTENANCE_TYPES, ActivityState, Gender
 from .models import ArchivePolicy, Customer, RepairOrder, Vehicle
 
 MONTHS_SHOWN = 12
@@ -24,6 +25,8 @@ TOP_OCCUPATIONS = 10
 # Age bands of seed 002's retained-customer table: (label, lowest age, highest age), open-ended at both ends.
 AGE_BANDS = (("<25", None, 24), ("25–34", 25, 34), ("35–44", 35, 44), ("45–54", 45, 54), ("55+", 55, None))
 UNKNOWN = "unknown"
+# Vehicles that no longer count as retained: lost customers and lost first services (issue 14 §2).
+GONE = (ActivityState.LOST, ActivityState.FIRST_SERVICE_LOST)
 
 
 def _month_starts(today: date) -> list[date]:
@@ -49,7 +52,7 @@ def _age_band(today: date) -> Case:
 
 def _retained(stores: Sequence[Store]):
     """Customers with at least one vehicle that is not lost."""
-    kept = Vehicle.objects.filter(customer=OuterRef("pk")).exclude(activity=ActivityState.LOST)
+    kept = Vehicle.objects.filter(customer=OuterRef("pk")).exclude(activity__in=GONE)
     return Customer.objects.filter(store__in=stores).filter(Exists(kept))
 
 
@@ -73,7 +76,7 @@ def archive_statistics(*, stores: Sequence[Store], today: date) -> dict:
 
     by_model = _rows(
         Vehicle.objects.filter(store__in=stores)
-        .exclude(activity=ActivityState.LOST)
+        .exclude(activity__in=GONE)
         .order_by()
         .values("model")
         .annotate(count=Count("customer", distinct=True))
@@ -124,7 +127,8 @@ def archive_statistics(*, stores: Sequence[Store], today: date) -> dict:
     spans = [policies.get(s.pk, defaults.LOST_AFTER_MONTHS) for s in stores] or [defaults.LOST_AFTER_MONTHS]
     seen_from = datetime.combine(months[0] - relativedelta(months=max(spans), days=1), time.min, tzinfo=tz)
     seen_until = datetime.combine(today - relativedelta(months=min(spans), days=-1), time.min, tzinfo=tz)
-    candidates = Q(last_visit_at__gte=seen_from, last_visit_at__lt=seen_until) | Q(last_visit_at__isnull=True)
+    # A car never seen in the workshop is a lost first service, counted on its own below (issue 14 §2).
+    candidates = Q(last_visit_at__gte=seen_from, last_visit_at__lt=seen_until)
     lost = (
         Vehicle.objects.filter(store__in=stores)
         .filter(candidates)
@@ -136,6 +140,7 @@ def archive_statistics(*, stores: Sequence[Store], today: date) -> dict:
         .annotate(count=Count("customer", distinct=True))
     )
     lost_per_month = _per_month(lost, months)
+    first_service_lost = first_service_lost_per_month(stores=stores, months=months, today=today, tz=tz)
 
     return {
         "months": [m.strftime("%Y-%m") for m in months],
@@ -147,8 +152,44 @@ def archive_statistics(*, stores: Sequence[Store], today: date) -> dict:
         "by_occupation": by_occupation,
         "new_per_month": new_per_month,
         "lost_per_month": lost_per_month,
+        "first_service_lost_per_month": first_service_lost,
         "monthly": [
-            {"month": m.strftime("%Y-%m"), "new": n, "lost": lo}
-            for m, n, lo in zip(months, new_per_month, lost_per_month, strict=True)
+            {"month": m.strftime("%Y-%m"), "new": n, "lost": lo, "first_service_lost": fs}
+            for m, n, lo, fs in zip(months, new_per_month, lost_per_month, first_service_lost, strict=True)
         ],
     }
+
+
+def first_service_lost_per_month(
+    *, stores: Sequence[Store], months: list[date], today: date, tz: ZoneInfo
+) -> list[int]:
+    """Vehicles that became first-service lost (首保流失, issue 14 §2) in each of `months` up to `today`: the
+    store's `first_service_lost_months` after delivery (else purchase) came with no maintenance visit before it.
+    Counted per car, apart from lost customers; one aggregate query."""
+    stores = list(stores)
+    policies = dict(ArchivePolicy.objects.filter(store__in=stores).values_list("store_id", "first_service_lost_months"))
+    spans = [policies.get(s.pk, defaults.FIRST_SERVICE_LOST_MONTHS) for s in stores] or [
+        defaults.FIRST_SERVICE_LOST_MONTHS
+    ]
+    period = Coalesce(F("store__archive_policy__first_service_lost_months"), Value(defaults.FIRST_SERVICE_LOST_MONTHS))
+    # A maintenance visit (首保 or 定保) before the day it would be lost means the first service was made.
+    serviced_before = RepairOrder.objects.filter(vehicle=OuterRef("pk"), ro_type__in=MAINTENANCE_TYPES).filter(
+        LessThan(TruncDate("opened_at", tzinfo=tz), OuterRef("lost_on"))
+    )
+    rows = (
+        Vehicle.objects.filter(store__in=stores)
+        .annotate(start=Coalesce(F("delivery_date"), F("purchase_date")))
+        # Only cars started in the window that can make them lost in the months shown reach the date arithmetic.
+        .filter(
+            start__gte=months[0] - relativedelta(months=max(spans), days=1),
+            start__lte=today - relativedelta(months=min(spans), days=-1),
+        )
+        .annotate(lost_on=AddMonths(F("start"), period))
+        .filter(lost_on__gte=months[0], lost_on__lte=today)
+        .filter(~Exists(serviced_before))
+        .annotate(month=TruncMonth("lost_on", output_field=DateField()))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("pk"))
+    )
+    return _per_month(rows, months)

@@ -9,6 +9,7 @@ class RuleKind(models.TextChoices):
     FIRST_VISIT_SERIES = "first_visit_series", _("First-visit series (新客户回访)")
     MAINTENANCE_REMINDER = "maintenance_reminder", _("Maintenance reminder (定保提醒)")
     FIRST_SERVICE_REMINDER = "first_service_reminder", _("First free service reminder (首保提醒)")
+    FIRST_SERVICE_LOST = "first_service_lost", _("First service lost (首保流失)")
     WARRANTY_EXPIRY = "warranty_expiry", _("Warranty expiry (质保到期)")
     INSURANCE_RENEWAL = "insurance_renewal", _("Insurance renewal (续保)")
     INSPECTION_DUE = "inspection_due", _("Annual inspection (年检)")

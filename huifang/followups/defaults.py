@@ -14,6 +14,9 @@ MAINTENANCE_LEAD_DAYS = 7
 FIRST_SERVICE_OFFSET = "3m"
 FIRST_SERVICE_KM = 5000
 FIRST_SERVICE_LEAD_DAYS = 7
+# Seed 003 §二.3 and the brief: "对新用户实现10%以上回访" — call at least 10 % of the new (first-visit) customers,
+# a reproducible sample; 100 calls every one of them.
+FIRST_VISIT_SAMPLE_PERCENT = 10
 # Brief §3: warranty expiry, insurance renewal "e.g. 30 days before", inspection and licence lead time.
 WARRANTY_LEAD_DAYS = 30
 INSURANCE_LEAD_DAYS = 30
@@ -47,6 +50,7 @@ DEFAULT_RULES: dict[str, dict] = {
         "channel": TaskChannel.CALL,
         "owner_rule": OwnerRule.CARE_TEAM,
         "offsets": FIRST_VISIT_OFFSETS,
+        "sample_percent": FIRST_VISIT_SAMPLE_PERCENT,
         "window_hours": POST_SERVICE_WINDOW_HOURS,
         "script": "{customer}您好，感谢您选择{store}，请问用车还习惯吗？",
     },
@@ -67,6 +71,15 @@ DEFAULT_RULES: dict[str, dict] = {
         "lead_days": FIRST_SERVICE_LEAD_DAYS,
         "window_hours": FIRST_SERVICE_LEAD_DAYS * 24,
         "script": "{customer}您好，您的新车{plate}即将到首次免费保养时间（{target}），欢迎预约。",
+    },
+    # Issue 14 §2: the call on the day a new car is first-service lost; the period is the archive policy's
+    # first_service_lost_months (12 months after delivery by default), shared with the statistics.
+    RuleKind.FIRST_SERVICE_LOST: {
+        "name": "首保流失回访",
+        "channel": TaskChannel.CALL,
+        "owner_rule": OwnerRule.CARE_TEAM,
+        "window_hours": REMINDER_WINDOW_HOURS,
+        "script": "{customer}您好，您的爱车{plate}自交车以来还没有做过首次保养，请问用车情况如何？欢迎回店检查。",
     },
     RuleKind.WARRANTY_EXPIRY: {
         "name": "质保到期提醒",

@@ -37,6 +37,7 @@ REMINDER_KINDS: tuple[str, ...] = (
     RuleKind.INSPECTION_DUE,
     RuleKind.LICENCE_DUE,
     RuleKind.LOST_CUSTOMER,
+    RuleKind.FIRST_SERVICE_LOST,
 )
 # Roles that see the screen; seed 000 asks for the reminder results to be reported to the service manager
 # and the sales manager, who also receive the monthly report.

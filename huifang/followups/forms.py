@@ -25,9 +25,21 @@ class RuleForm(forms.Form):
     return_window_days = forms.IntegerField(
         label=_("return window for reminder effectiveness (days)"), min_value=1, max_value=365
     )
+    sample_percent = forms.IntegerField(
+        label=_("share of new customers called (%)"),
+        min_value=1,
+        max_value=100,
+        help_text=_("At least this share of each day's new customers, picked the same way every time."),
+    )
     channel = forms.ChoiceField(label=_("channel"), choices=TaskChannel.choices)
     owner_rule = forms.ChoiceField(label=_("owner"), choices=OwnerRule.choices)
     script = forms.CharField(label=_("script / template"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the first-visit series samples its customers (issue 14 §2); other kinds keep every subject.
+        if kind is not None and kind != RuleKind.FIRST_VISIT_SERIES:
+            del self.fields["sample_percent"]
 
     def clean_offsets(self) -> str:
         value = self.cleaned_data["offsets"].strip()

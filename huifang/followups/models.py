@@ -34,6 +34,8 @@ class FollowUpRule(models.Model):
     return_window_days = models.PositiveSmallIntegerField(
         _("return window for reminder effectiveness (days)"), default=defaults.RETURN_WINDOW_DAYS
     )
+    # Issue 14 §2 (seed 003): the share of the subjects that get the task, at least; 100 = every one.
+    sample_percent = models.PositiveSmallIntegerField(_("share of new customers called (%)"), default=100)
     channel = models.CharField(_("channel"), max_length=10, choices=TaskChannel.choices, default=TaskChannel.CALL)
     owner_rule = models.CharField(_("owner"), max_length=15, choices=OwnerRule.choices, default=OwnerRule.CARE_TEAM)
     script = models.TextField(_("script / template"), blank=True)

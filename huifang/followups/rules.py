@@ -6,6 +6,7 @@ replaying a past day finds the same occurrences, and a window long enough for th
 (72 h for calls, a day for greetings) means no occurrence is missed between two runs.
 """
 
+import hashlib
 import heapq
 import math
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,7 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from huifang.archive.defaults import DAY_EPSILON
 from huifang.core.calendar import birthday_in_year, festivals_in_year
 
 from .choices import FAILED_OUTCOMES, AttemptOutcome, TaskStatus
@@ -93,11 +95,17 @@ def reminder_due(target: date, lead_days: int, tz: tzinfo) -> datetime:
     return start_of_day(target - timedelta(days=lead_days), tz)
 
 
+def days_to_reach(km: int, km_per_day: float) -> int:
+    """Whole days after the start on which `km` is reached: 5,000 km at 150 km/day is reached during
+    day 33 (4,950 km at its start, 5,100 at its end), so 33 (issue 14 §2), not 34; at 100 km/day exactly 50."""
+    return math.floor(km / km_per_day + DAY_EPSILON)
+
+
 def km_reached_on(start: date | None, km: int | None, km_per_day: float | None) -> date | None:
     """The day a vehicle driven `km_per_day` since `start` (0 km) reaches `km`; None when unknown."""
     if start is None or not km or not km_per_day or km_per_day <= 0:
         return None
-    return start + timedelta(days=math.ceil(km / km_per_day))
+    return start + timedelta(days=days_to_reach(km, km_per_day))
 
 
 def earliest(*days: date | None) -> date | None:
@@ -115,11 +123,33 @@ def warranty_target(
 def first_service_target(
     delivery: date | None, offset: Offset | None, km: int | None, km_per_day: float | None
 ) -> date | None:
-    """First free service: delivery + the brand's interval in months or km, whichever first."""
+    """First free service: delivery (else purchase, issue 14 §2) + the interval in months or km, whichever first."""
     if delivery is None:
         return None
     by_time = offset.after(delivery) if offset else None
     return earliest(by_time, km_reached_on(delivery, km, km_per_day))
+
+
+def first_service_lost_on(start: date, months: int) -> date:
+    """The day a new car delivered (else bought) on `start` with no maintenance visit is first-service lost."""
+    return start + relativedelta(months=months)
+
+
+def sample_rank(store_id: int, customer_id: int) -> str:
+    """A customer's fixed place in its store's sample order: the same on every run and every machine."""
+    return hashlib.sha256(f"huifang-sample:{store_id}:{customer_id}".encode()).hexdigest()
+
+
+def sample_size(cohort: int, percent: int) -> int:
+    """How many of a cohort of `cohort` customers are called to reach at least `percent` % (rounded up)."""
+    return math.ceil(cohort * percent / 100)
+
+
+def sampled(store_id: int, customer_ids: Iterable[int], percent: int) -> set[int]:
+    """The customers of one cohort (the new customers of one day) who are called: the first
+    ceil(percent % of the cohort) in the store's fixed sample order (issue 14 §2, seed 003 "10%以上")."""
+    ids = sorted(set(customer_ids), key=lambda customer_id: sample_rank(store_id, customer_id))
+    return set(ids[: sample_size(len(ids), percent)])
 
 
 def lost_due(last_seen: date, offset: Offset, tz: tzinfo) -> datetime:

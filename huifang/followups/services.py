@@ -161,6 +161,7 @@ RULE_EDITABLE_FIELDS = (
     "window_hours",
     "marketing_only",
     "max_failed_attempts",
+    "sample_percent",
     "channel",
     "owner_rule",
     "script",
@@ -199,6 +200,8 @@ def rule_validate(*, rule: FollowUpRule, values: dict) -> None:
     km = values.get("km_threshold", rule.km_threshold)
     if km is not None and km < 1:
         errors["km_threshold"] = _("The km threshold must be positive.")
+    if not 1 <= values.get("sample_percent", rule.sample_percent) <= 100:
+        errors["sample_percent"] = _("The share must be between 1 and 100 %.")
     channel = values.get("channel", rule.channel)
     owner_rule = values.get("owner_rule", rule.owner_rule)
     if channel not in TaskChannel.values:

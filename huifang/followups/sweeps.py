@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.db.models import CharField, DateField, DateTimeField, ExpressionWrapper, F, FloatField, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth, Floor, NullIf, TruncDate
 
 from huifang.accounts.models import Store
+from huifang.archive.defaults import DAY_EPSILON
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.archive.segments import segment_q
 from huifang.core.calendar import solar_to_lunar
@@ -47,6 +49,8 @@ class Sweep:
     rule: FollowUpRule
     now: datetime
     tz: ZoneInfo
+    # Kinds the store has switched on: a first-service kind replaces the ordinary one for the same car.
+    enabled_kinds: frozenset[str] = frozenset()
     window: timedelta = field(init=False)
     first_day: date = field(init=False)  # local date of the earliest due time still in the window
     today: date = field(init=False)
@@ -133,32 +137,43 @@ def _first_visit_series(s: Sweep) -> Candidates:
         return
     longest = max(o.max_days for o in offsets)
     shortest = min(o.min_days for o in offsets)
-    rows = (
+    # Whole local days, so each day's cohort of new customers is complete for the sample (issue 14 §2).
+    since = rules.start_of_day((s.now - s.window - timedelta(days=longest + 1)).astimezone(s.tz).date(), s.tz)
+    until = rules.start_of_day((s.now - timedelta(days=shortest)).astimezone(s.tz).date() + timedelta(days=1), s.tz)
+    rows = list(
         Customer.objects.filter(
-            s.consent(),
-            s.in_segment(),
-            store=s.store,
-            first_visit_at__gt=s.now - s.window - timedelta(days=longest + 1),
-            first_visit_at__lte=s.now - timedelta(days=shortest),
-        )
-        .values_list("pk", "first_visit_at")
-        .iterator(chunk_size=CHUNK_SIZE)
+            s.consent(), s.in_segment(), store=s.store, first_visit_at__gte=since, first_visit_at__lt=until
+        ).values_list("pk", "first_visit_at")
     )
+    chosen = None
+    if s.rule.sample_percent < 100:
+        cohorts: dict[date, list[int]] = {}
+        for customer_id, first_visit_at in rows:
+            cohorts.setdefault(first_visit_at.astimezone(s.tz).date(), []).append(customer_id)
+        chosen = set().union(*(rules.sampled(s.store.pk, ids, s.rule.sample_percent) for ids in cohorts.values()))
     for customer_id, first_visit_at in rows:
+        if chosen is not None and customer_id not in chosen:
+            continue
         for offset in offsets:
             due_at = rules.series_due(first_visit_at.astimezone(s.tz), offset)
             if s.is_due(due_at):
                 yield s.task(customer_id=customer_id, due_at=due_at, key=offset.key), None
 
 
-def _date_reminder(column: str, key_of: Callable) -> Callable[[Sweep], Candidates]:
+def _date_reminder(
+    column: str, key_of: Callable, only: Callable[[Sweep], Q] = lambda s: Q()
+) -> Callable[[Sweep], Candidates]:
     """Reminder `lead_days` before the date in `column` (maintenance, insurance, inspection, licence)."""
 
     def build(s: Sweep) -> Candidates:
         low, high = s.target_range()
         rows = (
             Vehicle.objects.filter(
-                s.consent("customer__"), s.in_segment("customer__"), store=s.store, **{f"{column}__range": (low, high)}
+                s.consent("customer__"),
+                s.in_segment("customer__"),
+                only(s),
+                store=s.store,
+                **{f"{column}__range": (low, high)},
             )
             .values_list("pk", "customer_id", column, "last_maintenance_at", "delivery_date", "purchase_date")
             .iterator(chunk_size=CHUNK_SIZE)
@@ -176,6 +191,18 @@ def _date_reminder(column: str, key_of: Callable) -> Callable[[Sweep], Candidate
     return build
 
 
+def _maintenance_only(s: Sweep) -> Q:
+    """One reminder per car per service (issue 14 §2): a car never maintained is waiting for its first service,
+    whose reminder (首保提醒) replaces the ordinary one (定保提醒) for the same car and target, never both."""
+    if RuleKind.FIRST_SERVICE_REMINDER in s.enabled_kinds:
+        return Q(last_maintenance_at__isnull=False)
+    return Q()
+
+
+# Issue 14 §2: the first service counts from the new-car delivery date, else from the sale/purchase date.
+FIRST_SERVICE_START = Coalesce("delivery_date", "purchase_date")
+
+
 def _first_service(s: Sweep) -> Candidates:
     offsets = rules.parse_offsets(s.rule.offsets)
     offset = offsets[0] if offsets else None
@@ -183,17 +210,15 @@ def _first_service(s: Sweep) -> Candidates:
     longest = offset.max_days if offset else 0
     rows = (
         Vehicle.objects.filter(
-            s.consent("customer__"),
-            s.in_segment("customer__"),
-            store=s.store,
-            last_maintenance_at__isnull=True,
-            delivery_date__range=(low - timedelta(days=longest), high),
+            s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
         )
-        .values_list("pk", "customer_id", "delivery_date", "avg_km_per_day")
+        .annotate(start=FIRST_SERVICE_START)
+        .filter(start__range=(low - timedelta(days=longest), high))
+        .values_list("pk", "customer_id", "start", "avg_km_per_day")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    for vehicle_id, customer_id, delivery, km_per_day in rows:
-        target = rules.first_service_target(delivery, offset, s.rule.km_threshold, km_per_day)
+    for vehicle_id, customer_id, start, km_per_day in rows:
+        target = rules.first_service_target(start, offset, s.rule.km_threshold, km_per_day)
         if target is None:
             continue
         due_at = rules.reminder_due(target, s.rule.lead_days, s.tz)
@@ -204,11 +229,45 @@ def _first_service(s: Sweep) -> Candidates:
             )
 
 
+def _first_service_lost(s: Sweep) -> Candidates:
+    """First service lost (首保流失): a car with no maintenance visit at all, on the day the store's period
+    (archive policy, 12 months by default) after its delivery, else purchase, has run out."""
+    from huifang.archive.services import policy_for
+
+    months = policy_for(store=s.store).first_service_lost_months
+    # Month arithmetic is not exactly reversible at month ends: select a few days more, decide in rules.
+    slack = timedelta(days=3)
+    low = s.first_day + timedelta(days=s.rule.lead_days) - relativedelta(months=months) - slack
+    high = s.today + timedelta(days=s.rule.lead_days) - relativedelta(months=months) + slack
+    rows = (
+        Vehicle.objects.filter(
+            s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
+        )
+        .annotate(start=FIRST_SERVICE_START)
+        .filter(start__range=(low, high))
+        .values_list("pk", "customer_id", "start")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    for vehicle_id, customer_id, start in rows:
+        lost_on = rules.first_service_lost_on(start, months)
+        due_at = rules.reminder_due(lost_on, s.rule.lead_days, s.tz)
+        if s.is_due(due_at):
+            task = s.task(
+                customer_id=customer_id, vehicle_id=vehicle_id, due_at=due_at, key="first_lost", target=lost_on
+            )
+            yield task, None
+
+
 def _warranty(s: Sweep) -> Candidates:
     low, high = s.target_range()
     km_date = AddDays(
         Coalesce("delivery_date", "purchase_date"),
-        ExpressionWrapper(F("warranty_end_km") * 1.0 / NullIf("avg_km_per_day", 0.0), output_field=FloatField()),
+        Floor(
+            ExpressionWrapper(
+                F("warranty_end_km") * 1.0 / NullIf("avg_km_per_day", 0.0) + Value(DAY_EPSILON),
+                output_field=FloatField(),
+            )
+        ),
     )
     rows = (
         Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), store=s.store)
@@ -248,8 +307,11 @@ def _lost_customer(s: Sweep) -> Candidates:
     for offset in offsets:
         ranges |= Q(last_seen__range=(offset.before(s.first_day) - slack, offset.before(s.today) + slack))
     last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=s.tz), "delivery_date", "purchase_date")
+    # A car never seen in the workshop since its delivery is a first-service case (首保提醒, then 首保流失),
+    # not a lost customer (issue 14 §2): it counts from its first visit.
+    seen = Q(last_visit_at__isnull=False) if RuleKind.FIRST_SERVICE_LOST in s.enabled_kinds else Q()
     rows = (
-        Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), store=s.store)
+        Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), seen, store=s.store)
         .annotate(last_seen=last_seen)
         .filter(ranges)
         .values_list("pk", "customer_id", "last_seen")
@@ -372,8 +434,11 @@ def _insert_select(select) -> int:
 BUILDERS: dict[str, Callable[[Sweep], Candidates]] = {
     RuleKind.POST_SERVICE_CALL: _post_service,
     RuleKind.FIRST_VISIT_SERIES: _first_visit_series,
-    RuleKind.MAINTENANCE_REMINDER: _date_reminder("next_maintenance_date", lambda target, base: f"m{base or target}"),
+    RuleKind.MAINTENANCE_REMINDER: _date_reminder(
+        "next_maintenance_date", lambda target, base: f"m{base or target}", _maintenance_only
+    ),
     RuleKind.FIRST_SERVICE_REMINDER: _first_service,
+    RuleKind.FIRST_SERVICE_LOST: _first_service_lost,
     RuleKind.WARRANTY_EXPIRY: _warranty,
     RuleKind.INSURANCE_RENEWAL: _date_reminder("insurance_expiry", lambda target, base: target.isoformat()),
     RuleKind.INSPECTION_DUE: _date_reminder("inspection_due", lambda target, base: target.isoformat()),
@@ -411,14 +476,14 @@ class _Assigner:
 def sweep_run(*, store: Store, now: datetime, kinds: tuple[str, ...] | None = None) -> dict[str, int]:
     """Create every task of `store` due at `now` (or only of `kinds`); returns {kind: tasks created}."""
     rules_ensure_defaults(store=store)
-    selected = FollowUpRule.objects.filter(store=store, enabled=True).order_by("kind")
-    if kinds is not None:
-        selected = selected.filter(kind__in=kinds)
+    enabled = list(FollowUpRule.objects.filter(store=store, enabled=True).order_by("kind"))
+    enabled_kinds = frozenset(rule.kind for rule in enabled)
+    selected = [rule for rule in enabled if kinds is None or rule.kind in kinds]
     tz = ZoneInfo(store.time_zone)
     assign = _Assigner(store)
     counts: dict[str, int] = {}
     for rule in selected:
-        sweep = Sweep(store=store, rule=rule, now=now, tz=tz)
+        sweep = Sweep(store=store, rule=rule, now=now, tz=tz, enabled_kinds=enabled_kinds)
         if rule.kind in INSERT_SELECT_BUILDERS:
             counts[rule.kind] = INSERT_SELECT_BUILDERS[rule.kind](sweep)
         elif rule.kind in BUILDERS:

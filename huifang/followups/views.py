@@ -75,7 +75,7 @@ def rule_edit(request, store_id: int, pk: int):
     require_store_role(user=request.user, store=store, roles=selectors.RULE_EDITOR_ROLES)
     rule = get_object_or_404(FollowUpRule, store=store, pk=pk)
     initial = {field: getattr(rule, field) for field in services.RULE_EDITABLE_FIELDS}
-    form = RuleForm(request.POST or None, initial=initial)
+    form = RuleForm(request.POST or None, initial=initial, kind=rule.kind)
     segment_form = _segment_form(store, request.POST or None, initial=rule.segment or {})
     context = {"store": store, "rule": rule, "form": form, "segment_form": segment_form}
     if request.method == "POST":

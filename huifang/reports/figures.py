@@ -772,7 +772,8 @@ def customer_flow(*, stores: Sequence[Store], month: date) -> list[dict]:
     ]
     seen_from = datetime.combine(months[0] - relativedelta(months=max(spans), days=1), time.min, tzinfo=tz)
     seen_until = datetime.combine(today - relativedelta(months=min(spans), days=-1), time.min, tzinfo=tz)
-    candidates = Q(last_visit_at__gte=seen_from, last_visit_at__lt=seen_until) | Q(last_visit_at__isnull=True)
+    # A car never seen in the workshop is a lost first service (first_service_lost_flow), not a lost customer.
+    candidates = Q(last_visit_at__gte=seen_from, last_visit_at__lt=seen_until)
     lost = (
         Vehicle.objects.filter(store__in=stores)
         .filter(candidates)
@@ -790,3 +791,16 @@ def customer_flow(*, stores: Sequence[Store], month: date) -> list[dict]:
 
 def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def first_service_lost_flow(*, stores: Sequence[Store], month: date) -> list[dict]:
+    """New cars that became first-service lost (首保流失, issue 14 §2) in the 12 months up to `month`, counted per
+    car and apart from lost customers: [{"month": "2026-10", "count"}]. The archive statistics' query."""
+    from huifang.archive.statistics import first_service_lost_per_month
+
+    stores = list(stores)
+    last = month.replace(day=1)
+    months = [last - relativedelta(months=FLOW_MONTHS - 1 - i) for i in range(FLOW_MONTHS)]
+    today = last + relativedelta(months=1) - timedelta(days=1)
+    counts = first_service_lost_per_month(stores=stores, months=months, today=today, tz=time_zone(stores))
+    return [{"month": f"{m:%Y-%m}", "count": n} for m, n in zip(months, counts, strict=True)]

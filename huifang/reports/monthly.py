@@ -102,6 +102,7 @@ def _monthly_report(*, store: Store, month: date, today: date | None) -> dict:
         "reminders": reminders["total"],
         "workshop": workshop["total"],
         "lost": {"monthly": figures.customer_flow(stores=stores, month=month)},
+        "first_service_lost": {"monthly": figures.first_service_lost_flow(stores=stores, month=month)},
         "pdca": pdca,
         "lounge": lounge_appendix(store=store, month=month, today=today or clock.today()),
         "actuals": actuals,

@@ -285,6 +285,13 @@ DEFAULT_SCRIPTS: dict[str, dict[str, list[dict]]] = {
         ),
     },
 }
+# Issue 14 §2: the call on the day a new car is first-service lost (首保流失).
+DEFAULT_SCRIPTS[RuleKind.FIRST_SERVICE_LOST] = _short(
+    _HELLO,
+    "您的新车{plate}自交车以来还没有回店做过首次保养，想了解一下最近用车情况。",
+    "车辆使用还正常吗？是不是在别处做了保养，或者我们有什么地方做得不够好？",
+    "按时保养对车辆和质保都很重要，" + _BOOK,
+)
 
 # Seed 001 sets a problem resolution rate target of 95%: an open problem record is recalled to its
 # holder every day once it is this many days old.

@@ -102,3 +102,17 @@ def test_refresh_touches_only_the_store_asked_for(store, other_store):
     vehicle_figures_refresh(store=store, today=TODAY)
     theirs.refresh_from_db()
     assert theirs.last_visit_at is None
+
+
+@pytest.mark.django_db
+def test_the_predicted_date_is_the_day_the_km_interval_is_reached(store):
+    # given a car driven 150 km a day (3,000 km over 20 days), last serviced on 1 October
+    vehicle = VehicleFactory(customer__store=store)
+    visit(vehicle, "2026-09-11", 7000, ro_type=RepairOrderType.REPAIR)
+    visit(vehicle, "2026-10-01", 10000)
+    # when
+    vehicle_figures_refresh(store=store, today=TODAY)
+    vehicle.refresh_from_db()
+    # then 5,000 km are reached on day 33.3, i.e. during day 33 = 3 November (issue 14 §2), not 4 November
+    assert vehicle.avg_km_per_day == pytest.approx(150.0)
+    assert vehicle.next_maintenance_date == date(2026, 11, 3)

@@ -40,7 +40,8 @@ def world(store, advisor):
     w["insurance"] = VehicleFactory(customer=plain, insurance_expiry=date(2026, 12, 25))
     w["inspection"] = VehicleFactory(customer=plain, inspection_due=date(2026, 12, 20))
     VehicleFactory(customer=plain, licence_due=date(2026, 12, 31))  # due 1 Dec: not yet
-    # Warranty: 100,000 km at 92.26 km/day from 1 Jan 2024 = 1,083.9 -> 1,084 days = 20 Dec 2026, before 1 Jun 2027.
+    # Warranty: 100,000 km at 92.26 km/day from 1 Jan 2024 = day 1,083.9, reached on day 1,083 = 19 Dec 2026 (issue 14
+    # §2: that day, not the next), before 1 Jun 2027; 30 days earlier is 19 Nov, inside its 7-day window at NOW.
     w["warranty"] = VehicleFactory(
         customer=plain,
         delivery_date=date(2024, 1, 1),

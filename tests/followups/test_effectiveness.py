@@ -170,7 +170,7 @@ def test_the_table_has_every_reminder_kind_with_totals(october, store):
     table = effectiveness_table(rows=rows, months=[OCT, NOV])
     # then every reminder kind has a line, and the totals add up per month and overall
     assert [line["kind"] for line in table["lines"]][0] == RuleKind.MAINTENANCE_REMINDER
-    assert len(table["lines"]) == 7
+    assert len(table["lines"]) == 8  # seven reminder kinds and the first-service-lost call (issue 14)
     maintenance = table["lines"][0]
     assert [(c["reminded"], c["returned"]) for c in maintenance["months"]] == [(3, 1), (0, 0)]
     assert maintenance["months"][1]["rate"] is None

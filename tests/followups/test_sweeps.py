@@ -41,7 +41,7 @@ def test_defaults_are_seeded_once_per_store(store):
         (RuleKind.MAINTENANCE_REMINDER, "maintenance", "m2026-09-01", at(2026, 11, 24), 7 * 24),
         (RuleKind.INSURANCE_RENEWAL, "insurance", "2026-12-25", at(2026, 11, 25), 7 * 24),
         (RuleKind.INSPECTION_DUE, "inspection", "2026-12-20", at(2026, 11, 20), 7 * 24),
-        (RuleKind.WARRANTY_EXPIRY, "warranty", "2027-06-01/100000", at(2026, 11, 20), 7 * 24),
+        (RuleKind.WARRANTY_EXPIRY, "warranty", "2027-06-01/100000", at(2026, 11, 19), 7 * 24),
         (RuleKind.FIRST_SERVICE_REMINDER, "first_service", "first", at(2026, 11, 24), 7 * 24),
         (RuleKind.LOST_CUSTOMER, "dormant", "6m:2026-05-24", at(2026, 11, 24), 7 * 24),
         (RuleKind.LOST_CUSTOMER, "lost", "12m:2025-11-22", at(2026, 11, 22), 7 * 24),
@@ -104,8 +104,9 @@ def test_the_sweep_reads_a_bounded_number_of_queries(world, store, django_assert
             vehicle__customer__store=store, opened_at=at(2026, 11, 24, 8), delivered_at=at(2026, 11, 24, 9)
         )
     rules_ensure_defaults(store=store)
-    # then per rule one query to read, one for the occurrences already made and one insert; staff loads once
-    with django_assert_max_num_queries(34):
+    # then per rule one query to read, one for the occurrences already made and one insert; staff and the
+    # archive policy (first-service-lost period) load once
+    with django_assert_max_num_queries(38):
         counts = sweep_run(store=store, now=NOW)
     assert counts[RuleKind.POST_SERVICE_CALL] == 11
 
@@ -264,3 +265,34 @@ def test_a_customer_who_withdrew_calls_for_service_gets_no_post_service_call(wor
     # then no post-service call task is made for them
     assert counts[RuleKind.POST_SERVICE_CALL] == 0
     assert not FollowUpTask.objects.filter(kind=RuleKind.POST_SERVICE_CALL, customer=customer).exists()
+
+
+def test_only_a_reproducible_tenth_of_a_days_new_customers_is_called(store):
+    # given 25 new customers on 22 November and one on 21 November; the store calls 10 % (the default)
+    from huifang.followups import rules
+
+    rules_ensure_defaults(store=store)
+    assert FollowUpRule.objects.get(store=store, kind=RuleKind.FIRST_VISIT_SERIES).sample_percent == 10
+    day = [CustomerFactory(store=store, first_visit_at=at(2026, 11, 22, 9, i)) for i in range(25)]
+    alone = CustomerFactory(store=store, first_visit_at=at(2026, 11, 21, 15))
+    # when the sweep runs on 25 November, and again
+    sweep_run(store=store, now=NOW, kinds=(RuleKind.FIRST_VISIT_SERIES,))
+    sweep_run(store=store, now=NOW + timedelta(hours=2), kinds=(RuleKind.FIRST_VISIT_SERIES,))
+    # then 3 of the 25 (2.5 rounded up) and the lone customer of the 21st get their 3-day call, once
+    called = set(FollowUpTask.objects.filter(kind=RuleKind.FIRST_VISIT_SERIES).values_list("customer_id", flat=True))
+    expected = rules.sampled(store.pk, [c.pk for c in day], 10)
+    assert len(expected) == 3
+    assert called == expected | {alone.pk}
+    assert FollowUpTask.objects.filter(kind=RuleKind.FIRST_VISIT_SERIES).count() == 4
+
+
+def test_a_store_calling_every_new_customer(store):
+    # given a store that raised the share to 100 %
+    rules_ensure_defaults(store=store)
+    FollowUpRule.objects.filter(store=store, kind=RuleKind.FIRST_VISIT_SERIES).update(sample_percent=100)
+    for i in range(12):
+        CustomerFactory(store=store, first_visit_at=at(2026, 11, 22, 9, i))
+    # when
+    counts = sweep_run(store=store, now=NOW, kinds=(RuleKind.FIRST_VISIT_SERIES,))
+    # then all twelve
+    assert counts[RuleKind.FIRST_VISIT_SERIES] == 12

@@ -41,6 +41,7 @@ def rule_post(rule: FollowUpRule, **changes) -> dict:
         "festivals": rule.festivals,
         "window_hours": rule.window_hours,
         "max_failed_attempts": rule.max_failed_attempts,
+        "sample_percent": rule.sample_percent,
         "return_window_days": rule.return_window_days,
         "channel": rule.channel,
         "owner_rule": rule.owner_rule,
@@ -332,3 +333,26 @@ def test_rule_list_query_count_is_fixed(client, director, store, django_assert_m
     with django_assert_max_num_queries(10):
         response = client.get(reverse("followups:rule_list", args=[store.pk]))
     assert response.content.decode().count('id="rule-') == len(RuleKind.values)
+
+
+def test_the_share_of_new_customers_is_set_on_the_first_visit_rule_only(client, store):
+    # given a care director on the rule screen
+    from huifang.accounts.choices import Role
+
+    from ..factories import member
+
+    client.force_login(member(store, Role.CARE_DIRECTOR, username="share-director"))
+    first_visit = rule_of(store, RuleKind.FIRST_VISIT_SERIES)
+    insurance = rule_of(store, RuleKind.INSURANCE_RENEWAL)
+    # when the director calls 30 % of new customers, and sends a share with the insurance rule too
+    url = reverse("followups:rule_edit", args=[store.pk, first_visit.pk])
+    assert client.post(url, rule_post(first_visit, sample_percent=30)).status_code == 302
+    client.post(reverse("followups:rule_edit", args=[store.pk, insurance.pk]), rule_post(insurance, sample_percent=5))
+    # then the first-visit rule samples 30 %, the insurance rule still reaches everyone
+    first_visit.refresh_from_db()
+    insurance.refresh_from_db()
+    assert (first_visit.sample_percent, insurance.sample_percent) == (30, 100)
+    # and a share above 100 % is refused with the field error
+    response = client.post(url, rule_post(first_visit, sample_percent=150))
+    assert response.status_code == 422
+    assert "sample_percent" in response.context["form"].errors

@@ -150,3 +150,28 @@ def test_customer_flow_counts_deliveries_as_new_and_the_archive_rule_as_lost(sto
     assert flow["2026-10"] == (2, 1)
     assert flow["2026-08"] == (1, 0)
     assert flow["2026-09"] == (0, 0)
+
+
+def test_first_services_lost_are_counted_per_car_apart_from_lost_customers(store):
+    from datetime import date
+
+    from huifang.archive.choices import RepairOrderType
+    from huifang.reports.monthly import monthly_report
+    from tests.factories import RepairOrderFactory, VehicleFactory
+
+    from .conftest import at
+
+    # given a car delivered 3 Oct 2025 and never serviced (lost first service on 3 Oct 2026), one bought
+    # 20 Sep 2025 without a delivery date (20 Sep 2026), and one delivered 5 Oct 2025 and serviced on 1 Jan 2026
+    VehicleFactory(customer__store=store, delivery_date=date(2025, 10, 3))
+    VehicleFactory(customer__store=store, delivery_date=None, purchase_date=date(2025, 9, 20))
+    serviced = VehicleFactory(customer__store=store, delivery_date=date(2025, 10, 5))
+    RepairOrderFactory(vehicle=serviced, opened_at=at(2026, 1, 1, 9), ro_type=RepairOrderType.FIRST_FREE_SERVICE)
+    # when
+    flow = {row["month"]: row["count"] for row in figures.first_service_lost_flow(stores=[store], month=OCTOBER)}
+    # then one in September, one in October, and none of them is a lost customer
+    assert {m: n for m, n in flow.items() if n} == {"2026-09": 1, "2026-10": 1}
+    assert sum(row["lost"] for row in figures.customer_flow(stores=[store], month=OCTOBER)) == 0
+    # and the monthly report carries the figure
+    report = monthly_report(store=store, month=OCTOBER, today=date(2026, 11, 5))
+    assert report["first_service_lost"]["monthly"][-1] == {"month": "2026-10", "count": 1}
