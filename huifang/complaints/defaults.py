@@ -14,9 +14,12 @@ MAJOR_COMPENSATION_RMB = 10000
 MAJOR_REPEAT_REPAIRS = 3
 # Seed 002/004: a closed complaint is called back within 3 days.
 FOLLOW_UP_DAYS = 3
-# Store business hours for the business-hours clock.
-BUSINESS_START = "08:30"
-BUSINESS_END = "17:30"
+# Store business hours for the business-hours clock now come from the store calendar (huifang/calendars).
+# Hold (僵持, seed 004 status): today a complaint on Hold keeps its clock running (off by default); a store may
+# pause it, for at most as long as seed 001 gives senior management (level 3, 72 h) per level, so a stalemate
+# never parks a complaint for ever.
+HOLD_PAUSES_CLOCK = False
+HOLD_MAX_HOURS = 72
 # Seed 004 words that mean media or legal involvement (found with a Chinese tokenizer).
 MEDIA_LEGAL_WORDS = "媒体,曝光,记者,电视台,报社,新闻,微博,抖音,律师,律师函,起诉,诉讼,法院,仲裁,消协,消费者协会,315,投诉网,工商局,市场监管"
 # Seed 004 safety events.
