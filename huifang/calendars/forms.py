@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StoreDayForm(forms.Form):
@@ -10,7 +11,7 @@ class StoreDayForm(forms.Form):
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     is_open = forms.TypedChoiceField(
         label=_("The store is"),
-        choices=[("0", _("closed")), ("1", _("open"))],
+        choices=[("0", pgettext_lazy("calendar", "closed")), ("1", _("open"))],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
         initial="0",
