@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "huifang.followups",
     "huifang.messaging",
     "huifang.notifications",
+    "huifang.calendars",
     "huifang.complaints",
     "huifang.workbench",
     "huifang.operations",

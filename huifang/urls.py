@@ -16,6 +16,7 @@ urlpatterns = [
     path("followups/", include("huifang.followups.urls")),
     path("workbench/", include("huifang.workbench.urls")),
     path("complaints/", include("huifang.complaints.urls")),
+    path("calendars/", include("huifang.calendars.urls")),
     path("notifications/", include("huifang.notifications.urls")),
     path("operations/", include("huifang.operations.urls")),
     path("reports/", include("huifang.reports.urls")),

@@ -1,7 +1,7 @@
 """Recording the audit trail: one entry per change, written in the caller's transaction."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,9 @@ from .models import AuditEntry
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, time):
+        # Opening and business hours: "08:30", the way the settings screens show them.
+        return value.strftime("%H:%M") if not value.second else value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, models.Model):

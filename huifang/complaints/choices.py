@@ -77,3 +77,13 @@ class EventKind(models.TextChoices):
     CLOSE = "close", _("Closed")
     REOPEN = "reopen", _("Reopened")
     FOLLOW_UP = "follow_up", _("Follow-up call")
+    CLOCK_PAUSED = "clock_paused", _("Level clock paused (Hold)")
+    CLOCK_RESUMED = "clock_resumed", _("Level clock running again")
+    DEADLINES = "deadlines", _("Deadlines recomputed")
+
+
+class PolicyApply(models.TextChoices):
+    """What a change of the deadline settings does to the open complaints (issue 15 §3)."""
+
+    KEEP = "keep", _("Keep the deadlines already promised")
+    RECOMPUTE = "recompute", _("Recompute their deadlines with the new settings")

@@ -16,9 +16,12 @@ MAJOR_COMPENSATION_RMB = 10000
 MAJOR_REPEAT_REPAIRS = 3
 # Seed 002/004: a closed complaint is called back within 3 days.
 FOLLOW_UP_DAYS = 3
-# Store business hours for the business-hours clock.
-BUSINESS_START = "08:30"
-BUSINESS_END = "17:30"
+# Store business hours for the business-hours clock now come from the store calendar (huifang/calendars).
+# Hold (僵持, seed 004 status): today a complaint on Hold keeps its clock running (off by default); a store may
+# pause it, for at most as long as seed 001 gives senior management (level 3, 72 h) per level, so a stalemate
+# never parks a complaint for ever.
+HOLD_PAUSES_CLOCK = False
+HOLD_MAX_HOURS = 72
 # Seed 004 words that mean media or legal involvement (found with a Chinese tokenizer). They count when the
 # customer acts towards them in the same clause and does not deny it (major_words.MEDIA_LEGAL_ACTS, NEGATIONS).
 MEDIA_LEGAL_WORDS = (

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from huifang.accounts.models import Store, User
 from huifang.accounts.selectors import roles_in_store
 
-from .choices import OPEN_STATUSES, ClockKind, ComplaintCategory, ComplaintChannel, ComplaintLevel, ComplaintNature
+from .choices import OPEN_STATUSES, ComplaintCategory, ComplaintChannel, ComplaintLevel, ComplaintNature, PolicyApply
 from .choices import ComplaintStatus as Status
 from .models import ComplaintPolicy, ComplaintReason
 
@@ -247,8 +247,6 @@ class ReopenForm(forms.Form):
 
 POLICY_FIELDS = [
     "clock",
-    "business_start",
-    "business_end",
     "first_contact_hours",
     "level1_hours",
     "level2_hours",
@@ -259,38 +257,90 @@ POLICY_FIELDS = [
     "follow_up_days",
     "media_legal_words",
     "safety_words",
+    "hold_pauses_clock",
+    "hold_max_hours",
 ]
+
+WEEKDAY_LABELS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
 
 
 class PolicyForm(forms.ModelForm):
-    """The store's complaint deadlines and thresholds; saved through complaints.services.policy_update."""
+    """The store's complaint deadlines, thresholds, Hold, and the store's opening days and hours per weekday;
+    saved through complaints.services.policy_save."""
+
+    follow_official_holidays = forms.BooleanField(
+        label=_("Closed on official holidays, open on make-up workdays"),
+        required=False,
+        help_text=_("Official schedule from chinese-calendar; the store's own dates are on the holidays screen."),
+    )
+    apply_to_open = forms.ChoiceField(
+        label=_("Open complaints"),
+        choices=PolicyApply.choices,
+        initial=PolicyApply.KEEP,
+        widget=forms.RadioSelect,
+        help_text=_("Applies when the clock, the hours per level or the opening hours change."),
+    )
 
     class Meta:
         model = ComplaintPolicy
         fields = POLICY_FIELDS
         widgets = {
             "clock": forms.RadioSelect,
-            "business_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "business_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "media_legal_words": forms.Textarea(attrs=TEXTAREA),
             "safety_words": forms.Textarea(attrs=TEXTAREA),
         }
         help_texts = {
-            "clock": _("Business hours count only the store's opening hours on working days (Chinese holidays)."),
+            "clock": _("Business hours count only the store's opening hours below, on its open days."),
             "media_legal_words": _("Comma separated; any of them in the complaint makes it major."),
             "safety_words": _("Comma separated; any of them in the complaint makes it major."),
+            "hold_pauses_clock": _("Off: a complaint on Hold keeps its clock running and goes overdue as usual."),
+            "hold_max_hours": _("After this long on Hold (calendar hours, per level) the clock runs again."),
         }
+
+    def __init__(self, *args, weekly=None, follow_official: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        weekly = weekly or (None,) * 7
+        self.fields["follow_official_holidays"].initial = follow_official
+        for n, label in enumerate(WEEKDAY_LABELS):
+            hours = weekly[n]
+            self.fields[f"open_{n}"] = forms.BooleanField(label=label, required=False, initial=hours is not None)
+            time_input = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+            self.fields[f"opens_{n}"] = forms.TimeField(
+                label=_("opens"), required=False, widget=time_input, initial=hours[0] if hours else None
+            )
+            self.fields[f"closes_{n}"] = forms.TimeField(
+                label=_("closes"), required=False, widget=time_input, initial=hours[1] if hours else None
+            )
+
+    def weekday_rows(self):
+        """(open, opens, closes) bound fields per weekday, Monday first, for the template."""
+        return [(self[f"open_{n}"], self[f"opens_{n}"], self[f"closes_{n}"]) for n in range(7)]
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("business_start"), data.get("business_end")
-        if data.get("clock") == ClockKind.BUSINESS and start and end and start >= end:
-            self.add_error("business_end", _("Business hours must end after they start."))
+        weekly = []
+        for n in range(7):
+            if not data.get(f"open_{n}"):
+                weekly.append(None)
+                continue
+            opens, closes = data.get(f"opens_{n}"), data.get(f"closes_{n}")
+            if opens is None or closes is None or closes <= opens:
+                self.add_error(f"closes_{n}", _("Opening hours must end after they start."))
+                weekly.append(None)
+                continue
+            weekly.append((opens, closes))
+        if all(h is None for h in weekly) and not self.errors:
+            self.add_error(None, _("The store must open on at least one weekday."))
+        data["weekly"] = tuple(weekly)
         for name in ("media_legal_words", "safety_words"):
             if name in data:
                 words = [w.strip() for w in data[name].replace("，", ",").split(",") if w.strip()]
                 data[name] = ",".join(dict.fromkeys(words))
         return data
+
+    def policy_values(self) -> dict:
+        """The cleaned values of the ComplaintPolicy fields only."""
+        return {name: self.cleaned_data[name] for name in POLICY_FIELDS if name in self.cleaned_data}
 
 
 class ReasonForm(forms.Form):

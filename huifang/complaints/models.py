@@ -23,8 +23,6 @@ class ComplaintPolicy(models.Model):
 
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="complaint_policy")
     clock = models.CharField(_("deadlines count"), max_length=10, choices=ClockKind.choices, default=ClockKind.CALENDAR)
-    business_start = models.TimeField(_("business hours from"), default=defaults.BUSINESS_START)
-    business_end = models.TimeField(_("business hours until"), default=defaults.BUSINESS_END)
     first_contact_hours = models.PositiveSmallIntegerField(
         _("first contact within (h)"), default=defaults.FIRST_CONTACT_HOURS
     )
@@ -45,6 +43,11 @@ class ComplaintPolicy(models.Model):
     follow_up_days = models.PositiveSmallIntegerField(
         _("follow-up call within (days)"), default=defaults.FOLLOW_UP_DAYS
     )
+    # Hold (僵持): the level clock may pause while the complaint is on Hold, for at most hold_max_hours per level.
+    hold_pauses_clock = models.BooleanField(_("Hold pauses the level clock"), default=defaults.HOLD_PAUSES_CLOCK)
+    hold_max_hours = models.PositiveSmallIntegerField(_("longest pause per level (h)"), default=defaults.HOLD_MAX_HOURS)
+    # Raised each time the deadline settings (clock, hours, levels, opening hours) change; see ComplaintPolicyVersion.
+    version = models.PositiveIntegerField(_("policy version"), default=1)
 
     class Meta:
         verbose_name = _("complaint policy")
@@ -52,6 +55,31 @@ class ComplaintPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.store)
+
+
+class ComplaintPolicyVersion(models.Model):
+    """One saved state of a store's deadline settings, so each complaint can say which policy set its deadlines."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="complaint_policy_versions")
+    number = models.PositiveIntegerField(_("version"))
+    saved_at = models.DateTimeField(_("saved"))
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # The deadline settings of this version: clock, hours per level, first contact, weekly opening hours.
+    values = models.JSONField(default=dict)
+    # What the care director chose for the open complaints: recomputed, or kept their promised deadlines.
+    applied = models.CharField(_("open complaints"), max_length=10, blank=True)
+    recomputed = models.PositiveIntegerField(_("complaints recomputed"), default=0)
+
+    class Meta:
+        verbose_name = _("complaint policy version")
+        verbose_name_plural = _("complaint policy versions")
+        ordering = ["store", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "number"], name="complaint_policy_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · v{self.number}"
 
 
 class ComplaintReason(models.Model):
@@ -124,6 +152,16 @@ class Complaint(models.Model):
     # Deadline of the current level; NULL at level 4 (the manufacturer has no deadline of ours) and when closed.
     level_due_at = models.DateTimeField(_("level deadline"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("last escalated"), null=True, blank=True)
+    # The level clock: `clock_used` seconds of it were used before `clock_from`, and it runs from there
+    # (NULL = from escalated_at, else received_at). level_due_at = clock_from + (level hours − used), in the
+    # store's clock; a pause (Hold) moves clock_from to when the clock runs again.
+    clock_from = models.DateTimeField(_("level clock runs from"), null=True, blank=True)
+    clock_used = models.PositiveIntegerField(_("level clock used (s)"), default=0)
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    pause_until = models.DateTimeField(_("clock paused until"), null=True, blank=True)
+    held_seconds = models.PositiveIntegerField(_("paused at this level (s)"), default=0)
+    # The ComplaintPolicyVersion number that computed the deadlines (NULL: set before versions were kept).
+    policy_version = models.PositiveIntegerField(_("deadlines from policy version"), null=True, blank=True)
     media_report_due = models.DateTimeField(_("written report due"), null=True, blank=True)
     media_reported_at = models.DateTimeField(_("written report sent"), null=True, blank=True)
     # Seed 004: "already handled by the dealer and the floor manager without agreement" (a major-complaint rule).

@@ -36,40 +36,99 @@ def deadline_after(
     hours: float,
     *,
     clock: str,
-    business_start: time,
-    business_end: time,
-    is_workday: Callable[[date], bool],
+    business_start: time | None = None,
+    business_end: time | None = None,
+    is_workday: Callable[[date], bool] | None = None,
+    hours_on: Callable[[date], tuple[time, time] | None] | None = None,
     tz: tzinfo | None = None,
 ) -> datetime:
-    """The instant `hours` after `start`, counting calendar hours, or only business hours on working days.
+    """The instant `hours` after `start`, counting calendar hours, or only business hours on the store's open days.
 
-    Business hours are [business_start, business_end) of each working day in the store's time zone `tz`
-    (default: start's). Time before opening, after closing, on weekends and on public holidays does not
-    count; a make-up workday (调休) counts like any working day. A deadline that uses up a day's hours
-    exactly ends at closing time.
+    Business hours are the store calendar's opening hours of each day (`hours_on(day)`: (opens, closes) or None
+    when closed) in the store's time zone `tz` (default: start's); without a calendar, [business_start,
+    business_end) of each day `is_workday` accepts. Time before opening, after closing and on closed days
+    (weekends the store does not open, public holidays) does not count; a make-up workday (调休) counts like any
+    open day. A deadline that uses up a day's hours exactly ends at closing time.
     """
-    if clock != ClockKind.BUSINESS or hours <= 0:
-        return start + timedelta(hours=hours)
+    return clock_add(
+        start,
+        timedelta(hours=hours),
+        clock=clock,
+        hours_on=_hours_fn(hours_on, business_start, business_end, is_workday),
+        tz=tz,
+    )
+
+
+def _hours_fn(
+    hours_on: Callable[[date], tuple[time, time] | None] | None,
+    business_start: time | None,
+    business_end: time | None,
+    is_workday: Callable[[date], bool] | None,
+) -> Callable[[date], tuple[time, time] | None]:
+    if hours_on is not None:
+        return hours_on
+    if business_start is None or business_end is None or is_workday is None:
+        raise ValueError("give the store's opening hours (hours_on) or business_start, business_end and is_workday")
     if business_end <= business_start:
         raise ValueError("business hours must end after they start")
-    zone = tz or start.tzinfo
+    fixed = (business_start, business_end)
+    return lambda day: fixed if is_workday(day) else None
+
+
+def _open_spans(start: datetime, zone: tzinfo, hours_on: Callable[[date], tuple[time, time] | None]):
+    """The store's open intervals from `start` on, clipped to start, day by day (at most ten years)."""
     local = start.astimezone(zone)
-    remaining = timedelta(hours=hours)
     day = local.date()
-    cursor = local
     for _ in range(MAX_SEARCH_DAYS):
-        if is_workday(day):
-            opens = datetime.combine(day, business_start, tzinfo=zone)
-            closes = datetime.combine(day, business_end, tzinfo=zone)
-            begin = max(cursor, opens)
+        hours = hours_on(day)
+        if hours is not None:
+            opens = datetime.combine(day, hours[0], tzinfo=zone)
+            closes = datetime.combine(day, hours[1], tzinfo=zone)
+            begin = max(local, opens)
             if begin < closes:
-                available = closes - begin
-                if remaining <= available:
-                    return begin + remaining
-                remaining -= available
+                yield begin, closes
         day += timedelta(days=1)
-        cursor = datetime.combine(day, time(0), tzinfo=zone)
+
+
+def clock_add(
+    start: datetime,
+    amount: timedelta,
+    *,
+    clock: str,
+    hours_on: Callable[[date], tuple[time, time] | None],
+    tz: tzinfo | None = None,
+) -> datetime:
+    """The instant `amount` of clock time after `start` (calendar time, or the store's open hours only)."""
+    if clock != ClockKind.BUSINESS or amount <= timedelta(0):
+        return start + amount
+    remaining = amount
+    for begin, closes in _open_spans(start, tz or start.tzinfo, hours_on):
+        available = closes - begin
+        if remaining <= available:
+            return begin + remaining
+        remaining -= available
     raise ValueError("no business hours found within ten years")
+
+
+def clock_between(
+    start: datetime,
+    end: datetime,
+    *,
+    clock: str,
+    hours_on: Callable[[date], tuple[time, time] | None],
+    tz: tzinfo | None = None,
+) -> timedelta:
+    """Clock time from `start` to `end` (negative when end is earlier): calendar time, or open hours only."""
+    if clock != ClockKind.BUSINESS:
+        return end - start
+    if end < start:
+        return -clock_between(end, start, clock=clock, hours_on=hours_on, tz=tz)
+    total = timedelta(0)
+    for begin, closes in _open_spans(start, tz or start.tzinfo, hours_on):
+        if begin >= end:
+            break
+        total += min(closes, end) - begin
+    return total
 
 
 def level_hours(policy_values: Mapping[str, int], level: int) -> int | None:

@@ -24,8 +24,15 @@ from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.followups.models import FollowUpTask
 
 from . import defaults, major, rules
-from .choices import OPEN_STATUSES, ComplaintLevel
-from .models import Complaint, ComplaintEvent, ComplaintFollowUp, ComplaintPolicy, ComplaintReason
+from .choices import OPEN_STATUSES, ClockKind, ComplaintLevel
+from .models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintFollowUp,
+    ComplaintPolicy,
+    ComplaintPolicyVersion,
+    ComplaintReason,
+)
 
 # Who may open the complaint screens.
 COMPLAINT_ROLES = frozenset(
@@ -374,3 +381,30 @@ def vehicle_repair_history(*, vehicle_id: int | None, until: datetime) -> list[m
         .values_list("ro_type", "opened_at", "fault_description")
     )
     return [major.Order(ro_type=t, opened_at=opened, fault=fault or "") for t, opened, fault in rows]
+
+
+def policy_versions(*, store: Store, limit: int = 10) -> QuerySet[ComplaintPolicyVersion]:
+    """The store's latest saved deadline settings, newest first, with who saved them."""
+    return ComplaintPolicyVersion.objects.filter(store=store).select_related("saved_by").order_by("-number")[:limit]
+
+
+def level_clock(*, complaint: Complaint, now: datetime) -> dict:
+    """What the complaint page shows of the level clock: paused or not, time left, where the deadlines came from."""
+    from huifang.calendars.selectors import calendar_for
+
+    from .services.clock import deadlines_source, is_paused, level_time_left
+
+    policy = policy_for(store=complaint.store)
+    paused = complaint.status in OPEN_STATUSES and is_paused(complaint, now)
+    left = None
+    if complaint.status in OPEN_STATUSES and complaint.level_due_at is not None:
+        left = level_time_left(row=complaint, policy=policy, now=now, cal=calendar_for(store=complaint.store))
+    return {
+        "paused": paused,
+        "left_seconds": int(left.total_seconds()) if left is not None else None,
+        "pause_until": complaint.pause_until if paused else None,
+        "business": policy.clock == ClockKind.BUSINESS,
+        "version": complaint.policy_version or 1,
+        "source": deadlines_source(complaint=complaint),
+        "current_version": policy.version,
+    }

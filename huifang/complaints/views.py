@@ -20,13 +20,15 @@ from huifang.accounts.selectors import may_reveal_phone, stores_where_role
 from huifang.archive.selectors import customers_visible_to, vehicles_visible_to
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
+from huifang.calendars.selectors import calendar_for
 from huifang.core import clock
+from huifang.core.calendar import official_schedule_known
 from huifang.core.permissions import role_required
 from huifang.core.phones import display_phone, mask_phone
 from huifang.privacy.access import export_logged
 
 from . import forms, selectors, services
-from .choices import OPEN_STATUSES, ComplaintLevel
+from .choices import OPEN_STATUSES, ComplaintLevel, PolicyApply
 from .models import Complaint, ComplaintReason
 
 PAGE_SIZE = 50
@@ -243,6 +245,7 @@ def _detail_context(request, complaint: Complaint, **bound_forms) -> dict:
         "attachments": list(complaint.attachments.all()),
         "follow_ups": follow_ups,
         "risk_periods": selectors.risk_periods(complaint=complaint, now=now),
+        "level_clock": selectors.level_clock(complaint=complaint, now=now),
         "may_act": may_act,
         "is_open": is_open,
         "may_escalate": may_act and is_open and complaint.level < ComplaintLevel.MANUFACTURER,
@@ -543,23 +546,46 @@ def _settings_store(request, store_id: int):
 
 @role_required(*selectors.POLICY_EDITOR_ROLES)
 def policy_edit(request, store_id: int):
-    """The store's complaint deadlines, clock, business hours, thresholds and word lists."""
+    """The store's complaint deadlines, clock, opening days and hours, Hold, thresholds and word lists."""
     store = _settings_store(request, store_id)
     policy = selectors.policy_for(store=store)
-    form = forms.PolicyForm(request.POST or None, instance=policy)
+    cal = calendar_for(store=store)
+    form = forms.PolicyForm(
+        request.POST or None, instance=policy, weekly=cal.weekly, follow_official=cal.follow_official
+    )
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                services.policy_update(store=store, actor=request.user, now=clock.now(), **form.cleaned_data)
+                _policy, recomputed = services.policy_save(
+                    store=store,
+                    actor=request.user,
+                    now=clock.now(),
+                    values=form.policy_values(),
+                    weekly=form.cleaned_data["weekly"],
+                    follow_official_holidays=form.cleaned_data["follow_official_holidays"],
+                    apply=form.cleaned_data["apply_to_open"],
+                )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, _("Complaint policy saved."))
+                if recomputed is not None:
+                    if form.cleaned_data["apply_to_open"] == PolicyApply.RECOMPUTE:
+                        messages.info(request, _("Deadlines recomputed for %(n)d open complaints.") % {"n": recomputed})
+                    else:
+                        messages.info(request, _("Open complaints keep the deadlines already promised."))
                 return redirect("complaints:policy", store_id=store.pk)
     stores = stores_where_role(user=request.user, roles=selectors.POLICY_EDITOR_ROLES).order_by("code")
-    context = {"store": store, "stores": stores, "form": form}
+    context = {
+        "store": store,
+        "stores": stores,
+        "form": form,
+        "versions": selectors.policy_versions(store=store),
+        "official_known": official_schedule_known(clock.today().year),
+        "year": clock.today().year,
+    }
     return render(request, "complaints/policy_edit.html", context, status=status)
 
 

@@ -7,8 +7,8 @@ Per-store corrections (a newly published schedule) are passed in as `overrides`.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 
 import chinese_calendar
@@ -111,3 +111,105 @@ def workdays_between(start: date, end: date, overrides: Mapping[date, bool] | No
         count += is_workday(day, overrides)
         day += timedelta(days=1)
     return count
+
+
+# --- The store calendar (one per store) --------------------------------------------------------------
+
+# Where a day's opening comes from, in the order they are consulted.
+FROM_STORE_DAY = "store_day"  # the store's own entry for that date (holiday, extra opening, special hours)
+FROM_HOLIDAY = "holiday"  # an official holiday (chinese-calendar, or holidays.China for a later year)
+FROM_MAKEUP = "makeup"  # an official make-up workday (调休上班)
+FROM_WEEK = "week"  # the store's hours of that weekday
+
+Hours = tuple[time, time]
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """A day of a store: its opening hours (None = closed), why, and the holiday's name if any."""
+
+    day: date
+    hours: Hours | None
+    source: str
+    name: str = ""
+    # False when the year is beyond chinese-calendar's data: holidays then come from holidays.China, and the
+    # official make-up workdays are unknown until the store enters them.
+    official: bool = True
+
+
+@cache
+def _official_detail(day: date) -> tuple[bool, str, bool]:
+    """(is a day off, holiday name or "", official schedule known) for one date."""
+    try:
+        off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        names = holidays_lib.China(years=day.year)
+        name = names.get(day) or ""
+        return bool(name), str(name), False
+    return bool(off), str(name or ""), True
+
+
+@dataclass(frozen=True)
+class StoreCalendar:
+    """A store's opening days and hours: its weekly hours, the official holidays and make-up workdays on top
+    (unless it ignores them), and its own dated entries over everything. Pure data, no ORM."""
+
+    # Monday first; None = closed that weekday.
+    weekly: tuple[Hours | None, ...]
+    # The store's own dates: {date: hours or None (closed)}.
+    days: Mapping[date, Hours | None] = field(default_factory=dict)
+    follow_official: bool = True
+
+    def _workday_hours(self, day: date) -> Hours | None:
+        # A make-up workday opens with that weekday's own hours if the store opens then, else with the
+        # hours of its first open day Monday to Friday.
+        own = self.weekly[day.weekday()]
+        if own is not None:
+            return own
+        return next((h for h in self.weekly[:5] if h is not None), None)
+
+    def day(self, day: date) -> DayHours:
+        """Opening hours of `day` and where they come from."""
+        off, name, official = _official_detail(day)
+        if day in self.days:
+            return DayHours(day, self.days[day], FROM_STORE_DAY, name, official)
+        if self.follow_official and name:
+            if off:
+                return DayHours(day, None, FROM_HOLIDAY, name, official)
+            return DayHours(day, self._workday_hours(day), FROM_MAKEUP, name, official)
+        return DayHours(day, self.weekly[day.weekday()], FROM_WEEK, "", official)
+
+    def hours_on(self, day: date) -> Hours | None:
+        return self.day(day).hours
+
+    def is_open(self, day: date) -> bool:
+        return self.day(day).hours is not None
+
+    def next_open_day(self, day: date, *, include: bool = False) -> date:
+        """The first day the store opens after `day` (or on it, with include=True): reminders' "next working day"."""
+        candidate = day if include else day + timedelta(days=1)
+        for _ in range(MAX_CLOSED_DAYS):
+            if self.is_open(candidate):
+                return candidate
+            candidate += timedelta(days=1)
+        raise ValueError("the store is closed for more than a year")
+
+    def is_open_at(self, instant: datetime, tz: tzinfo) -> bool:
+        """Is the store open at `instant` (its opening hours that day, in its time zone)?"""
+        local = instant.astimezone(tz)
+        hours = self.hours_on(local.date())
+        return hours is not None and hours[0] <= local.time() < hours[1]
+
+    def official_days(self, year: int) -> list[DayHours]:
+        """The year's holidays and make-up workdays as this store sees them (its own entries included)."""
+        result = []
+        day = date(year, 1, 1)
+        while day.year == year:
+            if day in self.days or _official_detail(day)[1]:
+                result.append(self.day(day))
+            day += timedelta(days=1)
+        return result
+
+
+# A store closed this many days in a row is a configuration error: we stop instead of looping for ever.
+MAX_CLOSED_DAYS = 366

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from huifang.accounts.models import Store
+from huifang.calendars.selectors import calendar_for
 from huifang.messaging import rules as messaging_rules
 from huifang.messaging.services import policy_for
 
@@ -16,8 +17,11 @@ from .models import FollowUpTask
 
 
 def store_in_quiet_hours(*, store: Store, now: datetime) -> bool:
-    """Is `now` inside the store's quiet hours, in the store's own time zone?"""
+    """Is `now` inside the store's quiet hours, in the store's own time zone? A day the store is closed (its
+    calendar: weekly opening days, official holidays, its own dates) is quiet all day: nobody is there to call."""
     local = now.astimezone(ZoneInfo(store.time_zone))
+    if not calendar_for(store=store).is_open(local.date()):
+        return True
     return messaging_rules.in_quiet_hours(local.time(), policy_for(store=store).quiet_hours)
 
 

@@ -422,8 +422,12 @@ def test_oem_sees_level_4_and_major_complaints_and_a_specialist_gets_403(client,
 def test_director_changes_the_policy_and_a_specialist_may_not(client, store, specialist, director):
     data = {
         "clock": "business",
-        "business_start": "08:30",
-        "business_end": "17:30",
+        **{f"open_{n}": "on" for n in range(5)},
+        **{f"opens_{n}": "08:30" for n in range(7)},
+        **{f"closes_{n}": "17:30" for n in range(7)},
+        "follow_official_holidays": "on",
+        "apply_to_open": "keep",
+        "hold_max_hours": 72,
         "first_contact_hours": 3,
         "level1_hours": 24,
         "level2_hours": 48,
@@ -450,13 +454,15 @@ def test_director_changes_the_policy_and_a_specialist_may_not(client, store, spe
 def test_policy_with_business_hours_ending_before_they_start_is_refused(client, store, director):
     url = reverse("complaints:policy", args=[store.pk])
     signed_in(client, director)
-    data = client.get(url).context["form"].initial | {"business_start": "18:00", "business_end": "09:00"}
-    data["clock"] = "business"
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: (v if v is not None else "") for k, v in data.items() if v is not False}
+    data |= {"open_0": "on", "opens_0": "18:00", "closes_0": "09:00", "clock": "business", "apply_to_open": "keep"}
 
-    response = client.post(url, {k: v for k, v in data.items() if k != "id" and k != "store"})
+    response = client.post(url, data)
 
     assert response.status_code == 422
-    assert "Business hours must end after they start." in response.content.decode()
+    assert "Opening hours must end after they start." in response.content.decode()
 
 
 def test_director_adds_and_switches_off_a_sub_reason(client, store, director):

@@ -1,5 +1,6 @@
 """Writes of complaints (投诉): intake, handling, escalation and closing. Every change is an event and audited."""
 
+from .clock import hold_pause, hold_resume, holds_resume_due, policy_save
 from .escalation import complaint_escalate, complaints_escalate_due
 from .handling import (
     attachment_add,
@@ -33,6 +34,10 @@ __all__ = [
     "complaints_escalate_due",
     "major_check",
     "next_number",
+    "hold_pause",
+    "hold_resume",
+    "holds_resume_due",
+    "policy_save",
     "policy_update",
     "reason_save",
     "repeat_repairs",

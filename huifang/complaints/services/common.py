@@ -1,43 +1,60 @@
 """Shared pieces of the complaint services: deadlines in the store's clock, events, notification links."""
 
-from datetime import datetime, time
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from huifang.accounts.models import Store, User
-from huifang.core import calendar
+from huifang.calendars.selectors import calendar_for
+from huifang.core.calendar import StoreCalendar
 from huifang.notifications.services import notify
 
 from .. import rules
+from ..choices import ClockKind
 from ..models import Complaint, ComplaintEvent, ComplaintPolicy
 from ..selectors import policy_values
 
 
-def _as_time(value) -> time:
-    # A policy row created in this request still holds the string default ("08:30").
-    return value if isinstance(value, time) else time.fromisoformat(str(value))
+def deadline(
+    *, policy: ComplaintPolicy, store: Store, start: datetime, hours: float, cal: StoreCalendar | None = None
+) -> datetime:
+    """`hours` after `start` in the store's clock (calendar hours, or the store calendar's opening hours)."""
+    return clock_add(policy=policy, store=store, start=start, amount=timedelta(hours=hours), cal=cal)
 
 
-def deadline(*, policy: ComplaintPolicy, store: Store, start: datetime, hours: float) -> datetime:
-    """`hours` after `start` in the store's clock (calendar, or business hours on Chinese working days)."""
-    return rules.deadline_after(
-        start,
-        hours,
-        clock=policy.clock,
-        business_start=_as_time(policy.business_start),
-        business_end=_as_time(policy.business_end),
-        is_workday=calendar.is_workday,
-        tz=ZoneInfo(store.time_zone or "Asia/Shanghai"),
-    )
+def store_zone(store: Store) -> ZoneInfo:
+    return ZoneInfo(store.time_zone or "Asia/Shanghai")
 
 
-def level_deadline(*, policy: ComplaintPolicy, store: Store, level: int, reached_at: datetime) -> datetime | None:
+def clock_add(
+    *, policy: ComplaintPolicy, store: Store, start: datetime, amount: timedelta, cal: StoreCalendar | None = None
+) -> datetime:
+    """`amount` of the store's clock after `start` (the store calendar is read unless given)."""
+    if policy.clock != ClockKind.BUSINESS:
+        return start + amount
+    cal = cal or calendar_for(store=store)
+    return rules.clock_add(start, amount, clock=policy.clock, hours_on=cal.hours_on, tz=store_zone(store))
+
+
+def clock_between(
+    *, policy: ComplaintPolicy, store: Store, start: datetime, end: datetime, cal: StoreCalendar | None = None
+) -> timedelta:
+    """The store's clock time from `start` to `end` (open hours only with the business-hours clock)."""
+    if policy.clock != ClockKind.BUSINESS:
+        return end - start
+    cal = cal or calendar_for(store=store)
+    return rules.clock_between(start, end, clock=policy.clock, hours_on=cal.hours_on, tz=store_zone(store))
+
+
+def level_deadline(
+    *, policy: ComplaintPolicy, store: Store, level: int, reached_at: datetime, cal: StoreCalendar | None = None
+) -> datetime | None:
     """When `level` must be done, counted from when the complaint reached it; None at level 4."""
     hours = rules.level_hours(policy_values(policy), level)
     if hours is None:
         return None
-    return deadline(policy=policy, store=store, start=reached_at, hours=hours)
+    return deadline(policy=policy, store=store, start=reached_at, hours=hours, cal=cal)
 
 
 def event_add(

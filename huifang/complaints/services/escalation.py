@@ -23,6 +23,7 @@ from .. import defaults, rules
 from ..choices import OPEN_STATUSES, ComplaintLevel, ComplaintStatus, EventKind
 from ..models import Complaint, ComplaintEvent
 from ..selectors import level_owner_candidates, policy_for, store_users_with_roles
+from .clock import holds_resume_due
 from .common import event_add, level_deadline, locked, notify_about
 
 FIRST_CONTACT_OVERDUE_KEY = "first_contact_overdue"
@@ -51,6 +52,18 @@ def _escalation_notice(*, row: Complaint, owners: list[User], level: int, now: d
     notify_about(complaint=row, users=owners, now=now, title=title, body=body, key=key)
 
 
+def _new_level_clock(start: datetime, policy) -> dict:
+    """The level clock of a level just reached: whole, running from `start`, no pause (a Hold's pause ends)."""
+    return {
+        "clock_from": start,
+        "clock_used": 0,
+        "held_seconds": 0,
+        "paused_at": None,
+        "pause_until": None,
+        "policy_version": policy.version,
+    }
+
+
 def complaint_escalate(*, complaint: Complaint, actor: User | None, now: datetime, why: str = "") -> Complaint:
     """Raise the complaint one level by hand (e.g. the front line asks for the manager); the new owner is notified."""
     with transaction.atomic():
@@ -65,7 +78,7 @@ def complaint_escalate(*, complaint: Complaint, actor: User | None, now: datetim
         owners = level_owner_candidates(store=row.store, level=up)
         owner = owners[0] if owners else row.owner
         changed = Complaint.objects.filter(pk=row.pk, level=row.level).update(
-            level=up, level_due_at=due, escalated_at=now, owner=owner
+            level=up, level_due_at=due, escalated_at=now, owner=owner, **_new_level_clock(now, policy)
         )
         if not changed:
             return row
@@ -123,7 +136,11 @@ def _escalate_one(pk: int, now: datetime) -> int:
         owners = level_owner_candidates(store=store, level=final.to_level)
         owner = owners[0] if owners else row.owner
         changed = Complaint.objects.filter(pk=row.pk, level=row.level, level_due_at=row.level_due_at).update(
-            level=final.to_level, level_due_at=final.new_due, escalated_at=final.deadline, owner=owner
+            level=final.to_level,
+            level_due_at=final.new_due,
+            escalated_at=final.deadline,
+            owner=owner,
+            **_new_level_clock(final.deadline, policy),
         )
         if not changed:
             return 0
@@ -201,6 +218,9 @@ def _overdue_once(*, rows, key: str, now: datetime, title: str, note: str, recip
 def complaints_escalate_due(*, now: datetime) -> dict[str, int]:
     """The sweep: escalate every open complaint whose level deadline passed (one level per passed deadline),
     and remind about overdue first contacts and written reports. Idempotent; returns counts."""
+    # Pauses whose longest time passed end first (their own timeline entries), so the deadlines compared
+    # below are the running ones. Counted by holds_resume_due's own callers; the sweep's counts stay as they were.
+    holds_resume_due(now=now)
     candidates = list(
         Complaint.objects.filter(
             status__in=list(OPEN_STATUSES), level__lt=ComplaintLevel.MANUFACTURER, level_due_at__lte=now

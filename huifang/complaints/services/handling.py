@@ -20,6 +20,7 @@ from .. import defaults
 from ..choices import ClockKind, ComplaintCategory, ComplaintStatus, EventKind
 from ..models import Complaint, ComplaintAttachment, ComplaintEvent, ComplaintFollowUp, ComplaintPolicy, ComplaintReason
 from ..selectors import assignable_owners, policy_for
+from .clock import hold_pause, hold_resume
 from .common import event_add, level_deadline, locked, notify_about
 from .intake import archive_match, major_apply, validate_fields
 
@@ -167,6 +168,11 @@ def complaint_status_change(
                 actor=actor,
                 changes={"status": [row.status, status], "why": why.strip()},
             )
+            # Hold pauses the level clock when the store's policy says so; leaving Hold lets it run again.
+            if status == ComplaintStatus.HOLD:
+                hold_pause(row=row, actor=actor, now=now)
+            elif row.status == ComplaintStatus.HOLD:
+                hold_resume(row=row, actor=actor, now=now)
     complaint.refresh_from_db()
     return complaint
 
@@ -351,6 +357,8 @@ def complaint_close(
             "status": ComplaintStatus.CLOSED,
             "closed_at": now,
             "level_due_at": None,
+            "paused_at": None,
+            "pause_until": None,
             "result": result.strip(),
             "root_cause": root_cause.strip(),
             "corrective_action": corrective_action.strip(),
@@ -379,7 +387,15 @@ def _reopen(*, row: Complaint, actor: User | None, now: datetime, why: str) -> N
     policy = policy_for(store=row.store)
     due = level_deadline(policy=policy, store=row.store, level=row.level, reached_at=now)
     Complaint.objects.filter(pk=row.pk).update(
-        status=ComplaintStatus.ONGOING, closed_at=None, level_due_at=due, reopened_count=row.reopened_count + 1
+        status=ComplaintStatus.ONGOING,
+        closed_at=None,
+        level_due_at=due,
+        reopened_count=row.reopened_count + 1,
+        # The level clock starts again, whole, from the reopening.
+        clock_from=now,
+        clock_used=0,
+        held_seconds=0,
+        policy_version=policy.version,
     )
     # A follow-up call still open for the closing being undone has nothing left to ask.
     FollowUpTask.objects.filter(complaint_follow_up__complaint=row, status=TaskStatus.OPEN).update(
@@ -463,8 +479,6 @@ def complaint_follow_up_record(
 
 POLICY_FIELDS = (
     "clock",
-    "business_start",
-    "business_end",
     "first_contact_hours",
     "level1_hours",
     "level2_hours",
@@ -475,6 +489,8 @@ POLICY_FIELDS = (
     "media_legal_words",
     "safety_words",
     "follow_up_days",
+    "hold_pauses_clock",
+    "hold_max_hours",
 )
 
 
@@ -500,10 +516,8 @@ def policy_update(*, store: Store, actor: User | None, now: datetime, **values) 
         values["major_compensation_rmb"] is None or values["major_compensation_rmb"] < 0
     ):
         errors["major_compensation_rmb"] = _("The amount cannot be negative.")
-    start = values.get("business_start", policy.business_start)
-    end = values.get("business_end", policy.business_end)
-    if start is None or end is None or str(end) <= str(start):
-        errors["business_end"] = _("Business hours must end after they start.")
+    if "hold_max_hours" in values and (values["hold_max_hours"] is None or int(values["hold_max_hours"]) < 1):
+        errors["hold_max_hours"] = _("At least 1 hour.")
     for field in ("media_legal_words", "safety_words"):
         if field in values and not (values[field] or "").strip():
             errors[field] = _("List at least one word.")

@@ -390,6 +390,7 @@ def complaint_intake(
             received_at=received,
             first_contact_due=deadline(policy=policy, store=store, start=received, hours=policy.first_contact_hours),
             level_due_at=level_deadline(policy=policy, store=store, level=1, reached_at=received),
+            policy_version=policy.version,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         try:

@@ -79,3 +79,13 @@ def countdown_formats() -> dict:
         "hm": _("%(h)sh %(m)smin"),
         "m": _("%(m)smin"),
     }
+
+
+@register.filter
+def clock_hours(seconds) -> str:
+    """Level clock time as hours and minutes (business hours are not days): 30h 05min, never negative."""
+    if seconds is None:
+        return "—"
+    minutes = max(int(seconds) // 60, 0)
+    hours, mins = divmod(minutes, 60)
+    return _("%(h)sh %(m)smin") % {"h": hours, "m": f"{mins:02d}"}
