@@ -1,4 +1,4 @@
-# Huifang: `make run` starts the product with demo data; `make test` runs the whole suite.
+# Huifang: `make run` starts the demo; `make test` runs the whole suite; production: deploy/huifang-start.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-pg lint browsers sysdeps messages bench clean
+.PHONY: install run production test test-sqlite test-pg lint browsers sysdeps messages bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,12 +36,15 @@ sysdeps:
 		echo "WARNING: could not install Pango; PDF exports will be unavailable"; \
 	fi
 
+# The demo: demo data goes only into the demo's own stores; every page shows a DEMO badge (HUIFANG_DEMO=1).
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py seed_demo_history
-	$(BIN)/python manage.py run_followups
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	$(BIN)/python manage.py prepare_demo
+	HUIFANG_DEMO=1 $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+# Production (DEBUG off, no auto-reloader): see docs/operations.md; needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+production: install
+	HUIFANG_PYTHON=$(BIN)/python deploy/huifang-start all
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE
+from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE, SETUP_ROLES
 from huifang.accounts.selectors import all_roles
 from huifang.complaints.selectors import COMPLAINT_ROLES, POLICY_EDITOR_ROLES, REGIONAL_ROLES
 from huifang.followups.effectiveness import EFFECTIVENESS_ROLES
@@ -49,6 +49,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("privacy:access_log", _("Access log"), PRIVACY_ROLES, more=True),
     MenuItem("privacy:retention_index", _("Retention list"), PRIVACY_ROLES, more=True),
     MenuItem("operations:index", _("Everyday operations"), OPERATIONS_ROLES),
+    MenuItem("accounts:store_list", _("Stores and users"), SETUP_ROLES, more=True),
 )
 
 

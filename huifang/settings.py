@@ -13,7 +13,13 @@ for _sub in ("", "static", "media", "cache"):
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 # The development key is only good for the embedded mode; production sets DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production")
+DEV_SECRET_KEY = "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    # Production must never sign survey links, sessions and erased-customer digests with a public key.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DJANGO_DEBUG=0 needs DJANGO_SECRET_KEY (50+ random characters); see docs/operations.md")
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
 ]
@@ -84,6 +90,7 @@ TEMPLATES = [
                 "huifang.navigation.main_menu",
                 "huifang.notifications.context_processors.notification_bell",
                 "csp.context_processors.nonce",
+                "huifang.accounts.context_processors.demo_mode",
             ],
         },
     }
@@ -191,6 +198,8 @@ if not DEBUG:
     # proxy redirects to HTTPS itself.
     SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Monitoring asks /health over plain HTTP on the machine itself, without the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
@@ -198,7 +207,13 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        # Compressing (gzip + brotli) at collectstatic costs about a minute of CPU; HUIFANG_STATIC_COMPRESS=0
+        # skips it (the CI start test does), files are then served uncompressed.
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if os.environ.get("HUIFANG_STATIC_COMPRESS", "1") == "1"
+            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        },
     }
 
 LOGGING = {
@@ -217,6 +232,15 @@ LOGGING = {
 
 # Password given to the demo users that `seed_demo` creates (embedded/demo mode only).
 DEMO_PASSWORD = os.environ.get("HUIFANG_DEMO_PASSWORD", "huifang-demo-2026")
+# Set by `make run` only: every page shows that this is the demo, and the login page names the demo password.
+DEMO_MODE = os.environ.get("HUIFANG_DEMO", "0") == "1"
+
+# /health (monitoring): a due task waiting longer than this means no worker; the scheduler silent longer
+# than this means it is down (defaults in huifang/core/health.py).
+HEALTH_WORKER_MAX_WAIT_SECONDS = int(os.environ.get("HEALTH_WORKER_MAX_WAIT_SECONDS", "300"))
+HEALTH_SCHEDULER_MAX_SILENCE_SECONDS = int(os.environ.get("HEALTH_SCHEDULER_MAX_SILENCE_SECONDS", "180"))
+# Invitations to join a store are valid this long (days).
+INVITATION_VALID_DAYS = int(os.environ.get("HUIFANG_INVITATION_VALID_DAYS", "7"))
 
 # Messaging (issue 3 §6): e-mail over SMTP (printed to the console in development); SMS through an HTTP
 # gateway (SMS_PROVIDER=http) or the console/log provider (SMS_PROVIDER=console, the default).

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from huifang.accounts import views as account_views
 from huifang.api import api
+from huifang.core import views as core_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -24,4 +25,6 @@ urlpatterns = [
     path("privacy/", include("huifang.privacy.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("health", core_views.health, name="health"),
+    path("accounts/", include("huifang.accounts.urls")),
 ]

@@ -112,6 +112,7 @@ PARAMS_BY_NAME = {
     "entry_id": "pdca_entry",
     "audit_id": "recording_audit",
     "campaign_id": "campaign",
+    "key": "invitation_key",
 }
 # `pk` / `id` are named by the path segment before them ("customers/<int:pk>/").
 PARAMS_BY_SEGMENT = {
@@ -137,6 +138,7 @@ PUBLIC_URL_NAMES = {
     "surveys:answer",
     "surveys:thanks",
     "messaging:unsubscribe",
+    "accounts:invitation_accept",
 }
 
 
@@ -430,6 +432,8 @@ def _store_a_workflow(store, specialist, customer, vehicle, order) -> dict:
         "club_event": event.pk,
         # A valid invitation link of store A is the customer's own: its page is public by design.
         "signup_token": "not-a-valid-token",
+        # An invitation link is its own credential (a staff member's, not a customer's): a wrong key is 410.
+        "invitation_key": "not-a-valid-invitation",
         "script_kind": RuleKind.POST_SERVICE_CALL.value,
         "script_scenario": "owner",
         "pdca_entry": entry.pk,
@@ -552,6 +556,9 @@ def leaks(response, data: StoreA) -> list[str]:
 
 def _check(response, data: StoreA, what: str, problems: list[str]) -> None:
     status = response.status_code
+    # The monitoring endpoint answers 503 by design while no worker or scheduler has run (none does here).
+    if status == 503 and what.endswith("(health)"):
+        status = 200
     if status >= 500:
         problems.append(f"{what}: server error {status}")
         return
@@ -672,6 +679,8 @@ def test_anonymous_visitors_get_nothing(client, store_a):
             status = response.status_code
             to_login = status in (301, 302) and response["Location"].startswith(LOGIN_PREFIX)
             public = name in PUBLIC_URL_NAMES and status in (200, 400, 410, 429)
+            # Monitoring reads /health without login: only ok flags and times, 503 while nothing ran.
+            public = public or (name == "health" and status in (200, 503))
             if not (to_login or public or status in (401, 403, 404, 405)) or leaks(response, store_a):
                 problems.append(f"{response.request['REQUEST_METHOD']} {url} ({name}): {status}")
     assert not problems, "\n".join(problems)

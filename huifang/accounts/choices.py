@@ -27,3 +27,7 @@ ROLES_THAT_CALL = frozenset(
 )
 # Roles that may import DMS exports and edit the archive.
 ROLES_THAT_EDIT_ARCHIVE = frozenset({Role.CARE_SPECIALIST, Role.CARE_DIRECTOR, Role.SERVICE_MANAGER, Role.ADMIN})
+# Roles that span a whole dealer group rather than one store (invited to the group).
+GROUP_ROLES = frozenset({Role.GROUP_MANAGER})
+# Roles that may create stores and invite users (the group's administrator; superusers always may).
+SETUP_ROLES = frozenset({Role.ADMIN})

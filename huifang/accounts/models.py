@@ -52,6 +52,8 @@ class Store(models.Model):
     city = models.CharField(_("city"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    # Set only by the demo (seed_demo): demo data and the demo history are written into these stores alone.
+    is_demo = models.BooleanField(_("demo store"), default=False)
 
     class Meta:
         verbose_name = _("store")
@@ -126,3 +128,37 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "hf_" + secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """An invitation (邀请) to join a store or a dealer group in one role; only the link's hash is stored."""
+
+    email = models.EmailField(_("e-mail"), blank=True)
+    display_name = models.CharField(_("display name"), max_length=50)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.STORE)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    group = models.ForeignKey(DealerGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("invited at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_target_matches_scope",
+                condition=(
+                    Q(scope=Scope.STORE, store__isnull=False, group__isnull=True)
+                    | Q(scope=Scope.GROUP, store__isnull=True, group__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} · {self.get_role_display()} · {self.store or self.group}"

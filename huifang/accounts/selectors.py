@@ -4,8 +4,8 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from .choices import ROLES_THAT_CALL, Role
-from .models import Membership, Store, User
+from .choices import ROLES_THAT_CALL, SETUP_ROLES, Role, Scope
+from .models import DealerGroup, Invitation, Membership, Store, User
 
 
 def stores_visible_to(*, user: User) -> QuerySet[Store]:
@@ -61,3 +61,35 @@ def stores_where_role(*, user: User, roles: Iterable[str]) -> QuerySet[Store]:
         | Q(group__in=memberships.values("group"))
         | Q(region__in=memberships.values("region"))
     ).distinct()
+
+
+def groups_for_setup(*, user: User) -> QuerySet[DealerGroup]:
+    """Dealer groups in which the user may create stores: those they administer (every group for a superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return DealerGroup.objects.none()
+    if user.is_superuser:
+        return DealerGroup.objects.order_by("code")
+    return DealerGroup.objects.filter(
+        pk__in=Membership.objects.filter(user=user, role__in=SETUP_ROLES, scope=Scope.GROUP).values("group")
+    ).order_by("code")
+
+
+def stores_for_setup(*, user: User) -> QuerySet[Store]:
+    """Stores whose users the user may invite: the stores of groups they administer, and stores they administer."""
+    if not user.is_authenticated or not user.is_active:
+        return Store.objects.none()
+    return stores_where_role(user=user, roles=SETUP_ROLES).select_related("group", "region").order_by("code")
+
+
+def store_team(*, store: Store) -> list[Membership]:
+    """Who works in the store, by role (direct memberships; group-wide roles listed with their group)."""
+    return list(
+        Membership.objects.filter(Q(store=store) | Q(group_id=store.group_id))
+        .select_related("user", "store", "group")
+        .order_by("role", "user__username")
+    )
+
+
+def invitations_open(*, store: Store, now) -> QuerySet[Invitation]:
+    """Invitations to the store not accepted and not expired yet."""
+    return Invitation.objects.filter(store=store, accepted_at=None, expires_at__gt=now).order_by("-created_at")

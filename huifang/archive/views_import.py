@@ -61,7 +61,8 @@ class UploadForm(forms.Form):
 @login_required
 def import_list(request):
     stores = selectors.import_stores_for(user=request.user)
-    form = UploadForm(stores=stores)
+    # The store set-up page links here with ?store=<id> for the store's first import.
+    form = UploadForm(stores=stores, initial={"store": request.GET.get("store")} if request.GET.get("store") else None)
     import_batches_reap(now=clock.now())
     batches = selectors.import_batches_for(user=request.user)[:50]
     return render(request, "archive/import_list.html", {"form": form, "batches": batches, "stores": stores})

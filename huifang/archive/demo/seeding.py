@@ -65,8 +65,31 @@ DEMO_STORES = (
 )
 
 
+class DemoRefused(Exception):
+    """The database holds real stores: the demo writes nothing into it."""
+
+
+def demo_database_check() -> None:
+    """Refuse a database that holds real (non-demo) stores and no demo store: it is a production database.
+
+    A demo database may gain a real store later (to try the set-up screens); the demo then keeps writing
+    only into its own stores, never into that one.
+    """
+    real = list(Store.objects.filter(is_demo=False).values_list("code", flat=True)[:5])
+    if real and not Store.objects.filter(is_demo=True).exists():
+        raise DemoRefused(
+            f"this database holds real stores ({', '.join(real)}) and no demo store: the demo is not loaded into it"
+        )
+    clash = list(
+        Store.objects.filter(is_demo=False, code__in=[s.code for s in DEMO_STORES]).values_list("code", flat=True)
+    )
+    if clash:
+        raise DemoRefused(f"store code(s) {', '.join(clash)} belong to real stores: the demo is not loaded")
+
+
 def demo_organisation_ensure() -> dict[str, Store]:
     """Regions, the dealer group, both stores and every demo user with their membership (get_or_create)."""
+    demo_database_check()
     with transaction.atomic():
         south, _ = Region.objects.get_or_create(code="SOUTH", defaults={"name": "华南区"})
         Region.objects.get_or_create(code="EAST", defaults={"name": "华东区"})
@@ -82,6 +105,7 @@ def demo_organisation_ensure() -> dict[str, Store]:
                     "brand": "斯柯达",
                     "city": spec.city,
                     "phone": spec.phone,
+                    "is_demo": True,
                 },
             )
         # One hash for every demo login: PBKDF2 takes a third of a second each time.
@@ -111,7 +135,7 @@ def demo_seed(
 ) -> Counter:
     """Create the demo organisation and fill each store that has no customers yet; return what was created."""
     counts: Counter = Counter()
-    if if_empty and Customer.objects.exists():
+    if if_empty and Customer.objects.filter(store__is_demo=True).exists():
         return counts
     stores = demo_organisation_ensure()
     advisors = dict(
