@@ -149,7 +149,8 @@ def complaint_intake(request, payload: ComplaintIn):
     response={200: ComplaintPage, 401: ErrorOut, **NOT_FOUND, **INVALID},
     operation_id="complaint_list",
     summary="投诉列表 / Complaints",
-    description="Overdue first, then the nearest deadline. `status=open` gives every open status. "
+    description="Overdue first, then the nearest deadline. `status=open` gives every open status; "
+    "`unowned=true` the complaints nobody owns (未分配). "
     "`store` is a store code (unknown or invisible: 404).",
     url_name="complaint_list",
 )
@@ -162,6 +163,7 @@ def complaint_list(
     channel: ComplaintChannel | None = None,
     major: bool | None = None,
     overdue: bool | None = None,
+    unowned: bool | None = None,
     q: str = "",
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
     offset: int = Query(0, ge=0),
@@ -182,6 +184,7 @@ def complaint_list(
         channel=channel or "",
         major=major,
         overdue=overdue,
+        unowned=unowned,
         q=q,
     )
     revealing = set(stores_where_role(user=request.auth, roles=ROLES_THAT_CALL).values_list("pk", flat=True))
