@@ -146,10 +146,6 @@ def complaint_intake(request, payload: ComplaintIn):
     return Status(201 if created else 200, _readable(complaint, request.auth, now))
 
 
-# Who may import existing complaints: the store's care director, service manager and administrators.
-IMPORT_ROLES = frozenset({Role.CARE_DIRECTOR, Role.SERVICE_MANAGER, Role.ADMIN})
-
-
 @router.post(
     "/import",
     response={200: ImportOut, **DENIED, **NOT_FOUND, **INVALID},
@@ -162,7 +158,7 @@ IMPORT_ROLES = frozenset({Role.CARE_DIRECTOR, Role.SERVICE_MANAGER, Role.ADMIN})
     url_name="complaint_import",
 )
 def complaint_import(request, payload: ImportIn):
-    store = stores_where_role(user=request.auth, roles=IMPORT_ROLES).filter(code=payload.store).first()
+    store = stores_where_role(user=request.auth, roles=importing.IMPORT_ROLES).filter(code=payload.store).first()
     if store is None:
         raise HttpError(404, "Not Found")
     report = importing.complaints_import_rows(

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from huifang.accounts.choices import Role
 from huifang.accounts.models import Store, User
 from huifang.accounts.selectors import has_role
 from huifang.archive.importing.parsing import FieldError, clean_text, parse_amount, parse_bool, parse_datetime
@@ -43,6 +44,9 @@ from .selectors import COMPLAINT_ROLES, level_recipients, policy_for
 from .services.common import deadline, event_add, level_deadline, notify_about
 from .services.escalation import FIRST_CONTACT_OVERDUE_KEY, MEDIA_REPORT_OVERDUE_KEY
 from .services.intake import _level1_owner, archive_match, major_check, next_number, validate_fields
+
+# Who may import existing complaints: the store's care director, service manager and administrators.
+IMPORT_ROLES = frozenset({Role.CARE_DIRECTOR, Role.SERVICE_MANAGER, Role.ADMIN})
 
 # Column headers accepted (Chinese or English, case and spaces ignored) and the field each one fills.
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -181,3 +181,31 @@ def test_the_command_previews_then_applies(store, staff, export):
     )
     assert Complaint.objects.filter(store=store).count() == 4
     assert "created 4, closed 1, placed higher 2, unchanged 0, rejected rows 4" in out.getvalue()
+
+
+def test_the_wizard_previews_then_imports_and_lists_rejections(client, store, staff, export, monkeypatch):
+    from django.urls import reverse
+
+    from huifang.core import clock
+
+    from ..factories import PASSWORD
+
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    client.login(username=staff["director"].username, password=PASSWORD)
+    url = reverse("complaints:import")
+    # when the director uploads the export for a preview
+    with export.open("rb") as handle:
+        page = client.post(url, {"store": store.pk, "mode": "dry_run", "file": handle}).content.decode()
+    # then the preview counts and the rejected rows with their reasons show, and nothing is written
+    assert 'id="n-created">4<' in page and 'id="n-rejected">4<' in page
+    assert "必填。" in page and "结案的投诉需要结案时间。" in page
+    assert not Complaint.objects.exists()
+    token = page.split('name="token" value="')[1].split('"')[0]
+    # when the director confirms
+    page = client.post(url, {"store": store.pk, "mode": "apply", "token": token}).content.decode()
+    # then the complaints are imported
+    assert 'id="n-created">4<' in page
+    assert Complaint.objects.filter(store=store).count() == 4
+    # and a specialist may not import
+    client.login(username=staff["specialist"].username, password=PASSWORD)
+    assert client.get(url).status_code == 403
