@@ -27,10 +27,10 @@ from django.db.models.lookups import LessThan, LessThanOrEqual
 
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record, field_changes
-from huifang.core.phones import display_phone
+from huifang.core.phones import PhoneError, display_phone, parse_phone
 from huifang.core.sql import AddDays, AddMonths, DayNumber
 
-from .choices import MAINTENANCE_TYPES, ActivityState
+from .choices import MAINTENANCE_TYPES, ActivityState, CustomerSource
 from .defaults import DAY_EPSILON
 from .models import ArchivePolicy, Contact, Customer, MileageReading, RepairOrder, Vehicle
 from .rules import is_sensitive_occupation
@@ -214,3 +214,36 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
         ),
     )
     return count
+
+
+def customer_from_contact(*, store, name: str, phone: str, actor, now: datetime, source: str) -> Customer:
+    """A customer known only by the name and phone someone gave (a complaint without an archive match), so
+    that a call task can be made for them; the DMS import or a merge completes the record later. Audited."""
+    try:
+        is_mobile = parse_phone(phone).is_mobile
+    except PhoneError:
+        is_mobile = False
+    customer = Customer(store=store, name=name.strip()[:100], source=CustomerSource.OTHER)
+    if is_mobile:
+        customer.mobile = phone
+    else:
+        customer.home_phone = phone
+    keys = customer_search_keys(
+        name=customer.name,
+        phones=[phone],
+        occupation="",
+        sensitive_words=policy_for(store=store).sensitive_occupation_words,
+    )
+    for key, value in keys.items():
+        setattr(customer, key, value)
+    with transaction.atomic():
+        customer.save()
+        audit_record(
+            obj=customer,
+            action=AuditAction.CREATE,
+            at=now,
+            actor=actor,
+            source=source,
+            changes={"name": customer.name, "phone": "from " + source},
+        )
+    return customer

@@ -18,7 +18,7 @@ from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.core import clock
 from huifang.core.api_errors import invalid
 
-from . import selectors, services
+from . import importing, selectors, services
 from .choices import ComplaintCategory, ComplaintChannel, ComplaintStatus
 from .schemas import (
     AssignIn,
@@ -28,6 +28,8 @@ from .schemas import (
     ComplaintIn,
     ComplaintPage,
     ErrorOut,
+    ImportIn,
+    ImportOut,
     NoteIn,
     ReasonOut,
     RequiredNoteIn,
@@ -144,12 +146,46 @@ def complaint_intake(request, payload: ComplaintIn):
     return Status(201 if created else 200, _readable(complaint, request.auth, now))
 
 
+@router.post(
+    "/import",
+    response={200: ImportOut, **DENIED, **NOT_FOUND, **INVALID},
+    operation_id="complaint_import",
+    summary="导入历史投诉 / Import existing complaints",
+    description="Rows of the manufacturer's hotline/CRM export with their status, times, level and closing fields. "
+    "Idempotent by `external_case_no`. Closed ones never escalate and notify nobody; an open one whose "
+    "deadlines passed is placed once at the level its history reaches, with one notification to its owner. "
+    "Every rejected row is listed with its reason (row numbers start at 1); `dry_run` writes nothing.",
+    url_name="complaint_import",
+)
+def complaint_import(request, payload: ImportIn):
+    store = stores_where_role(user=request.auth, roles=importing.IMPORT_ROLES).filter(code=payload.store).first()
+    if store is None:
+        raise HttpError(404, "Not Found")
+    report = importing.complaints_import_rows(
+        store=store,
+        rows=list(enumerate(payload.rows, start=1)),
+        actor=request.auth,
+        now=clock.now(),
+        dry_run=payload.dry_run,
+    )
+    return {
+        "dry_run": report.dry_run,
+        "created": report.created,
+        "closed": report.closed,
+        "escalated": report.escalated,
+        "unchanged": report.unchanged,
+        "rejected": [vars(r) for r in report.rejected],
+        "complaints": report.complaints,
+    }
+
+
 @router.get(
     "/",
     response={200: ComplaintPage, 401: ErrorOut, **NOT_FOUND, **INVALID},
     operation_id="complaint_list",
     summary="投诉列表 / Complaints",
-    description="Overdue first, then the nearest deadline. `status=open` gives every open status. "
+    description="Overdue first, then the nearest deadline. `status=open` gives every open status; "
+    "`unowned=true` the complaints nobody owns (未分配). "
     "`store` is a store code (unknown or invisible: 404).",
     url_name="complaint_list",
 )
@@ -162,6 +198,7 @@ def complaint_list(
     channel: ComplaintChannel | None = None,
     major: bool | None = None,
     overdue: bool | None = None,
+    unowned: bool | None = None,
     q: str = "",
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
     offset: int = Query(0, ge=0),
@@ -182,6 +219,7 @@ def complaint_list(
         channel=channel or "",
         major=major,
         overdue=overdue,
+        unowned=unowned,
         q=q,
     )
     revealing = set(stores_where_role(user=request.auth, roles=ROLES_THAT_CALL).values_list("pk", flat=True))

@@ -46,6 +46,9 @@ DEFAULT_REASONS = {
     "SP": ["配件缺货", "配件质量", "配件价格"],
     "OT": ["其他"],
 }
+# Issue 15 §5: when the role that should receive an escalation has nobody available in the store, the
+# notification goes up this chain (service manager, care director, group manager; an administrator last).
+ESCALATION_CHAIN = ("service_manager", "care_director", "group_manager", "admin")
 # Complaints the escalation sweep handles per batch.
 ESCALATION_BATCH_SIZE = 200
 # Repair orders of the last this many months count for "the same fault repaired 3+ times" (seed 004).

@@ -63,6 +63,14 @@ class ComplaintFilterForm(forms.Form):
         required=False,
     )
 
+    unowned = forms.TypedChoiceField(
+        label=_("Owner"),
+        choices=[("", "—"), ("1", _("Unassigned")), ("0", _("Has an owner"))],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+        required=False,
+    )
+
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = stores
@@ -80,6 +88,7 @@ class ComplaintFilterForm(forms.Form):
             "channel": data["channel"],
             "major": data["major"],
             "overdue": data["overdue"],
+            "unowned": data["unowned"],
             "q": data["q"].strip(),
         }
 

@@ -224,3 +224,33 @@ class ReasonOut(Schema):
     id: int
     category: ComplaintCategory
     name: str
+
+
+class ImportIn(Schema):
+    """Existing complaints to import (issue 15 §4): the hotline/CRM export's rows by field name."""
+
+    store: str = Field(description="Store code")
+    dry_run: bool = Field(False, description="Check and report only; nothing is written")
+    rows: list[dict[str, str | int | float | bool | None]] = Field(
+        max_length=5000,
+        description="Each row {external_case_no, received_at, content, customer_name, phone, vin, plate, model, "
+        "channel, category, nature, demand, compensation_demand, status, level, owner, first_contacted_at, "
+        "closed_at, result, root_cause, corrective_action, is_valid}; see docs/complaint-import.md",
+    )
+
+
+class ImportRejectionOut(Schema):
+    row: int
+    field: str
+    value: str
+    reason: str
+
+
+class ImportOut(Schema):
+    dry_run: bool
+    created: int
+    closed: int
+    escalated: int = Field(description="Open complaints placed at a higher level because deadlines had passed")
+    unchanged: int = Field(description="Rows whose case number was already imported")
+    rejected: list[ImportRejectionOut]
+    complaints: list[int] = Field(description="Ids of the complaints created")

@@ -1,6 +1,7 @@
 """Reads of complaints, always scoped to the user's stores; the manufacturer's people see level 4 and major ones."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
@@ -16,6 +17,7 @@ from django.db.models import (
     When,
 )
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from huifang.accounts.choices import Role, Scope
 from huifang.accounts.models import Membership, Store, User
@@ -55,10 +57,11 @@ POLICY_EDITOR_ROLES = frozenset({Role.CARE_DIRECTOR, Role.ADMIN})
 # The regional view of level-4 and major complaints across stores: the manufacturer and the dealer group.
 REGIONAL_ROLES = frozenset({Role.OEM_REGIONAL, Role.GROUP_MANAGER, Role.ADMIN})
 # Who owns a complaint at each level (seed 001): front line, department manager, senior management, OEM.
+# When a level's role has nobody available in the store, the next role of the chain takes it (issue 15 §5).
 LEVEL_OWNER_ROLES = {
-    2: (Role.SERVICE_MANAGER, Role.CARE_DIRECTOR),
-    3: (Role.CARE_DIRECTOR, Role.GROUP_MANAGER, Role.ADMIN),
-    4: (Role.OEM_REGIONAL,),
+    2: (Role.SERVICE_MANAGER, *defaults.ESCALATION_CHAIN[1:]),
+    3: defaults.ESCALATION_CHAIN[1:],
+    4: (Role.OEM_REGIONAL, *defaults.ESCALATION_CHAIN[2:]),
 }
 
 
@@ -132,6 +135,7 @@ def complaint_list(
     overdue: bool | None = None,
     q: str = "",
     owner: User | None = None,
+    unowned: bool | None = None,
 ) -> QuerySet[Complaint]:
     """The user's complaints, filtered; overdue first, then the nearest deadline, closed ones last."""
     rows = complaints_visible_to(user=user)
@@ -151,6 +155,9 @@ def complaint_list(
         rows = rows.filter(is_major=major)
     if owner is not None:
         rows = rows.filter(owner=owner)
+    if unowned is not None:
+        # 未分配 (issue 15 §5): nobody owns it, e.g. no front line and no manager in the store at intake.
+        rows = rows.filter(owner__isnull=unowned)
     text = (q or "").strip()
     if text:
         rows = rows.filter(
@@ -255,36 +262,85 @@ def risk_periods(*, complaint: Complaint, now: datetime | None = None) -> list[s
     return rules.risk_periods(received, purchase_date=purchase, model_first_sold=first_sold, model=model)
 
 
-def level_owner_candidates(*, store: Store, level: int) -> list[User]:
-    """Who takes the complaint at `level` in `store`, best first: the first role that has someone wins.
-
-    Level 2: the store's service managers (else the care director); level 3: the care director (else the
-    group's manager, else an administrator); level 4: the OEM regional people of the store's region.
-    Everyone is active and not on leave; within a role the one with the fewest open complaints comes first.
-    """
-    for role in LEVEL_OWNER_ROLES.get(level, ()):
-        members = Membership.objects.filter(role=role)
-        if role == Role.OEM_REGIONAL:
-            if store.region_id is None:
-                continue
-            members = members.filter(scope=Scope.REGION, region_id=store.region_id)
-        elif role == Role.GROUP_MANAGER:
-            members = members.filter(Q(scope=Scope.GROUP, group_id=store.group_id) | Q(store=store))
-        else:
-            members = members.filter(scope=Scope.STORE, store=store)
-        users = list(
-            User.objects.filter(pk__in=members.values("user"), is_active=True, on_leave=False)
-            .annotate(
-                open_complaints=Count(
-                    "complaints_owned",
-                    filter=Q(complaints_owned__status__in=list(OPEN_STATUSES), complaints_owned__store=store),
-                )
+def _available_with_role(*, store: Store, role: str) -> list[User]:
+    """Active people not on leave holding `role` for `store`, fewest open complaints of the store first."""
+    members = Membership.objects.filter(role=role)
+    if role == Role.OEM_REGIONAL:
+        if store.region_id is None:
+            return []
+        members = members.filter(scope=Scope.REGION, region_id=store.region_id)
+    elif role == Role.GROUP_MANAGER:
+        members = members.filter(Q(scope=Scope.GROUP, group_id=store.group_id) | Q(store=store))
+    else:
+        members = members.filter(scope=Scope.STORE, store=store)
+    return list(
+        User.objects.filter(pk__in=members.values("user"), is_active=True, on_leave=False)
+        .annotate(
+            open_complaints=Count(
+                "complaints_owned",
+                filter=Q(complaints_owned__status__in=list(OPEN_STATUSES), complaints_owned__store=store),
             )
-            .order_by("open_complaints", "pk")
         )
+        .order_by("open_complaints", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who receives a complaint at a level: `users` of `role`, the first role of the chain that had someone.
+
+    `wanted` is the role the level asks for; `passed_over` the roles that had nobody available in the store.
+    """
+
+    users: list[User]
+    role: str | None
+    wanted: str | None
+    passed_over: tuple[str, ...] = ()
+
+    def why(self, store: Store) -> str:
+        """Why the notification went up the chain, in the user's language; empty when it did not."""
+        if not self.passed_over:
+            return ""
+        skipped = "、".join(str(Role(r).label) for r in self.passed_over)
+        if self.role is None:
+            return _("Nobody available in %(store)s as %(roles)s, nor higher up the chain.") % {
+                "store": store.name,
+                "roles": skipped,
+            }
+        return _(
+            "Nobody available in %(store)s as %(roles)s (none, inactive or on leave): sent up the chain to %(role)s."
+        ) % {
+            "store": store.name,
+            "roles": skipped,
+            "role": Role(self.role).label,
+        }
+
+
+def chain_recipients(*, store: Store, roles: Iterable[str]) -> Recipients:
+    """The people of the first role in `roles` that has someone available; the empty roles before it noted."""
+    roles = tuple(roles)
+    passed: list[str] = []
+    for role in roles:
+        users = _available_with_role(store=store, role=role)
         if users:
-            return users
-    return []
+            return Recipients(users, role, roles[0] if roles else None, tuple(passed))
+        passed.append(role)
+    return Recipients([], None, roles[0] if roles else None, tuple(passed))
+
+
+def level_recipients(*, store: Store, level: int) -> Recipients:
+    """Who takes the complaint at `level`, going up the chain when the level's role has nobody in the store.
+
+    Level 2: the service managers, level 3: the care director, level 4: the OEM regional people of the
+    store's region; when nobody is available (none, inactive or on leave) the next role of
+    defaults.ESCALATION_CHAIN gets it (service manager → care director → group manager → administrator).
+    """
+    return chain_recipients(store=store, roles=LEVEL_OWNER_ROLES.get(level, ()))
+
+
+def level_owner_candidates(*, store: Store, level: int) -> list[User]:
+    """Who takes the complaint at `level` in `store`, best first (see level_recipients)."""
+    return level_recipients(store=store, level=level).users
 
 
 def care_specialists_by_load(*, store: Store, exclude: Iterable[int] = ()) -> list[User]:
@@ -339,7 +395,7 @@ def oem_overview(*, user: User, now: datetime) -> dict:
 
 
 def complaint_counts(*, user: User, now: datetime, store: Store | None = None) -> dict[str, int]:
-    """Badges for the complaint menu: open, overdue, major open, mine."""
+    """Badges for the complaint menu: open, overdue, major open, mine, open without an owner (未分配)."""
     rows = _with_deadline(complaints_visible_to(user=user), now).filter(status__in=list(OPEN_STATUSES))
     if store is not None:
         rows = rows.filter(store=store)
@@ -348,6 +404,7 @@ def complaint_counts(*, user: User, now: datetime, store: Store | None = None) -
         overdue=Count("pk", filter=Q(is_overdue=True)),
         major=Count("pk", filter=Q(is_major=True)),
         mine=Count("pk", filter=Q(owner=user)),
+        unowned=Count("pk", filter=Q(owner__isnull=True)),
     )
 
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "complaints"
 
 urlpatterns = [
     path("", views.complaint_list, name="list"),
     path("new/", views.complaint_create, name="create"),
+    path("import/", views_import.complaint_import, name="import"),
     path("regional/", views.regional, name="regional"),
     path("settings/", views.settings_index, name="settings"),
     path("settings/<int:store_id>/policy/", views.policy_edit, name="policy"),

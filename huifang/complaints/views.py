@@ -29,6 +29,7 @@ from huifang.privacy.access import export_logged
 
 from . import forms, selectors, services
 from .choices import OPEN_STATUSES, ComplaintLevel, PolicyApply
+from .importing import IMPORT_ROLES
 from .models import Complaint, ComplaintReason
 
 PAGE_SIZE = 50
@@ -106,6 +107,7 @@ def complaint_list(request):
         "query": query.urlencode(),
         "now": now,
         "may_file": stores_where_role(user=request.user, roles=selectors.COMPLAINT_EDITOR_ROLES).exists(),
+        "may_import": stores_where_role(user=request.user, roles=IMPORT_ROLES).exists(),
     }
     return render(request, "complaints/complaint_list.html", context)
 

@@ -48,6 +48,7 @@ class AttemptOutcome(models.TextChoices):
 
     NO_ANSWER = "no_answer", _("No answer")
     BUSY = "busy", _("Busy")
+    SWITCHED_OFF = "switched_off", _("Switched off")
     WRONG_NUMBER = "wrong_number", _("Wrong number")
     SOMEONE_ELSE = "someone_else", _("Answered by someone else")
     CALL_BACK = "call_back", _("Call back later")
@@ -57,5 +58,11 @@ class AttemptOutcome(models.TextChoices):
 
 # Attempts that did not reach the owner; enough of them close the task as unreachable.
 FAILED_OUTCOMES = frozenset(
-    {AttemptOutcome.NO_ANSWER, AttemptOutcome.BUSY, AttemptOutcome.WRONG_NUMBER, AttemptOutcome.SOMEONE_ELSE}
+    {
+        AttemptOutcome.NO_ANSWER,
+        AttemptOutcome.BUSY,
+        AttemptOutcome.SWITCHED_OFF,
+        AttemptOutcome.WRONG_NUMBER,
+        AttemptOutcome.SOMEONE_ELSE,
+    }
 )

@@ -146,3 +146,13 @@ DEFAULT_RULES: dict[str, dict] = {
         "script": "{customer}您好，您反映的问题已处理完毕，请问您对处理结果满意吗？",
     },
 }
+
+# Issue 14 §3: call attempts spread over time. After a failed attempt (no answer, busy, switched off...) the
+# task waits before it is offered again: 2 hours after the first; after the second and later ones, the next
+# day at another time of day (one of RETRY_TIMES, at least RETRY_OTHER_TIME_HOURS from every earlier try).
+RETRY_FIRST_HOURS = 2
+RETRY_LATER_DAYS = 1
+RETRY_TIMES = "09:30,14:30,18:30"
+RETRY_OTHER_TIME_HOURS = 3
+# "A task cannot close as unreachable within the first few hours of its first attempt."
+UNREACHABLE_MIN_HOURS = 4

@@ -9,6 +9,7 @@ replaying a past day finds the same occurrences, and a window long enough for th
 import hashlib
 import heapq
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -19,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from huifang.archive.defaults import DAY_EPSILON
 from huifang.core.calendar import birthday_in_year, festivals_in_year
 
+from . import defaults
 from .choices import FAILED_OUTCOMES, AttemptOutcome, TaskStatus
 
 
@@ -215,3 +217,77 @@ class Balancer:
         count, user_id = heapq.heappop(self._heap)
         heapq.heappush(self._heap, (count + 1, user_id))
         return user_id
+
+
+# Retry spacing (issue 14 §3): three attempts mean three tries spread over time.
+
+
+@dataclass(frozen=True)
+class RetrySpacing:
+    """A store's spacing of failed call attempts (defaults in followups/defaults.py)."""
+
+    first_hours: float = defaults.RETRY_FIRST_HOURS
+    later_days: int = defaults.RETRY_LATER_DAYS
+    times: tuple[time, ...] = tuple(time.fromisoformat(t) for t in defaults.RETRY_TIMES.split(","))
+    other_time_hours: float = defaults.RETRY_OTHER_TIME_HOURS
+    unreachable_min_hours: float = defaults.UNREACHABLE_MIN_HOURS
+
+
+def parse_retry_times(text: str) -> tuple[time, ...]:
+    """ "09:30, 14:30,18:30" -> (09:30, 14:30, 18:30), sorted, without duplicates; ValueError on a bad time."""
+    items = [t.strip() for t in re.split(r"[,，、;；\s]+", text or "") if t.strip()]
+    result = set()
+    for item in items:
+        hour, _sep, minute = item.replace("：", ":").partition(":")
+        if not hour.isdigit() or not (minute or "0").isdigit():
+            raise ValueError(f"not a time of day: {item!r}")
+        result.add(time(int(hour), int(minute or 0)))
+    return tuple(sorted(result))
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _distance(a: time, b: time) -> int:
+    """Minutes between two times of day, within the day (10:00 and 18:30 are 510 minutes apart)."""
+    return abs(_minutes(a) - _minutes(b))
+
+
+def comeback_at(tries: list[datetime], spacing: RetrySpacing, tz: tzinfo) -> datetime:
+    """When a task whose counted failed tries are `tries` (oldest first) is offered again.
+
+    After the first try: `first_hours` later. After the second and later ones: `later_days` after the last
+    try, at the first of `times` at least `other_time_hours` from the time of day of every earlier try (or,
+    when none is that far, the one furthest from them); without `times`, at the last try's time of day.
+    """
+    last = tries[-1].astimezone(tz)
+    if len(tries) == 1:
+        return last + timedelta(hours=spacing.first_hours)
+    day = last.date() + timedelta(days=spacing.later_days)
+    if not spacing.times:
+        return datetime.combine(day, last.time(), tzinfo=tz)
+    earlier = [t.astimezone(tz).time() for t in tries]
+    wanted = spacing.other_time_hours * 60
+    for slot in spacing.times:
+        if all(_distance(slot, t) >= wanted for t in earlier):
+            return datetime.combine(day, slot, tzinfo=tz)
+    furthest = max(spacing.times, key=lambda slot: (min(_distance(slot, t) for t in earlier), -_minutes(slot)))
+    return datetime.combine(day, furthest, tzinfo=tz)
+
+
+def counted_tries(failed_at: list[datetime], spacing: RetrySpacing, tz: tzinfo) -> list[datetime]:
+    """The failed attempts (oldest first) that count as tries: each made once the task came back after the
+    previous try. Attempts made while the task was waiting are recorded but are not a new try."""
+    tries: list[datetime] = []
+    comeback: datetime | None = None
+    for moment in sorted(failed_at):
+        if comeback is None or moment >= comeback:
+            tries.append(moment)
+            comeback = comeback_at(tries, spacing, tz)
+    return tries
+
+
+def is_unreachable(tries: list[datetime], max_failed: int, now: datetime, spacing: RetrySpacing) -> bool:
+    """Enough tries, and not within the first `unreachable_min_hours` of the first one."""
+    return len(tries) >= max_failed and bool(tries) and now - tries[0] >= timedelta(hours=spacing.unreachable_min_hours)

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -71,18 +72,26 @@ def attempt_record(
     relation: str = "",
     best_time: str = "",
     callback_at: datetime | None = None,
+    spacing: rules.RetrySpacing | None = None,
 ) -> ContactAttempt:
-    """Record one contact attempt and move the task on: done, refused, rescheduled or unreachable."""
+    """Record one contact attempt and move the task on: done, refused, rescheduled or unreachable.
+
+    A failed attempt makes the task wait before it is offered again (`spacing`, the store's retry settings;
+    issue 14 §3); an attempt made while it waits is recorded but is not a new try, and the task closes as
+    unreachable only after enough tries and not within the first hours of the first one.
+    """
     if outcome not in AttemptOutcome.values:
         raise ValueError(f"unknown outcome {outcome!r}")
     if outcome == AttemptOutcome.CALL_BACK and callback_at is None:
         raise ValueError("a call back needs the time to call back")
     with transaction.atomic():
         # Lock the task so two agents recording at once count the failures right.
-        locked = FollowUpTask.objects.select_for_update().select_related("rule").get(pk=task.pk)
+        locked = FollowUpTask.objects.select_for_update(of=("self",)).select_related("rule", "store").get(pk=task.pk)
         if locked.status != TaskStatus.OPEN:
             raise ValueError(f"task {task.pk} is {locked.status}, not open")
-        failed_before = ContactAttempt.objects.filter(task=locked, outcome__in=FAILED_OUTCOMES).count()
+        failed_before = list(
+            ContactAttempt.objects.filter(task=locked, outcome__in=FAILED_OUTCOMES).values_list("at", flat=True)
+        )
         attempt = ContactAttempt.objects.create(
             task=locked,
             at=now,
@@ -93,11 +102,22 @@ def attempt_record(
             callback_at=callback_at,
             actor=actor if actor is not None and actor.is_authenticated else None,
         )
-        status = rules.status_after_attempt(outcome, failed_before, locked.rule.max_failed_attempts)
+        status = rules.status_after_attempt(outcome, 0, locked.rule.max_failed_attempts)
         changes: dict = {"attempt": outcome}
         update: dict = {}
         if outcome == AttemptOutcome.CALL_BACK:
             update["next_call_at"] = callback_at
+        if outcome in FAILED_OUTCOMES:
+            spacing = spacing or rules.RetrySpacing()
+            tz = ZoneInfo(locked.store.time_zone or "Asia/Shanghai")
+            tries = rules.counted_tries([*failed_before, now], spacing, tz)
+            changes["try"] = len(tries) if tries[-1] == now else None
+            if rules.is_unreachable(tries, locked.rule.max_failed_attempts, now, spacing):
+                status = TaskStatus.UNREACHABLE
+            else:
+                status = TaskStatus.OPEN
+                update["next_call_at"] = rules.comeback_at(tries, spacing, tz)
+                changes["comes_back_at"] = update["next_call_at"]
         if status != TaskStatus.OPEN:
             update.update(status=status, closed_at=now)
             changes["status"] = [TaskStatus.OPEN, status]

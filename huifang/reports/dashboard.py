@@ -63,6 +63,8 @@ def store_day(*, stores: Sequence[Store], now: datetime) -> dict:
     complaints = Complaint.objects.filter(store__in=stores).aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, level_due_at__lt=now)),
+        # Issue 15 §5: open complaints nobody owns (未分配), linked to the list's filter.
+        unowned=Count("pk", filter=Q(status__in=OPEN_STATUSES, owner__isnull=True)),
         today=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
     )
     tz = now.tzinfo

@@ -16,6 +16,7 @@ from .rules import SCALE_MAX
 NOT_REACHED_CHOICES = [
     (AttemptOutcome.NO_ANSWER, AttemptOutcome.NO_ANSWER.label),
     (AttemptOutcome.BUSY, AttemptOutcome.BUSY.label),
+    (AttemptOutcome.SWITCHED_OFF, AttemptOutcome.SWITCHED_OFF.label),
     (AttemptOutcome.WRONG_NUMBER, AttemptOutcome.WRONG_NUMBER.label),
     (AttemptOutcome.SOMEONE_ELSE, AttemptOutcome.SOMEONE_ELSE.label),
     (AttemptOutcome.CALL_BACK, AttemptOutcome.CALL_BACK.label),
@@ -189,3 +190,21 @@ class CallPolicyForm(forms.Form):
     no_return_action = forms.ChoiceField(label=_("a no to 'would you come back'"), choices=IssueAction.choices)
     low_item_score = forms.IntegerField(label=_("any question at or below"), min_value=0, max_value=10)
     low_item_action = forms.ChoiceField(label=_("then"), choices=IssueAction.choices)
+
+
+class RetrySpacingForm(forms.Form):
+    """The store's spacing of failed call attempts (issue 14 §3), on the call policy page."""
+
+    retry_first_hours = forms.IntegerField(
+        label=_("after the first failed attempt, call again after (h)"), min_value=0, max_value=72
+    )
+    retry_later_days = forms.IntegerField(
+        label=_("after the second and later ones, call again after (days)"), min_value=0, max_value=14
+    )
+    retry_times = forms.CharField(label=_("at one of these times of day"), max_length=100, required=False)
+    retry_other_time_hours = forms.IntegerField(
+        label=_("another time of day: at least (h) from earlier attempts"), min_value=0, max_value=12
+    )
+    unreachable_min_hours = forms.IntegerField(
+        label=_("never unreachable within (h) of the first attempt"), min_value=0, max_value=240
+    )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from huifang.accounts.models import Store
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.complaints.models import Complaint
+from huifang.followups import defaults as followup_defaults
 from huifang.followups.choices import RuleKind
 from huifang.followups.models import ContactAttempt, FollowUpTask
 
@@ -31,6 +32,23 @@ class CallPolicy(models.Model):
     low_item_score = models.PositiveSmallIntegerField(_("any question at or below"), default=defaults.LOW_ITEM_SCORE)
     low_item_action = models.CharField(
         _("then"), max_length=10, choices=IssueAction.choices, default=IssueAction.PROBLEM
+    )
+    # Issue 14 §3: failed call attempts spread over time (重拨间隔); defaults in followups/defaults.py.
+    retry_first_hours = models.PositiveSmallIntegerField(
+        _("after the first failed attempt, call again after (h)"), default=followup_defaults.RETRY_FIRST_HOURS
+    )
+    retry_later_days = models.PositiveSmallIntegerField(
+        _("after the second and later ones, call again after (days)"), default=followup_defaults.RETRY_LATER_DAYS
+    )
+    retry_times = models.CharField(
+        _("at one of these times of day"), max_length=100, default=followup_defaults.RETRY_TIMES
+    )
+    retry_other_time_hours = models.PositiveSmallIntegerField(
+        _("another time of day: at least (h) from earlier attempts"),
+        default=followup_defaults.RETRY_OTHER_TIME_HOURS,
+    )
+    unreachable_min_hours = models.PositiveSmallIntegerField(
+        _("never unreachable within (h) of the first attempt"), default=followup_defaults.UNREACHABLE_MIN_HOURS
     )
 
     class Meta:

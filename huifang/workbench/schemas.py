@@ -17,6 +17,7 @@ __all__ = ["ErrorOut", "ValidationErrorOut"]
 NotReached = Literal[
     AttemptOutcome.NO_ANSWER,
     AttemptOutcome.BUSY,
+    AttemptOutcome.SWITCHED_OFF,
     AttemptOutcome.WRONG_NUMBER,
     AttemptOutcome.SOMEONE_ELSE,
     AttemptOutcome.CALL_BACK,

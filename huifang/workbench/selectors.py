@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -19,8 +19,8 @@ from huifang.archive.services import policy_for as archive_policy_for
 from huifang.complaints.choices import OPEN_STATUSES
 from huifang.complaints.selectors import complaints_for_customer
 from huifang.core.phones import mask_phone
-from huifang.followups.choices import RuleKind, TaskChannel, TaskStatus
-from huifang.followups.models import FollowUpTask
+from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
+from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.followups.offering import call_tasks_offerable, store_in_quiet_hours
 from huifang.followups.selectors import overdue_counts_by_assignee, task_holders_for_store, task_receivers_for_store
 
@@ -123,7 +123,7 @@ def queue_for(
     counts["total"] = sum(counts[b] for b in BUCKETS)
     rows = list(
         tasks.select_related("store", "customer", "vehicle", "repair_order", "assigned_to")
-        .annotate(attempts_count=Count("attempts"))
+        .annotate(attempts_count=Count("attempts"), last_outcome=_last_outcome())
         .order_by("window_end", "due_at", "id")[:QUEUE_LIMIT]
     )
     result: dict = {b: [] for b in BUCKETS}
@@ -132,6 +132,12 @@ def queue_for(
     result["counts"] = counts
     result["truncated"] = counts["total"] > len(rows)
     return result
+
+
+def _last_outcome() -> Subquery:
+    """The outcome of the task's latest contact attempt (tells a retry wait from a promised call-back)."""
+    latest = ContactAttempt.objects.filter(task=OuterRef("pk")).order_by("-at", "-id").values("outcome")[:1]
+    return Subquery(latest, output_field=CharField())
 
 
 def task_rows(*, tasks: list[FollowUpTask], now: datetime) -> list[FollowUpTask]:
@@ -157,6 +163,10 @@ def task_rows(*, tasks: list[FollowUpTask], now: datetime) -> list[FollowUpTask]
         task.quiet = quiet[task.store_id]
         task.not_best_time = rules.best_time_ok(task.customer.best_contact_time, local) is False
         task.callback_at = task.next_call_at if task.next_call_at and task.next_call_at > now else None
+        # Issue 14 §3: after a failed attempt the task waits for its retry time; the row says when it comes back.
+        task.retry_at = task.callback_at if getattr(task, "last_outcome", None) in FAILED_OUTCOMES else None
+        if task.retry_at is not None:
+            task.callback_at = None
     return tasks
 
 

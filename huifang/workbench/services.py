@@ -20,6 +20,7 @@ from huifang.complaints import services as complaint_services
 from huifang.complaints.choices import ComplaintCategory, ComplaintChannel
 from huifang.core import clock
 from huifang.core.phones import PhoneError, parse_phone
+from huifang.followups import rules as followup_rules
 from huifang.followups.choices import FAILED_OUTCOMES, AttemptOutcome, RuleKind, TaskChannel, TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.followups.services import attempt_record
@@ -222,6 +223,32 @@ def script_for(*, store: Store, kind: str, scenario: str) -> CallScript:
 POLICY_FIELDS = ("low_overall_score", "low_overall_action", "no_return_action", "low_item_score", "low_item_action")
 
 
+# The retry spacing of failed attempts (issue 14 §3), changed through call_policy_update too.
+RETRY_FIELDS = (
+    "retry_first_hours",
+    "retry_later_days",
+    "retry_times",
+    "retry_other_time_hours",
+    "unreachable_min_hours",
+)
+
+
+def retry_spacing_for(*, store: Store) -> followup_rules.RetrySpacing:
+    """The store's spacing of failed call attempts, as the attempt rules take it."""
+    policy = call_policy_for(store=store)
+    try:
+        times = followup_rules.parse_retry_times(policy.retry_times)
+    except ValueError:
+        times = followup_rules.RetrySpacing().times
+    return followup_rules.RetrySpacing(
+        first_hours=policy.retry_first_hours,
+        later_days=policy.retry_later_days,
+        times=times,
+        other_time_hours=policy.retry_other_time_hours,
+        unreachable_min_hours=policy.unreachable_min_hours,
+    )
+
+
 def call_policy_for(*, store: Store) -> CallPolicy:
     """The store's rules for opening complaints and problems from answers, created with the defaults."""
     policy, _created = CallPolicy.objects.get_or_create(store=store)
@@ -234,10 +261,20 @@ def policy_values(policy: CallPolicy) -> dict:
 
 def call_policy_update(*, store: Store, actor: User | None, now: datetime, **values) -> CallPolicy:
     """Change the store's call policy; bad values raise ValidationError naming the field; audited."""
-    unknown = set(values) - set(POLICY_FIELDS)
+    unknown = set(values) - set(POLICY_FIELDS) - set(RETRY_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     errors: dict[str, str] = {}
+    if "retry_times" in values:
+        try:
+            times = followup_rules.parse_retry_times(values["retry_times"])
+        except ValueError:
+            errors["retry_times"] = _("Write times of day like 09:30,14:30,18:30.")
+        else:
+            values["retry_times"] = ",".join(f"{t:%H:%M}" for t in times)
+    for field in ("retry_first_hours", "retry_later_days", "retry_other_time_hours", "unreachable_min_hours"):
+        if field in values and (not isinstance(values[field], int) or values[field] < 0):
+            errors[field] = _("A whole number, 0 or more.")
     for field in ("low_overall_score", "low_item_score"):
         if field in values and (not isinstance(values[field], int) or not 0 <= values[field] <= 10):
             errors[field] = _("A score from 0 to 10.")
@@ -249,7 +286,7 @@ def call_policy_update(*, store: Store, actor: User | None, now: datetime, **val
     with transaction.atomic():
         policy = call_policy_for(store=store)
         policy = CallPolicy.objects.select_for_update().get(pk=policy.pk)
-        changes = field_changes(policy_values(policy), values)
+        changes = field_changes({f: getattr(policy, f) for f in values}, values)
         if changes:
             CallPolicy.objects.filter(pk=policy.pk).update(**values)
             audit_record(obj=policy, action=AuditAction.UPDATE, at=now, actor=actor, source=SOURCE, changes=changes)
@@ -546,6 +583,7 @@ def call_record_save(
                 relation=relation,
                 best_time=best_time,
                 callback_at=callback_at if attempt_kind == AttemptOutcome.CALL_BACK else None,
+                spacing=retry_spacing_for(store=task.store),
             )
         except ValueError as exc:
             raise ValidationError({"task": _("This task is already closed.")}) from exc

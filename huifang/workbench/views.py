@@ -206,6 +206,8 @@ def _call_context(request, task, form=None) -> dict:
         "return_code": defaults.COME_BACK_CODE,
         "may_reveal": may_reveal_phone(user=request.user, store=task.store),
         "is_open": task.status == TaskStatus.OPEN,
+        # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
+        "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
         "saved": _saved_call(request),
         "outcomes": CallOutcome.choices,
     }

@@ -10,7 +10,7 @@ from huifang.core import clock
 from huifang.core.permissions import role_required
 
 from . import selectors, services
-from .forms import CallPolicyForm, PublishForm, QuestionFormSet, ScriptStepFormSet
+from .forms import CallPolicyForm, PublishForm, QuestionFormSet, RetrySpacingForm, ScriptStepFormSet
 from .models import CallScript
 
 # Who edits the store's questionnaire, scripts and call policy (brief §4: editable per store).
@@ -145,17 +145,30 @@ def policy_edit(request, store_id: int):
     """The store's call policy: which scores open a complaint or a problem record."""
     store = _store_for(request, store_id)
     policy = services.call_policy_for(store=store)
-    form = CallPolicyForm(request.POST or None, initial={f: getattr(policy, f) for f in services.POLICY_FIELDS})
+    data = request.POST or None
+    form = CallPolicyForm(data, initial={f: getattr(policy, f) for f in services.POLICY_FIELDS})
+    # Issue 14 §3: the retry spacing is saved with its own button on the same page.
+    retry_data = data if request.POST.get("section") == "retry" else None
+    retry = RetrySpacingForm(retry_data, initial={f: getattr(policy, f) for f in services.RETRY_FIELDS})
+    chosen = retry if retry_data is not None else form
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if chosen.is_valid():
             try:
-                services.call_policy_update(store=store, actor=request.user, now=clock.now(), **form.cleaned_data)
+                services.call_policy_update(store=store, actor=request.user, now=clock.now(), **chosen.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                _apply_errors(chosen, exc)
             else:
                 messages.success(request, _("Call policy saved."))
                 return redirect("workbench:policy", store_id=store.pk)
         status = 422
-    context = {"store": store, "stores": _editor_stores(request), "form": form, "section": "policy"}
+    if retry_data is not None:
+        form = CallPolicyForm(initial={f: getattr(policy, f) for f in services.POLICY_FIELDS})
+    context = {
+        "store": store,
+        "stores": _editor_stores(request),
+        "form": form,
+        "retry": retry,
+        "section": "policy",
+    }
     return render(request, "workbench/policy_edit.html", context, status=status)

@@ -21,14 +21,14 @@ def task(store, specialist):
 
 
 def test_three_failed_attempts_close_the_task_as_unreachable(task, specialist):
-    # when three calls fail
+    # when three calls fail, each once the task came back: 10:00, 12:00 and the next day at 18:30
     attempt_record(task=task, actor=specialist, now=NOW, outcome=AttemptOutcome.NO_ANSWER)
     attempt_record(task=task, actor=specialist, now=NOW + timedelta(hours=2), outcome=AttemptOutcome.BUSY)
     assert task.status == TaskStatus.OPEN
-    attempt_record(task=task, actor=specialist, now=NOW + timedelta(hours=4), outcome=AttemptOutcome.NO_ANSWER)
+    attempt_record(task=task, actor=specialist, now=NOW + timedelta(hours=32.5), outcome=AttemptOutcome.NO_ANSWER)
     # then the task is closed as unreachable at the third attempt, and the unreachable hook left its audit entry
     assert task.status == TaskStatus.UNREACHABLE
-    assert task.closed_at == NOW + timedelta(hours=4)
+    assert task.closed_at == NOW + timedelta(hours=32.5)
     assert task.attempts.count() == 3
     hook = AuditEntry.objects.filter(object_id=task.pk, changes__event="unreachable")
     assert hook.count() == 1
@@ -40,7 +40,8 @@ def test_three_failed_attempts_close_the_task_as_unreachable(task, specialist):
 def test_the_number_of_failures_is_a_rule_setting(task, specialist):
     FollowUpRule.objects.filter(pk=task.rule_id).update(max_failed_attempts=2)
     attempt_record(task=task, actor=specialist, now=NOW, outcome=AttemptOutcome.WRONG_NUMBER)
-    attempt_record(task=task, actor=specialist, now=NOW, outcome=AttemptOutcome.NO_ANSWER)
+    # (2 h later the task is back; the second try is 4 h after the first, the shortest span before unreachable)
+    attempt_record(task=task, actor=specialist, now=NOW + timedelta(hours=4), outcome=AttemptOutcome.NO_ANSWER)
     assert task.status == TaskStatus.UNREACHABLE
 
 
@@ -96,7 +97,7 @@ def test_an_unreachable_customer_without_a_mobile_gets_no_sms(store, specialist)
     task = make_task(store, assigned_to=specialist)
     type(task.customer).objects.filter(pk=task.customer_id).update(mobile="", home_phone="+862087654321")
     task.customer.refresh_from_db()
-    for hour in (0, 2, 4):
+    for hour in (0, 2, 32.5):  # 10:00, 12:00, next day 18:30 (retry spacing)
         attempt_record(task=task, actor=specialist, now=NOW + timedelta(hours=hour), outcome=AttemptOutcome.BUSY)
     assert task.status == TaskStatus.UNREACHABLE
     assert not OutboxMessage.objects.filter(customer=task.customer).exists()

@@ -31,7 +31,7 @@ def test_three_unreachable_attempts_send_the_link_by_sms_instead_of_the_repair_s
     # given an open post-service call
     task = call_task(store, customer=customer, assigned_to=specialist)
     # when it fails three times
-    for hour in (0, 2, 4):
+    for hour in (0, 2, 32.5):  # 10:00, 12:00, next day 18:30 (retry spacing)
         attempt_record(task=task, actor=specialist, now=NOW + timedelta(hours=hour), outcome=AttemptOutcome.NO_ANSWER)
     # then the task is unreachable and the survey link went by SMS, once, with the link in it
     assert task.status == TaskStatus.UNREACHABLE
@@ -42,14 +42,14 @@ def test_three_unreachable_attempts_send_the_link_by_sms_instead_of_the_repair_s
     assert link.sms_message == sms
     assert not OutboxMessage.objects.filter(customer=customer, template__kind=TemplateKind.REPAIR_FOLLOW_UP).exists()
     # and the sweep run afterwards adds nothing
-    assert services.chain_run(now=NOW + timedelta(hours=5)) == {"links": 0, "sms": 0, "email": 0}
+    assert services.chain_run(now=NOW + timedelta(hours=33)) == {"links": 0, "sms": 0, "email": 0}
     assert survey_messages(customer).count() == 1
 
 
 def test_a_store_with_the_chain_off_keeps_the_repair_sms(store, customer, specialist):
     services.policy_update(store=store, actor=None, now=NOW, chain_enabled=False)
     task = call_task(store, customer=customer, assigned_to=specialist)
-    for hour in (0, 2, 4):
+    for hour in (0, 2, 32.5):  # 10:00, 12:00, next day 18:30 (retry spacing)
         attempt_record(task=task, actor=specialist, now=NOW + timedelta(hours=hour), outcome=AttemptOutcome.BUSY)
     assert not SurveyLink.objects.exists()
     assert OutboxMessage.objects.get(customer=customer).template.kind == TemplateKind.REPAIR_FOLLOW_UP

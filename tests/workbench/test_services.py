@@ -88,7 +88,8 @@ def test_the_rule_is_a_store_setting(task, specialist, director, store):
 
 
 def test_three_unreached_calls_make_the_task_unreachable(task, specialist):
-    for hours, why in ((0, AttemptOutcome.NO_ANSWER), (2, AttemptOutcome.BUSY), (4, AttemptOutcome.NO_ANSWER)):
+    # 10:00, 12:00 and, after the retry spacing, the next day at 18:30
+    for hours, why in ((0, AttemptOutcome.NO_ANSWER), (2, AttemptOutcome.BUSY), (32.5, AttemptOutcome.NO_ANSWER)):
         services.call_record_save(
             task=task, actor=specialist, now=NOW + timedelta(hours=hours), outcome="not_reached", attempt_outcome=why
         )

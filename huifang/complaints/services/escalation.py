@@ -14,7 +14,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from huifang.accounts.choices import Role
 from huifang.accounts.models import User
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
@@ -22,7 +21,7 @@ from huifang.audit.services import audit_record
 from .. import defaults, rules
 from ..choices import OPEN_STATUSES, ComplaintLevel, ComplaintStatus, EventKind
 from ..models import Complaint, ComplaintEvent
-from ..selectors import level_owner_candidates, policy_for, store_users_with_roles
+from ..selectors import chain_recipients, level_owner_candidates, level_recipients, policy_for
 from .clock import holds_resume_due
 from .common import event_add, level_deadline, locked, notify_about
 
@@ -75,8 +74,10 @@ def complaint_escalate(*, complaint: Complaint, actor: User | None, now: datetim
             raise ValidationError({"level": _("The complaint is already with the manufacturer's regional office.")})
         policy = policy_for(store=row.store)
         due = level_deadline(policy=policy, store=row.store, level=up, reached_at=now)
-        owners = level_owner_candidates(store=row.store, level=up)
+        recipients = level_recipients(store=row.store, level=up)
+        owners = recipients.users
         owner = owners[0] if owners else row.owner
+        routed = recipients.why(row.store)
         changed = Complaint.objects.filter(pk=row.pk, level=row.level).update(
             level=up, level_due_at=due, escalated_at=now, owner=owner, **_new_level_clock(now, policy)
         )
@@ -89,6 +90,8 @@ def complaint_escalate(*, complaint: Complaint, actor: User | None, now: datetim
         }
         if why.strip():
             note += " " + why.strip()
+        if routed:
+            note += " " + routed
         event = event_add(complaint=row, kind=EventKind.ESCALATE, actor=actor, now=now, note=note, level=up)
         audit_record(
             obj=row,
@@ -133,8 +136,10 @@ def _escalate_one(pk: int, now: datetime) -> int:
         if not steps:
             return 0
         final = steps[-1]
-        owners = level_owner_candidates(store=store, level=final.to_level)
+        recipients = level_recipients(store=store, level=final.to_level)
+        owners = recipients.users
         owner = owners[0] if owners else row.owner
+        routed = recipients.why(store)
         changed = Complaint.objects.filter(pk=row.pk, level=row.level, level_due_at=row.level_due_at).update(
             level=final.to_level,
             level_due_at=final.new_due,
@@ -157,6 +162,8 @@ def _escalate_one(pk: int, now: datetime) -> int:
                     }
                     if step.new_due is not None:
                         note += " " + _("Next deadline %(due)s.") % {"due": _local(row, step.new_due)}
+                    if step is final and routed:
+                        note += " " + routed
                     event_add(
                         complaint=row,
                         kind=EventKind.ESCALATE,
@@ -188,12 +195,17 @@ def _escalate_one(pk: int, now: datetime) -> int:
             "level": _level_label(final.from_level),
             "deadline": _local(row, final.deadline),
         }
+        if routed:
+            why += "\n" + routed
         _escalation_notice(row=row, owners=notified, level=final.to_level, now=now, why=why, key=final.key)
     return len(steps)
 
 
 def _overdue_once(*, rows, key: str, now: datetime, title: str, note: str, recipients) -> int:
-    """Record and notify an overdue fact once per complaint (event keyed `key`); returns how many were new."""
+    """Record and notify an overdue fact once per complaint (event keyed `key`); returns how many were new.
+
+    `recipients(complaint)` gives (users, why the notice went up the chain or "").
+    """
     count = 0
     pending = rows.exclude(Exists(ComplaintEvent.objects.filter(complaint=OuterRef("pk"), key=key)))
     for complaint in pending.select_related("store", "owner").order_by("pk")[: defaults.ESCALATION_BATCH_SIZE * 5]:
@@ -203,16 +215,23 @@ def _overdue_once(*, rows, key: str, now: datetime, title: str, note: str, recip
                     event_add(complaint=complaint, kind=EventKind.ACTION, actor=None, now=now, note=note, key=key)
             except IntegrityError:
                 continue
+            users, routed = recipients(complaint)
             notify_about(
                 complaint=complaint,
-                users=recipients(complaint),
+                users=users,
                 now=now,
                 title=title % {"number": complaint.number, "customer": complaint.customer_name},
-                body=note,
+                body=f"{note}\n{routed}" if routed else note,
                 key=key,
             )
             count += 1
     return count
+
+
+def _owner_and_chain(complaint: Complaint, roles) -> tuple[list[User], str]:
+    """The owner and the first role of `roles` with someone available in the store, and why it went up."""
+    found = chain_recipients(store=complaint.store, roles=roles)
+    return [complaint.owner, *found.users], found.why(complaint.store)
 
 
 def complaints_escalate_due(*, now: datetime) -> dict[str, int]:
@@ -243,7 +262,7 @@ def complaints_escalate_due(*, now: datetime) -> dict[str, int]:
         now=now,
         title=_("First contact overdue: complaint %(number)s (%(customer)s)"),
         note=_("The customer was not contacted within the first-contact deadline."),
-        recipients=lambda c: [c.owner, *store_users_with_roles(store=c.store, roles=[Role.SERVICE_MANAGER])],
+        recipients=lambda c: _owner_and_chain(c, defaults.ESCALATION_CHAIN),
     )
     media = _overdue_once(
         rows=Complaint.objects.filter(
@@ -253,7 +272,7 @@ def complaints_escalate_due(*, now: datetime) -> dict[str, int]:
         now=now,
         title=_("Written report to the manufacturer overdue: complaint %(number)s (%(customer)s)"),
         note=_("Media or legal involvement: the written report to the manufacturer is overdue."),
-        recipients=lambda c: [c.owner, *store_users_with_roles(store=c.store, roles=[Role.CARE_DIRECTOR])],
+        recipients=lambda c: _owner_and_chain(c, defaults.ESCALATION_CHAIN[1:]),
     )
     return {
         "escalated": escalated,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Store, User
 from huifang.accounts.selectors import has_role
+from huifang.archive.services import customer_from_contact
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record, field_changes
 from huifang.followups.choices import RuleKind, TaskChannel, TaskStatus
@@ -286,15 +287,49 @@ def _follow_up_assignee(*, store: Store, owner: User | None) -> User | None:
     return User.objects.get(pk=user_id)
 
 
+def _follow_up_customer(*, row: Complaint, actor: User | None, now: datetime) -> Complaint | None:
+    """The complaint with a customer to call back; a customer not in the archive is matched again (a DMS
+    import may have brought them in since intake), else recorded from the name and phone taken on intake
+    (issue 15 §5). None when there is no phone to call."""
+    if row.customer_id is not None:
+        return row
+    customer, vehicle = archive_match(
+        store=row.store, customer=None, vehicle=None, repair_order=None, vin=row.vin, plate=row.plate, phone=row.phone
+    )
+    if customer is None and row.phone:
+        customer = customer_from_contact(
+            store=row.store, name=row.customer_name, phone=row.phone, actor=actor, now=now, source="complaints"
+        )
+        note = _(
+            "Customer not in the archive: recorded from the name and phone taken on intake for the follow-up call."
+        )
+    elif customer is not None:
+        note = _("Customer found in the archive: %(name)s.") % {"name": customer.name}
+    else:
+        return None
+    values = {"customer": customer} | ({"vehicle": vehicle} if vehicle is not None and row.vehicle_id is None else {})
+    Complaint.objects.filter(pk=row.pk).update(**values)
+    event_add(complaint=row, kind=EventKind.ACTION, actor=actor, now=now, note=note)
+    audit_record(
+        obj=row,
+        action=AuditAction.UPDATE,
+        at=now,
+        actor=actor,
+        changes={"customer": [None, customer.pk], **({"vehicle": [None, vehicle.pk]} if "vehicle" in values else {})},
+    )
+    row.refresh_from_db()
+    return row
+
+
 def _follow_up_plan(*, row: Complaint, actor: User | None, now: datetime, round_no: int) -> FollowUpTask | None:
-    """The satisfaction call within follow_up_days of closing (seed 002/004); None without a customer."""
-    if row.customer_id is None:
+    """The satisfaction call within follow_up_days of closing (seed 002/004); None without a phone to call."""
+    if _follow_up_customer(row=row, actor=actor, now=now) is None:
         event_add(
             complaint=row,
             kind=EventKind.FOLLOW_UP,
             actor=None,
             now=now,
-            note=_("No follow-up call could be planned: the complaint has no customer record."),
+            note=_("No follow-up call could be planned: the customer is not in the archive and no phone was taken."),
             key=f"follow_up_unplanned:{round_no}",
         )
         return None
