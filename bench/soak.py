@@ -140,7 +140,7 @@ def store_day(store, rng: random.Random, day: int, now: datetime, orders: int, t
         vehicle = rng.choice(vehicles)
         RepairOrder.objects.create(
             store=store,
-            number=f"SOAK{now:%Y%m%d}{n:03d}",
+            number=f"SOAK{day:03d}-{n:03d}",
             vehicle=vehicle,
             customer=vehicle.customer,
             ro_type="maintenance",
