@@ -342,20 +342,18 @@ def run(args, procs, store, rng, start, end, work, server) -> int:
             procs.start(name)
             next_kill = time.monotonic() + rng.expovariate(1 / args.kill_every)
         time.sleep(0.1)
-    # The end: no more kills; the scheduler stops, the last sweeps run once, the worker drains and stops.
+    # The end: no more kills. The scheduler and the worker stop; the business clock is frozen at the end
+    # (speed 0), so draining does not make later work due; the last sweeps run once and a worker drains.
     procs.wait_ready("scheduler")
     scheduler_code = procs.stop("scheduler")
+    procs.wait_ready("worker")
+    worker_code = procs.stop("worker")
     final = clock.now()
-    subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "run_scheduler", "--once"],
-        cwd=ROOT,
-        env=procs.env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    drained = wait_drained(timeout=300)
-    if drained:
-        # Deliveries the last release sweep enqueued, then one more round for what they held or retried.
+    frozen = f"{final.isoformat()}@{time.time()}x0"
+    os.environ["HUIFANG_REPLAY_CLOCK"] = procs.env["HUIFANG_REPLAY_CLOCK"] = frozen
+    procs.start("worker")
+    drained = False
+    for _ in range(2):  # the release sweep enqueues deliveries; a second round sends what they retried
         subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", "run_scheduler", "--once"],
             cwd=ROOT,
@@ -363,9 +361,9 @@ def run(args, procs, store, rng, start, end, work, server) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        drained = wait_drained(timeout=300)
+        drained = wait_drained(timeout=600)
     procs.wait_ready("worker")
-    worker_code = procs.stop("worker")
+    worker_code = worker_code or procs.stop("worker")
     violations, figures = invariants(final, timedelta(seconds=args.tick * args.speed))
     violations["worker did not stop cleanly on SIGTERM"] = int(worker_code != 0)
     violations["scheduler did not stop cleanly on SIGTERM"] = int(scheduler_code != 0)
