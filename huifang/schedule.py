@@ -14,8 +14,9 @@ class Job:
 SCHEDULE: tuple[Job, ...] = (
     # Every night at 02:10: derived vehicle figures (activity turns dormant/lost as days pass).
     Job("vehicle figures", "10 2 * * *", "huifang.archive.tasks.refresh_vehicle_figures_task"),
-    # Every 10 minutes: tasks whose worker died stay RUNNING for ever (django-tasks #46/#192); reap them.
-    Job("reap stale tasks", "*/10 * * * *", "huifang.core.tasks.reap_stale_tasks_task"),
+    # Every minute: tasks whose worker died stay RUNNING for ever (django-tasks #46/#192); take them back
+    # (retried up to 3 runs, then failed and the admins told). Each worker also does this itself.
+    Job("recover tasks of dead workers", "* * * * *", "huifang.core.tasks.reap_stale_tasks_task"),
     # Every minute: send the outbox messages that became due (quiet hours over, retry backoff elapsed).
     Job("release outbox", "* * * * *", "huifang.messaging.tasks.release_outbox_task"),
     # Every 5 minutes: post-service calls (修后回访) for the orders delivered since the last run.

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     # Serves the API docs' Swagger UI from our static files (the CDN page has an inline script).
     "ninja",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command is replaced by the leased worker (issue 16 §4).
+    "huifang.background",
     "django_tasks_db",
     "huifang.core",
     "huifang.accounts",
@@ -264,3 +266,15 @@ SMS_SENDER = os.environ.get("SMS_SENDER", "")
 
 # Absolute base of links sent to customers (survey link, unsubscribe, event sign-up) and in e-mails.
 SITE_URL = os.environ.get("HUIFANG_SITE_URL", "http://localhost:8000")
+
+# Background work (issue 16 §4, huifang/background/defaults.py): heartbeat, lease, retries, graceful stop.
+for _name in (
+    "HEARTBEAT_SECONDS",
+    "LEASE_SECONDS",
+    "MAX_ATTEMPTS",
+    "RETRY_BACKOFF_SECONDS",
+    "SHUTDOWN_GRACE_SECONDS",
+    "RECOVER_EVERY_SECONDS",
+):
+    if os.environ.get(f"HUIFANG_TASK_{_name}"):
+        globals()[f"HUIFANG_TASK_{_name}"] = int(os.environ[f"HUIFANG_TASK_{_name}"])

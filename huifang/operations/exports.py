@@ -1,12 +1,11 @@
 """XLSX export of seed 002's 顾客统计表 (openpyxl), laid out like the seed: months across, figures down."""
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from huifang.accounts.models import Store
+from huifang.core.spreadsheet import xlsx_bytes
 
 HEADER_FILL = PatternFill("solid", fgColor="E6F0EC")
 
@@ -33,6 +32,4 @@ def customer_statistics_xlsx(*, store: Store, table: dict) -> bytes:
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 12
     sheet.freeze_panes = "C4"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)

@@ -17,6 +17,7 @@ from django.utils.encoding import force_str
 
 from huifang.archive.models import Customer
 from huifang.audit.models import AuditEntry
+from huifang.core.spreadsheet import xlsx_bytes
 
 from .erasure import CHUNK, _chunks, owned_ids
 from .erasure_fields import model_key
@@ -83,6 +84,7 @@ def customer_data(*, customer: Customer) -> dict[str, dict]:
         data[model_key(model)] = {
             "title": force_str(model._meta.verbose_name_plural),
             "columns": [(f.attname, force_str(f.verbose_name)) for f in _columns(model)],
+            "numeric": [f.attname for f in _columns(model) if isinstance(f, models.DecimalField)],
             "rows": _rows(model, owned[model]),
         }
     data["audit.AuditEntry"] = {
@@ -119,11 +121,20 @@ def data_xlsx(data: dict[str, dict]) -> bytes:
         sheet.append([label for _attname, label in block["columns"]])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+        numeric = set(block.get("numeric", ()))
         for row in block["rows"]:
-            sheet.append([readable(row.get(attname)) for attname, _label in block["columns"]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+            sheet.append([_xlsx_value(row.get(attname), attname in numeric) for attname, _label in block["columns"]])
+    return xlsx_bytes(book)
+
+
+def _xlsx_value(value: Any, numeric: bool) -> Any:
+    # Amounts travel as text in the JSON (exact decimals); in the sheet they are numbers again, so sums work.
+    if numeric and isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return readable(value)
 
 
 def data_json(data: dict[str, dict]) -> bytes:

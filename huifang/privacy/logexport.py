@@ -1,8 +1,8 @@
 """The access log as an XLSX file (the export of the log is itself logged by the caller)."""
 
-import io
-
 from django.utils.translation import gettext as _
+
+from huifang.core.spreadsheet import xlsx_bytes
 
 from .choices import LOGGED_ACTIONS
 
@@ -28,6 +28,4 @@ def access_log_xlsx(entries, *, tz) -> bytes:
                 ", ".join(f"{k}: {v}" for k, v in e.changes.items()) if isinstance(e.changes, dict) else "",
             ]
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)

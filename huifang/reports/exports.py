@@ -1,11 +1,12 @@
 """The monthly report as chart data (screen), PDF (WeasyPrint, CJK fonts, inline SVG) and XLSX (openpyxl
 with native Excel charts)."""
 
-import io
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from huifang.core.spreadsheet import xlsx_bytes
 
 from . import charts
 
@@ -342,6 +343,4 @@ def report_xlsx(report: dict) -> bytes:
     for ws in book.worksheets:
         for cell in ws[1]:
             cell.font = bold
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)

@@ -30,3 +30,33 @@ def test_numbers_dates_and_empty_cells_stay_as_they_are():
     values = [-5, 1.5, Decimal("-10.20"), date(2026, 3, 5), None, True]
     # when / then
     assert inert_row(values) == values
+
+
+def test_a_workbook_saved_through_the_helper_holds_no_formula_and_keeps_its_numbers():
+    # given a sheet where a writer forgot the helper: a formula-looking name, a negative amount
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    from huifang.core.spreadsheet import xlsx_bytes
+
+    book = Workbook()
+    book.active.append(["=1+1", -5, Decimal("12.50"), "-2+3", "张三"])
+    # when
+    cells = [c for c in load_workbook(io.BytesIO(xlsx_bytes(book))).active[1]]
+    # then
+    assert [c.value for c in cells] == ["'=1+1", -5, 12.5, "'-2+3", "张三"]
+    assert [c.data_type for c in cells] == ["s", "n", "n", "s", "s"]
+
+
+def test_the_csv_writer_makes_text_inert_and_writes_numbers_as_numbers():
+    # given
+    import io
+
+    from huifang.core.spreadsheet import InertCsvWriter
+
+    buffer = io.StringIO()
+    # when
+    InertCsvWriter(buffer).writerow(["@SUM(A1)", -5, "\tx", "李四"])
+    # then
+    assert buffer.getvalue() == "'@SUM(A1),-5,'\tx,李四\r\n"

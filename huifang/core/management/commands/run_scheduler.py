@@ -1,18 +1,20 @@
-import importlib
+import logging
+import os
 import signal
+import socket
 import time
-from datetime import datetime
 
-from croniter import croniter
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils.crypto import get_random_string
 
+from huifang.background.choices import ProcessKind
+from huifang.background.scheduling import job_enqueue_now, schedule_tick
+from huifang.background.services import heartbeat_beat, heartbeat_start, heartbeat_stop
 from huifang.core import clock
 from huifang.schedule import SCHEDULE
 
-
-def _load(path: str):
-    module, name = path.rsplit(".", 1)
-    return getattr(importlib.import_module(module), name)
+logger = logging.getLogger("huifang.background")
 
 
 class Command(BaseCommand):
@@ -20,11 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="enqueue every job once now and exit")
+        parser.add_argument("--tick", type=float, default=5.0, help="seconds between two looks at the clock")
 
-    def handle(self, *args, once=False, **options):
+    def handle(self, *args, once=False, tick=5.0, **options):
         if once:
             for job in SCHEDULE:
-                _load(job.task).enqueue(**job.kwargs)
+                job_enqueue_now(job)
             self.stdout.write(f"enqueued {len(SCHEDULE)} jobs")
             return
         running = True
@@ -35,14 +38,21 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        now = clock.now()
-        next_runs: dict[str, datetime] = {job.name: croniter(job.cron, now).get_next(datetime) for job in SCHEDULE}
+        process_id = f"scheduler-{socket.gethostname()[:20]}-{os.getpid()}-{get_random_string(8)}"
+        heartbeat_start(process_id=process_id, kind=ProcessKind.SCHEDULER)
         self.stdout.write(f"scheduler: {len(SCHEDULE)} jobs")
-        while running:
-            now = clock.now()
-            for job in SCHEDULE:
-                if next_runs[job.name] <= now:
-                    _load(job.task).enqueue(**job.kwargs)
-                    self.stdout.write(f"{now:%Y-%m-%d %H:%M} enqueued {job.name}")
-                    next_runs[job.name] = croniter(job.cron, now).get_next(datetime)
-            time.sleep(5)
+        try:
+            while running:
+                close_old_connections()
+                try:
+                    now = clock.now()
+                    for name in schedule_tick(now=now):
+                        self.stdout.write(f"{now:%Y-%m-%d %H:%M} enqueued {name}")
+                    heartbeat_beat(process_id=process_id)
+                except Exception:
+                    # A locked SQLite database or a dropped connection: the next tick tries again.
+                    logger.warning("scheduler tick failed; retrying", exc_info=True)
+                time.sleep(tick)
+        finally:
+            close_old_connections()
+            heartbeat_stop(process_id=process_id)
