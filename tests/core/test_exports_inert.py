@@ -53,7 +53,6 @@ EXPECTED_EXPORTS = {
 }
 # The DMS import's rejection report is made inert on branch `import` (its owner); until that merge its
 # findings are expected failures here. Remove this set once `import` is merged.
-PENDING_ELSEWHERE = {"archive:import_rejections_csv", "archive:import_rejections_xlsx"}
 FILE_TYPES = ("spreadsheetml", "text/csv", "application/zip", "application/vnd.ms-excel")
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
@@ -193,11 +192,7 @@ def test_every_export_the_walker_finds_is_inert_and_keeps_numbers(client, hostil
             problems.append(f"{name}: no neutralised payload in the file (did the walker reach its data?)")
         if seen["numbers"] == 0 and name != "privacy:access_log_export":  # the log holds no figures
             problems.append(f"{name}: no number in the file")
-    pending = [p for p in problems if any(n in p for n in PENDING_ELSEWHERE)]
-    others = [p for p in problems if p not in pending]
-    assert not others, "\n".join(others)
-    if pending:
-        pytest.xfail("rejection report made inert on branch import:\n" + "\n".join(pending))
+    assert not problems, "\n".join(problems)
 
 
 def test_the_data_rights_export_keeps_amounts_numeric_and_the_name_inert(client, hostile):
@@ -241,9 +236,4 @@ def test_every_module_that_writes_a_spreadsheet_goes_through_the_inert_helper():
         if WRITER.search(text) and not HELPER.search(text):
             offenders.append(relative)
     # then each one uses huifang.core.spreadsheet
-    pending = [o for o in offenders if o.endswith(("archive/views_import.py", "archive/commands/import_dms.py"))]
-    pending += [o for o in offenders if o.endswith("management/commands/import_dms.py")]
-    others = sorted(set(offenders) - set(pending))
-    assert not others, f"spreadsheet writers that bypass huifang.core.spreadsheet: {others}"
-    if pending:
-        pytest.xfail(f"made inert on branch import: {sorted(set(pending))}")
+    assert not offenders, f"spreadsheet writers that bypass huifang.core.spreadsheet: {offenders}"
