@@ -139,7 +139,7 @@ def test_list_shows_overdue_first_then_the_nearest_deadline(client, store, speci
     services.complaint_contact_record(complaint=contacted, actor=specialist, now=NOW - timedelta(minutes=30))
     signed_in(client, specialist)
     client.get(reverse("complaints:list"))  # warm the session
-    # when: a fixed number, whatever the rows (the unassigned count and the store calendar are one query each)
+    # when: a fixed number, whatever the rows (the import button, the unassigned count, the store calendar)
     with django_assert_num_queries(10):
         response = client.get(reverse("complaints:list"))
     # then
