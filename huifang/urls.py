@@ -24,3 +24,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "huifang.error_pages.server_error"
