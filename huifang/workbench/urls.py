@@ -18,4 +18,5 @@ urlpatterns = [
     path("stores/<int:store_id>/scripts/", views_settings.script_list, name="script_list"),
     path("stores/<int:store_id>/scripts/<int:script_id>/", views_settings.script_edit, name="script_edit"),
     path("stores/<int:store_id>/policy/", views_settings.policy_edit, name="policy"),
+    path("stores/<int:store_id>/quiet-hours/", views_settings.quiet_hours_edit, name="quiet_hours"),
 ]

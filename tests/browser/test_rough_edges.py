@@ -1,14 +1,16 @@
 """The rough edges of issue 17 §4, each in a real browser (Chinese), with a screenshot of each screen."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from huifang.core import clock
+from huifang.messaging.models import MessagingPolicy
 
 from ..factories import PASSWORD, CustomerFactory, VehicleFactory
-from ..workbench.factories import NOW
+from ..workbench.factories import NOW, at, call_task
 from .conftest import login
 
 pytestmark = pytest.mark.browser
@@ -69,3 +71,103 @@ def test_escape_closes_the_top_bar_search_and_n_opens_the_next_task_again(page, 
     # then the box is gone and typing "n" inside it did not leave the page
     expect(page.locator("#quick-search")).to_be_hidden()
     assert page.url.endswith("/workbench/")
+
+
+@pytest.fixture
+def four_buckets(store, specialist):
+    """One task of the specialist in each bucket at NOW (Wednesday 10:00), and a colleague's task."""
+    return {
+        "overdue": call_task(store, assigned_to=specialist, due_at=at(2026, 11, 20, 10)),  # window ended 23 Nov
+        "due_now": call_task(store, assigned_to=specialist, due_at=at(2026, 11, 24, 15)),
+        "today": call_task(store, assigned_to=specialist, due_at=at(2026, 11, 25, 16)),
+        "later": call_task(store, assigned_to=specialist, due_at=at(2026, 11, 27, 9)),
+    }
+
+
+def test_dashboard_and_queue_use_the_same_words_for_the_same_numbers(page, shot, store, specialist, four_buckets):
+    # given one task in each bucket and a second one due now
+    call_task(store, assigned_to=specialist, due_at=at(2026, 11, 25, 9))
+    login(page, specialist.username, PASSWORD)
+    # when the dashboard and then the queue are read
+    page.goto(page.base_url + "/")
+    dashboard = {
+        key: (page.locator(f'[data-kpi="{key}"] span').inner_text(), page.locator(f'[data-kpi="{key}"] b').inner_text())
+        for key in ("overdue", "due_now", "today", "later")
+    }
+    shot(page, "rough_dashboard_specialist")
+    page.goto(page.base_url + "/workbench/")
+    queue = {
+        key: (
+            page.locator(f'[data-bucket-count="{key}"] span').inner_text(),
+            page.locator(f'[data-bucket-count="{key}"] b').inner_text(),
+        )
+        for key in ("overdue", "due_now", "today", "later")
+    }
+    shot(page, "rough_queue_counts")
+    # then each number has the same word and value on both
+    assert (
+        dashboard
+        == queue
+        == {
+            "overdue": ("逾期", "1"),
+            "due_now": ("当前应办", "2"),
+            "today": ("今天稍后到期", "1"),
+            "later": ("以后", "1"),
+        }
+    )
+
+
+def test_quiet_hours_say_why_n_opens_nothing_and_the_director_changes_them(
+    page, shot, monkeypatch, store, specialist, director, four_buckets
+):
+    # given 12:30, inside the default lunch rest 12:00–14:00
+    monkeypatch.setattr(clock, "now", lambda: at(2026, 11, 25, 12, 30))
+    login(page, specialist.username, PASSWORD)
+    page.goto(page.base_url + "/workbench/")
+    # then the queue lists the tasks and says why none is offered and when the first becomes callable
+    notice = page.locator("#wb-quiet")
+    expect(notice).to_contain_text("免打扰时段（21:00–09:00、12:00–14:00")
+    expect(notice).to_contain_text("第一个任务 11-25 14:00 起可以拨打")
+    expect(page.locator(".task-row")).to_have_count(4)
+    shot(page, "rough_queue_quiet_hours")
+    # when n is pressed
+    page.keyboard.press("n")
+    # then the queue says the same instead of showing nothing
+    expect(page.locator(".messages")).to_contain_text("第一个任务 11-25 14:00 起可以拨打")
+    assert page.url.endswith("/workbench/")
+    # when the care director removes the lunch window on the settings screen
+    page.context.clear_cookies()
+    login(page, director.username, PASSWORD)
+    page.goto(page.base_url + "/workbench/settings/")
+    page.get_by_role("link", name="免打扰时段").click()
+    expect(page.locator("#id_start_2")).to_have_value("12:00")
+    shot(page, "rough_quiet_hours_settings")
+    page.fill("#id_start_2", "")
+    page.fill("#id_end_2", "")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".messages")).to_contain_text("免打扰时段已保存")
+    assert MessagingPolicy.objects.get(store=store).quiet_hours == [["21:00", "09:00"]]
+    # then the specialist's n opens the overdue task at once
+    page.context.clear_cookies()
+    login(page, specialist.username, PASSWORD)
+    page.goto(page.base_url + "/workbench/")
+    expect(page.locator("#wb-quiet")).to_have_count(0)
+    page.keyboard.press("n")
+    page.wait_for_url(re.compile(rf"/workbench/tasks/{four_buckets['overdue'].pk}/$"))
+
+
+def test_a_long_queue_opens_one_page_at_a_time(page, shot, store, specialist):
+    # given 120 open calls of one specialist, all due now
+    for i in range(120):
+        call_task(store, assigned_to=specialist, due_at=at(2026, 11, 24, 9) + timedelta(minutes=i), key=f"long{i}")
+    login(page, specialist.username, PASSWORD)
+    # when the queue opens
+    page.goto(page.base_url + "/workbench/")
+    # then it shows the 50 most urgent, the complete count and the pages
+    expect(page.locator(".task-row")).to_have_count(50)
+    expect(page.locator('[data-bucket-count="due_now"] b')).to_have_text("120")
+    expect(page.locator("#wb-pager")).to_contain_text("第 1 页，共 3 页")
+    shot(page, "rough_queue_paged")
+    # and the last page holds the remaining 20
+    page.goto(page.base_url + "/workbench/?page=3")
+    expect(page.locator(".task-row")).to_have_count(20)
