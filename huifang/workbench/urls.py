@@ -9,6 +9,7 @@ urlpatterns = [
     path("next/", views.next_task, name="next"),
     path("reassign/", views.tasks_bulk_reassign, name="tasks_reassign"),
     path("tasks/<int:task_id>/", views.task_call, name="task"),
+    path("tasks/<int:task_id>/survey-link/", views.survey_link, name="survey_link"),
     path("calls/<int:call_id>/", views.call_detail, name="call_detail"),
     path("calls/<int:call_id>/recording/", views.recording, name="recording"),
     path("problems/", views.problem_list, name="problems"),

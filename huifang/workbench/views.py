@@ -389,3 +389,39 @@ def problem_resolve(request, problem_id: int):
         "failed_form": form,
     }
     return render(request, "workbench/problems.html", context, status=422)
+
+
+SURVEY_ACTIONS = {"create", "renew", "sms", "email"}
+
+
+@require_POST
+@role_required(*selectors.WORKBENCH_ROLES)
+def survey_link(request, task_id: int):
+    """The task's survey link from the call screen: make it, renew it (new address, the old one stops) or
+    send it by SMS / e-mail through the outbox; answers with the box redrawn."""
+    from huifang.messaging.choices import MessageChannel
+    from huifang.surveys import services as survey_services
+    from huifang.surveys.templatetags.surveys import survey_box_context
+
+    task = get_object_or_404(selectors.tasks_visible_to(user=request.user).select_related("store"), pk=task_id)
+    action = request.POST.get("action", "")
+    if action not in SURVEY_ACTIONS:
+        raise Http404
+    now = clock.now()
+    notice = ""
+    status = 200
+    try:
+        link = survey_services.link_create(task=task, actor=request.user, now=now)
+        if action == "create":
+            notice = _("Survey link made.")
+        elif action == "renew":
+            survey_services.link_renew(link=link, actor=request.user, now=now)
+            notice = _("New address made; the old one no longer works.")
+        elif link.answered_at is None:
+            channel = MessageChannel.SMS if action == "sms" else MessageChannel.EMAIL
+            message = survey_services.link_send(link=link, channel=channel, now=now)
+            notice = _("Queued in the outbox.") if message is not None else _("No address to send it to.")
+    except ValidationError as exc:
+        notice, status = " ".join(exc.messages), 422
+    context = {**survey_box_context(task=task, may_act=True), "survey_notice": notice}
+    return render(request, "surveys/_task_links.html", context, status=status)

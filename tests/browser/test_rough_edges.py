@@ -6,8 +6,12 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from huifang.audit.choices import AuditAction
+from huifang.audit.models import AuditEntry
 from huifang.core import clock
 from huifang.messaging.models import MessagingPolicy
+from huifang.surveys.models import SurveyLink
+from huifang.workbench.models import CallPolicy
 
 from ..factories import PASSWORD, CustomerFactory, VehicleFactory
 from ..workbench.factories import NOW, at, call_task
@@ -171,3 +175,122 @@ def test_a_long_queue_opens_one_page_at_a_time(page, shot, store, specialist):
     # and the last page holds the remaining 20
     page.goto(page.base_url + "/workbench/?page=3")
     expect(page.locator(".task-row")).to_have_count(20)
+
+
+def test_staff_see_copy_and_renew_a_survey_link_on_the_call_screen(page, shot, store, specialist, four_buckets):
+    # given the call screen of a post-service task with no link yet
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    task = four_buckets["due_now"]
+    login(page, specialist.username, PASSWORD)
+    page.goto(page.base_url + f"/workbench/tasks/{task.pk}/")
+    box = page.locator(".survey-links")
+    # when the link is made
+    box.get_by_role("button", name="立即生成链接").click()
+    # then its address shows and copies to the clipboard
+    address = box.locator(".survey-url input")
+    expect(address).to_have_value(re.compile(r"/s/[^/]+/$"))
+    first = address.input_value()
+    box.get_by_role("button", name="复制").click()
+    expect(box.get_by_role("button", name="已复制")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == first
+    shot(page, "rough_call_survey_link")
+    # when it is renewed
+    box.get_by_role("button", name="换新链接").click()
+    expect(box).to_contain_text("已生成新地址")
+    # then the address is new and the old one no longer opens the survey
+    renewed = box.locator(".survey-url input").input_value()
+    assert renewed != first
+    assert SurveyLink.objects.filter(task=task).count() == 1
+    path = re.compile(r"^https?://[^/]+")
+    assert page.context.request.get(path.sub(page.base_url, first)).status == 400
+    assert page.context.request.get(path.sub(page.base_url, renewed)).status == 200
+
+
+def test_v_reveals_the_masked_number_on_the_call_screen(page, store, specialist, four_buckets):
+    # given
+    task = four_buckets["due_now"]
+    login(page, specialist.username, PASSWORD)
+    page.goto(page.base_url + f"/workbench/tasks/{task.pk}/")
+    expect(page.locator(".phone-cell").first).to_contain_text("****")
+    # when
+    page.keyboard.press("v")
+    # then the full number shows and the reveal is logged
+    expect(page.locator(".phone-cell").first).not_to_contain_text("****")
+    assert AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE, actor=specialist).count() == 1
+
+
+def test_complaint_timeline_shows_the_newest_first_and_never_hides_an_escalation(page, shot, store, director):
+    # given a complaint with twenty tracking notes, then an escalation to level 2
+    from huifang.complaints.services import complaint_action_add, complaint_escalate, complaint_intake
+
+    complaint, _ = complaint_intake(
+        store=store, actor=director, now=NOW, channel="phone", category="SA", content="保养后异响", customer_name="王五"
+    )
+    for i in range(20):
+        complaint_action_add(
+            complaint=complaint, actor=director, now=NOW + timedelta(minutes=i + 1), note=f"跟进记录{i}"
+        )
+    complaint_escalate(complaint=complaint, actor=director, now=NOW + timedelta(hours=1), why="客户要求经理处理")
+    login(page, director.username, PASSWORD)
+    # when the complaint page opens
+    page.goto(page.base_url + f"/complaints/{complaint.pk}/")
+    # then the escalation is the first event of the timeline
+    events = page.locator("#timeline li.event")
+    expect(events.first).to_have_class(re.compile(r"event-escalate"))
+    expect(events.first).to_contain_text("升级")
+    expect(events.nth(1)).to_contain_text("跟进记录19")
+    expect(events.last).to_contain_text("受理投诉")
+    # and no inner scroll box hides any event: the list is as tall as its content
+    box = page.locator("#timeline .timeline")
+    assert box.evaluate("el => el.scrollHeight <= el.clientHeight + 1")
+    shot(page, "rough_complaint_timeline")
+
+
+@pytest.mark.parametrize("width", [1280, 1360, 1440])
+def test_month_controls_stay_on_one_line_and_benchmarks_say_not_imported(page, shot, store, director, width):
+    # given a month with answered calls but no imported survey or benchmark figures
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, director.username, PASSWORD)
+    # when the CSS page opens
+    page.goto(page.base_url + "/reports/css/?month=2026-11")
+    # then the month controls sit on one line, with the month written as 2026-11 (no browser month picker)
+    nav = page.locator(".month-nav")
+    assert nav.bounding_box()["height"] < 48
+    expect(page.locator("#id_month")).to_have_value("2026-11")
+    for part in ("#id_month", ".month-nav button", ".month-nav a >> nth=0"):
+        assert page.locator(part).bounding_box()["height"] < 40, part
+    # and the empty benchmark figures say so, with a link to the import
+    for key in ("rbo", "national"):
+        box = page.locator(f'.kpi[data-benchmark="{key}"]')
+        expect(box).to_contain_text("尚未导入")
+        expect(box.locator("a.import-link")).to_have_attribute("href", f"/reports/{store.pk}/benchmarks/")
+    if width == 1280:
+        shot(page, "rough_css_not_imported_1280")
+        # the monthly report's RBO and national rows too
+        page.goto(page.base_url + f"/reports/{store.pk}/monthly/?month=2026-11")
+        for key in ("rbo", "national"):
+            expect(page.locator(f'tr[data-benchmark="{key}"]')).to_contain_text("尚未导入")
+        expect(page.locator('tr[data-benchmark="rbo"] a.import-link')).to_be_visible()
+        assert page.locator(".month-nav").bounding_box()["height"] < 48
+        shot(page, "rough_monthly_not_imported_1280")
+
+
+def test_call_policy_reads_one_rule_per_row(page, shot, store, director):
+    # given
+    login(page, director.username, PASSWORD)
+    # when
+    page.goto(page.base_url + f"/workbench/stores/{store.pk}/policy/")
+    # then three rows, each a condition, its threshold and what it opens
+    rows = page.locator("#policy-rules tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("整体满意度评分")
+    expect(rows.nth(0).locator("input[name=low_overall_score]")).to_have_value("6")
+    expect(rows.nth(0).locator("select[name=low_overall_action]")).to_be_visible()
+    expect(rows.nth(1)).to_contain_text("回答“否”")
+    expect(rows.nth(2).locator("input[name=low_item_score]")).to_have_value("5")
+    shot(page, "rough_call_policy")
+    # and saving a change still works
+    rows.nth(2).locator("input[name=low_item_score]").fill("4")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".messages")).to_contain_text("已保存")
+    assert CallPolicy.objects.get(store=store).low_item_score == 4
