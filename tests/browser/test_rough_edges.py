@@ -266,11 +266,10 @@ def test_month_controls_stay_on_one_line_and_benchmarks_say_not_imported(page, s
         expect(box.locator("a.import-link")).to_have_attribute("href", f"/reports/{store.pk}/benchmarks/")
     if width == 1280:
         shot(page, "rough_css_not_imported_1280")
-        # the monthly report's RBO and national rows too
+        # the monthly report's survey section too
         page.goto(page.base_url + f"/reports/{store.pk}/monthly/?month=2026-11")
-        for key in ("rbo", "national"):
-            expect(page.locator(f'tr[data-benchmark="{key}"]')).to_contain_text("尚未导入")
-        expect(page.locator('tr[data-benchmark="rbo"] a.import-link')).to_be_visible()
+        expect(page.locator('[data-benchmark="all"]')).to_contain_text("本月尚未导入")
+        expect(page.locator('[data-benchmark="all"] a.import-link')).to_be_visible()
         assert page.locator(".month-nav").bounding_box()["height"] < 48
         shot(page, "rough_monthly_not_imported_1280")
 
