@@ -63,4 +63,5 @@ def main_menu(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"menu": menu_for(all_roles(user=user))}
+    menu = menu_for(all_roles(user=user))
+    return {"menu": menu, "menu_names": {item.url_name for item in menu}}

@@ -28,3 +28,5 @@ urlpatterns = [
     path("health", core_views.health, name="health"),
     path("accounts/", include("huifang.accounts.urls")),
 ]
+
+handler500 = "huifang.error_pages.server_error"

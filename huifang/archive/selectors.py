@@ -13,6 +13,7 @@ from huifang.accounts.choices import ROLES_THAT_CALL, ROLES_THAT_EDIT_ARCHIVE
 from huifang.accounts.selectors import roles_in_store, stores_visible_to
 from huifang.audit.models import AuditEntry
 from huifang.audit.selectors import audit_for_object, audit_for_objects
+from huifang.core.change_labels import key_label
 from huifang.core.phones import phone_search_digits
 from huifang.core.vehicle_ids import plate_search_key
 
@@ -134,7 +135,7 @@ def _field_label(key: str) -> str:
     try:
         return str(Customer._meta.get_field(key).verbose_name)
     except FieldDoesNotExist:
-        return key
+        return key_label(key)  # an access entry's detail ("contact", "export") in the reader's language
 
 
 @timeline_source

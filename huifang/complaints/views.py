@@ -243,7 +243,8 @@ def _detail_context(request, complaint: Complaint, **bound_forms) -> dict:
         "complaint": complaint,
         "now": now,
         "phone": _phone_for(request.user, complaint),
-        "events": list(complaint.events.all()),
+        # Newest first, so the latest escalation is the first thing under the heading (issue 17).
+        "events": list(complaint.events.all())[::-1],
         "attachments": list(complaint.attachments.all()),
         "follow_ups": follow_ups,
         "risk_periods": selectors.risk_periods(complaint=complaint, now=now),

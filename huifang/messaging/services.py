@@ -378,3 +378,23 @@ def sms_follow_up_for_unreachable(
         idempotency_key=key,
         related=related,
     )
+
+
+def quiet_hours_update(*, store: Store, actor, now: datetime, windows: list[list[str]]) -> MessagingPolicy:
+    """Set the store's quiet hours ([["21:00", "09:00"], …], store time): no call is offered and no SMS or
+    e-mail leaves inside them. Refused when unreadable or covering the whole day; audited."""
+    try:
+        rules.validate_windows(windows)
+    except rules.QuietHoursError as exc:
+        raise ValidationError({"quiet_hours": str(exc)}) from exc
+    policy = policy_for(store=store)
+    before = policy.quiet_hours
+    if before == windows:
+        return policy
+    with transaction.atomic():
+        MessagingPolicy.objects.filter(pk=policy.pk).update(quiet_hours=windows)
+        audit_record(
+            obj=policy, action=AuditAction.UPDATE, at=now, actor=actor, changes={"quiet_hours": [before, windows]}
+        )
+    policy.refresh_from_db()
+    return policy

@@ -12,6 +12,7 @@ from huifang.complaints.models import Complaint
 from huifang.followups.choices import TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.workbench.models import CallRecord
+from huifang.workbench.selectors import my_call_counts, store_call_counts
 
 from . import figures, rules
 from .figures import REACHED_OUTCOMES
@@ -25,13 +26,10 @@ def _day_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def specialist_day(*, user: User, now: datetime) -> dict:
-    """My open tasks (overdue, due today, later), calls done today, my reach rate today and over 30 days."""
+    """My open call tasks counted as my queue counts them (overdue, due now, due later today, later), calls
+    done today, my reach rate today and over 30 days."""
     start, end = _day_bounds(now)
-    tasks = FollowUpTask.objects.filter(assigned_to=user, status=TaskStatus.OPEN).aggregate(
-        overdue=Count("pk", filter=Q(window_end__lt=now)),
-        due_today=Count("pk", filter=Q(window_end__gte=now, due_at__lt=end)),
-        later=Count("pk", filter=Q(due_at__gte=end)),
-    )
+    tasks = my_call_counts(user=user, now=now)
     calls = CallRecord.objects.filter(caller=user, ended_at__gte=start, ended_at__lt=end).count()
     attempts = ContactAttempt.objects.filter(actor=user, at__gte=start - timedelta(days=TREND_DAYS - 1), at__lt=end)
     totals = attempts.aggregate(
@@ -55,11 +53,11 @@ def store_day(*, stores: Sequence[Store], now: datetime) -> dict:
     stores = list(stores)
     start, end = _day_bounds(now)
     since = start - timedelta(days=TREND_DAYS - 1)
-    tasks = FollowUpTask.objects.filter(store__in=stores).aggregate(
-        due_today=Count("pk", filter=Q(status=TaskStatus.OPEN, due_at__lt=end, window_end__gte=now)),
-        overdue=Count("pk", filter=Q(status=TaskStatus.OPEN, window_end__lt=now)),
-        done_today=Count("pk", filter=Q(status=TaskStatus.DONE, closed_at__gte=start, closed_at__lt=end)),
-    )
+    # Open call tasks in the team queue's buckets, with the same words as the queue (issue 17).
+    tasks = store_call_counts(stores=stores, now=now)
+    tasks["done_today"] = FollowUpTask.objects.filter(
+        store__in=stores, status=TaskStatus.DONE, closed_at__gte=start, closed_at__lt=end
+    ).count()
     complaints = Complaint.objects.filter(store__in=stores).aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, level_due_at__lt=now)),

@@ -139,6 +139,8 @@ def css(request):
             per_store=[{"store": s, "total": per_store.get(s.pk, {}).get("total")} for s in chosen],
             definition=figures.DEFINITIONS[Kpi.CSS],
             editable=[s for s in chosen if has_role(user=request.user, store=s, roles=selectors.EDITOR_ROLES)],
+            # No survey or benchmark figure for the month: the columns say "not imported yet" (issue 17).
+            imported=bool(comparison.get("benchmark_total")) or any(i["benchmark"] for i in comparison["items"]),
         )
     return render(request, "reports/css.html", context)
 

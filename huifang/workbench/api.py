@@ -139,6 +139,7 @@ def queue(
         advisor_id=advisor,
         team=team,
         assignee_id=assignee if team else None,
+        page_size=selectors.QUEUE_LIMIT,  # the API keeps its one long list; the screen pages
     )
 
 

@@ -208,3 +208,40 @@ class RetrySpacingForm(forms.Form):
     unreachable_min_hours = forms.IntegerField(
         label=_("never unreachable within (h) of the first attempt"), min_value=0, max_value=240
     )
+
+
+QUIET_WINDOWS = 4  # rows of the quiet-hours form; the seed's defaults use two
+
+
+class QuietHoursForm(forms.Form):
+    """Up to four quiet windows (start, end, store time); an empty row is no window. A window may cross
+    midnight (21:00 to 09:00)."""
+
+    def __init__(self, *args, windows=(), **kwargs):
+        initial = {}
+        for i, (start, end) in enumerate(list(windows)[:QUIET_WINDOWS], start=1):
+            initial[f"start_{i}"], initial[f"end_{i}"] = start, end
+        super().__init__(*args, initial=initial, **kwargs)
+        for i in range(1, QUIET_WINDOWS + 1):
+            # Plain HH:MM text: the browser's own time picker shows "09:00 PM" in an English browser locale.
+            widget = forms.TimeInput(
+                attrs={"inputmode": "numeric", "pattern": r"[0-2]?\d:[0-5]\d", "placeholder": "21:00", "size": 6},
+                format="%H:%M",
+            )
+            self.fields[f"start_{i}"] = forms.TimeField(label=_("from"), required=False, widget=widget)
+            self.fields[f"end_{i}"] = forms.TimeField(label=_("until"), required=False, widget=widget)
+
+    def rows(self):
+        return [(self[f"start_{i}"], self[f"end_{i}"]) for i in range(1, QUIET_WINDOWS + 1)]
+
+    def clean(self):
+        data = super().clean()
+        windows = []
+        for i in range(1, QUIET_WINDOWS + 1):
+            start, end = data.get(f"start_{i}"), data.get(f"end_{i}")
+            if (start is None) != (end is None):
+                self.add_error(f"end_{i}" if end is None else f"start_{i}", _("Give both the start and the end."))
+            elif start is not None:
+                windows.append([f"{start:%H:%M}", f"{end:%H:%M}"])
+        data["windows"] = windows
+        return data

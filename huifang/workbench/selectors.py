@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,8 @@ from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, Ta
 from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.followups.offering import call_tasks_offerable, store_in_quiet_hours
 from huifang.followups.selectors import overdue_counts_by_assignee, task_holders_for_store, task_receivers_for_store
+from huifang.messaging import rules as messaging_rules
+from huifang.messaging.services import policy_for as messaging_policy_for
 
 from . import rules, services
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
@@ -47,6 +50,8 @@ RECORDING_ROLES = TEAM_ROLES
 BUCKETS = ("overdue", "due_now", "today", "later")
 # Rows a queue shows at most (the counts are always complete); narrow with the filters beyond that.
 QUEUE_LIMIT = 300
+# Rows of one queue page (issue 17: hundreds of tasks must still open fast); the counts stay complete.
+QUEUE_PAGE_SIZE = 50
 EARLIER_CALLS = 10
 
 
@@ -93,6 +98,8 @@ def queue_for(
     advisor_id: int | None = None,
     team: bool = False,
     assignee_id: int | None = None,
+    page: int = 1,
+    page_size: int = QUEUE_PAGE_SIZE,
 ) -> dict:
     """The user's open call tasks (or, team=True, their team's) in buckets overdue / due now / today /
     later with counts; each row carries customer, masked phone, plate, attempts, quiet-hours and
@@ -109,6 +116,26 @@ def queue_for(
         tasks = tasks.filter(kind=kind)
     if advisor_id:
         tasks = tasks.filter(repair_order__advisor_id=advisor_id)
+    counts = queue_counts(tasks=tasks, stores=stores, now=now)
+    offset = (max(page, 1) - 1) * page_size
+    rows = list(
+        tasks.select_related("store", "customer", "vehicle", "repair_order", "assigned_to")
+        .annotate(attempts_count=Count("attempts"), last_outcome=_last_outcome())
+        .order_by("window_end", "due_at", "id")[offset : offset + page_size]
+    )
+    result: dict = {b: [] for b in BUCKETS}
+    for task in task_rows(tasks=rows, now=now):
+        result[task.bucket].append(task)
+    result["counts"] = counts
+    result["truncated"] = counts["total"] > offset + len(rows)
+    result["page"] = max(page, 1)
+    result["pages"] = max((counts["total"] + page_size - 1) // page_size, 1)
+    return result
+
+
+def queue_counts(*, tasks: QuerySet[FollowUpTask], stores: list[Store], now: datetime) -> dict:
+    """How many of `tasks` are overdue, due now, due later today (store time) and later, in one query.
+    The queue and the dashboard both count with this, so the same word means the same number on both."""
     day_ends = {s.time_zone: _local_day_end(now, s.time_zone) for s in stores}
     today_q = Q(pk__in=[])
     for tz_name, day_end in day_ends.items():
@@ -121,17 +148,45 @@ def queue_for(
         later=Count("pk", filter=not_overdue & Q(due_at__gt=now) & ~today_q),
     )
     counts["total"] = sum(counts[b] for b in BUCKETS)
-    rows = list(
-        tasks.select_related("store", "customer", "vehicle", "repair_order", "assigned_to")
-        .annotate(attempts_count=Count("attempts"), last_outcome=_last_outcome())
-        .order_by("window_end", "due_at", "id")[:QUEUE_LIMIT]
+    return counts
+
+
+def my_call_counts(*, user: User, now: datetime) -> dict:
+    """The user's own open call tasks by bucket, exactly as their queue counts them (for the dashboard)."""
+    stores = list(workbench_stores_for(user=user))
+    tasks = FollowUpTask.objects.filter(
+        store__in=stores, status=TaskStatus.OPEN, channel=TaskChannel.CALL, assigned_to=user
     )
-    result: dict = {b: [] for b in BUCKETS}
-    for task in task_rows(tasks=rows, now=now):
-        result[task.bucket].append(task)
-    result["counts"] = counts
-    result["truncated"] = counts["total"] > len(rows)
-    return result
+    return queue_counts(tasks=tasks, stores=stores, now=now)
+
+
+def store_call_counts(*, stores: Iterable[Store], now: datetime) -> dict:
+    """Every open call task of the stores by bucket, as the team queue counts them (for the dashboard)."""
+    stores = list(stores)
+    tasks = FollowUpTask.objects.filter(store__in=stores, status=TaskStatus.OPEN, channel=TaskChannel.CALL)
+    return queue_counts(tasks=tasks, stores=stores, now=now)
+
+
+def next_callable(*, user: User, now: datetime) -> dict:
+    """Why `n` may offer nothing now: the user's stores inside their quiet hours (with the windows and when
+    they end), and when the first of the user's open call tasks becomes callable — the latest of its due
+    time, its call-back time and the end of the quiet hours it would fall in. One query per store."""
+    quiet, first = [], None
+    for store in workbench_stores_for(user=user).order_by("code"):
+        windows = messaging_policy_for(store=store).quiet_hours
+        tz = ZoneInfo(store.time_zone)
+        quiet_now = messaging_rules.in_quiet_hours(now.astimezone(tz).time(), windows)
+        if quiet_now:
+            ends = messaging_rules.next_allowed_time(now, windows, tz)
+            quiet.append({"store": store, "windows": windows, "ends": ends})
+        earliest = FollowUpTask.objects.filter(
+            store=store, status=TaskStatus.OPEN, channel=TaskChannel.CALL, assigned_to=user
+        ).aggregate(at=Min(Greatest("due_at", Coalesce("next_call_at", "due_at"))))["at"]
+        if earliest is None:
+            continue
+        at = messaging_rules.next_allowed_time(max(earliest, now), windows, tz)
+        first = at if first is None or at < first else first
+    return {"quiet": quiet, "first_at": first}
 
 
 def _last_outcome() -> Subquery:

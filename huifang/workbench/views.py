@@ -6,13 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.choices import Role
 from huifang.accounts.models import User
-from huifang.accounts.selectors import has_role, may_reveal_phone
+from huifang.accounts.selectors import has_role, may_reveal_phone, stores_where_role
 from huifang.core import clock
 from huifang.core.permissions import role_required
 from huifang.followups import selectors as followup_selectors
@@ -35,7 +37,8 @@ from .forms import (
 BUCKETS = (
     ("overdue", gettext_lazy("Overdue")),
     ("due_now", gettext_lazy("Due now")),
-    ("today", gettext_lazy("Due today")),
+    # "today" is the rest of today: due later today, not yet callable. The dashboard uses these same labels.
+    ("today", gettext_lazy("Due later today")),
     ("later", gettext_lazy("Later")),
 )
 
@@ -93,6 +96,7 @@ def queue(request):
     data = filters.cleaned_data if filters.is_valid() else {}
     store = next((s for s in stores if s.pk == data.get("store")), None)
     team = bool(data.get("team")) and may_team
+    page = request.GET.get("page", "1")
     result = selectors.queue_for(
         user=request.user,
         now=now,
@@ -101,12 +105,20 @@ def queue(request):
         advisor_id=data.get("advisor"),
         team=team,
         assignee_id=data.get("assignee") if team else None,
+        page=int(page) if page.isdigit() else 1,
     )
+    counts = result.get("counts", {})
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "filters": filters,
-        "buckets": [(key, label, result.get(key, [])) for key, label in _bucket_labels()],
-        "counts": result.get("counts", {}),
+        "buckets": [(key, label, result.get(key, []), counts.get(key, 0)) for key, label in _bucket_labels()],
+        "counts": counts,
         "truncated": result.get("truncated", False),
+        "page": result.get("page", 1),
+        "pages": result.get("pages", 1),
+        "query": query.urlencode(),
+        "callable": None if team else _callable_state(request.user, now),
         "team": team,
         "may_team": may_team,
         "now": now,
@@ -120,6 +132,28 @@ def queue(request):
             context["receivers"] = followup_selectors.task_receivers_for_store(store=behind_store)
     template = "workbench/_queue_table.html" if request.htmx else "workbench/queue.html"
     return render(request, template, context)
+
+
+def _callable_state(user, now) -> dict:
+    """Quiet hours now and when the first task becomes callable, for the queue's notice and `n`."""
+    state = selectors.next_callable(user=user, now=now)
+    state["windows"] = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
+    editable = stores_where_role(user=user, roles=selectors.SETTINGS_ROLES)
+    state["edit_store"] = next((q["store"] for q in state["quiet"] if editable.filter(pk=q["store"].pk).exists()), None)
+    return state
+
+
+def _nothing_to_call(user, now) -> str:
+    """Why `n` opened nothing, and when the first task can be called."""
+    state = selectors.next_callable(user=user, now=now)
+    parts = []
+    if state["quiet"]:
+        windows = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
+        parts.append(_("Quiet hours (%(windows)s): customers are not called now.") % {"windows": windows})
+    if state["first_at"] is not None:
+        at = timezone.localtime(state["first_at"])
+        parts.append(_("The first task can be called from %(at)s.") % {"at": date_format(at, "m-d H:i")})
+    return " ".join(parts) or _("Nothing to call right now.")
 
 
 @require_POST
@@ -173,7 +207,7 @@ def next_task(request):
             .first()
         )
     if task is None:
-        messages.info(request, _("Nothing to call right now."))
+        messages.info(request, _nothing_to_call(request.user, now))
         return HttpResponseRedirect(reverse("workbench:queue") + suffix)
     return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]) + suffix)
 
@@ -357,3 +391,39 @@ def problem_resolve(request, problem_id: int):
         "failed_form": form,
     }
     return render(request, "workbench/problems.html", context, status=422)
+
+
+SURVEY_ACTIONS = {"create", "renew", "sms", "email"}
+
+
+@require_POST
+@role_required(*selectors.WORKBENCH_ROLES)
+def survey_link(request, task_id: int):
+    """The task's survey link from the call screen: make it, renew it (new address, the old one stops) or
+    send it by SMS / e-mail through the outbox; answers with the box redrawn."""
+    from huifang.messaging.choices import MessageChannel
+    from huifang.surveys import services as survey_services
+    from huifang.surveys.templatetags.surveys import survey_box_context
+
+    task = get_object_or_404(selectors.tasks_visible_to(user=request.user).select_related("store"), pk=task_id)
+    action = request.POST.get("action", "")
+    if action not in SURVEY_ACTIONS:
+        raise Http404
+    now = clock.now()
+    notice = ""
+    status = 200
+    try:
+        link = survey_services.link_create(task=task, actor=request.user, now=now)
+        if action == "create":
+            notice = _("Survey link made.")
+        elif action == "renew":
+            survey_services.link_renew(link=link, actor=request.user, now=now)
+            notice = _("New address made; the old one no longer works.")
+        elif link.answered_at is None:
+            channel = MessageChannel.SMS if action == "sms" else MessageChannel.EMAIL
+            message = survey_services.link_send(link=link, channel=channel, now=now)
+            notice = _("Queued in the outbox.") if message is not None else _("No address to send it to.")
+    except ValidationError as exc:
+        notice, status = " ".join(exc.messages), 422
+    context = {**survey_box_context(task=task, may_act=True), "survey_notice": notice}
+    return render(request, "surveys/_task_links.html", context, status=status)

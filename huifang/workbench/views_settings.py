@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from huifang.accounts.selectors import stores_where_role
 from huifang.core import clock
 from huifang.core.permissions import role_required
+from huifang.messaging import services as messaging_services
 
 from . import selectors, services
-from .forms import CallPolicyForm, PublishForm, QuestionFormSet, RetrySpacingForm, ScriptStepFormSet
+from .forms import CallPolicyForm, PublishForm, QuestionFormSet, QuietHoursForm, RetrySpacingForm, ScriptStepFormSet
 from .models import CallScript
 
 # Who edits the store's questionnaire, scripts and call policy (brief §4: editable per store).
@@ -172,3 +173,26 @@ def policy_edit(request, store_id: int):
         "section": "policy",
     }
     return render(request, "workbench/policy_edit.html", context, status=status)
+
+
+@role_required(*EDITOR_ROLES)
+def quiet_hours_edit(request, store_id: int):
+    """The store's quiet hours (静默时段): no call is offered and no SMS or e-mail leaves inside them."""
+    store = _store_for(request, store_id)
+    policy = messaging_services.policy_for(store=store)
+    form = QuietHoursForm(request.POST or None, windows=policy.quiet_hours)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                messaging_services.quiet_hours_update(
+                    store=store, actor=request.user, now=clock.now(), windows=form.cleaned_data["windows"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("Quiet hours saved."))
+                return redirect("workbench:quiet_hours", store_id=store.pk)
+        status = 422
+    context = {"store": store, "stores": _editor_stores(request), "form": form, "section": "quiet_hours"}
+    return render(request, "workbench/quiet_hours_edit.html", context, status=status)

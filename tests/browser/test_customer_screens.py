@@ -149,9 +149,9 @@ def test_oem_regional_manager_sees_masked_phones_without_reveal(page, store, arc
     # then
     expect(page.locator("#contact-data")).to_contain_text("138****5678")
     expect(page.locator("#contact-data button.reveal")).to_have_count(0)
-    # and "/" anywhere leads back to the search box
+    # and "/" anywhere opens the customer search at once (in the top bar)
     page.keyboard.press("/")
-    expect(page.locator("#customer-q")).to_be_visible()
+    expect(page.locator("#quick-q")).to_be_focused()
 
 
 def test_statistics_page_draws_charts(page, store, archive, shot):

@@ -259,7 +259,7 @@ def test_dashboard_per_role(client, store, other_store, specialist, director):
     response = client.get(reverse("reports:dashboard"))
     assert response.status_code == 200
     mine = response.context["mine"]
-    assert (mine["overdue"], mine["due_today"], mine["calls_today"], mine["reach_today"]) == (1, 1, 1, D("100.0"))
+    assert (mine["overdue"], mine["due_now"], mine["calls_today"], mine["reach_today"]) == (1, 1, 1, D("100.0"))
     assert "team" not in response.context
     # the director sees the store's day with 30 days of trend
     client.force_login(director)

@@ -3,6 +3,7 @@
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 
+from huifang.core.change_labels import key_label, value_text
 from huifang.core.masking import mask_id_number
 from huifang.core.phones import display_phone, mask_phone
 
@@ -29,7 +30,13 @@ def _field_label(key: str) -> str:
             return str(model._meta.get_field(key).verbose_name)
         except FieldDoesNotExist:
             continue
-    return key
+    return key_label(key)
+
+
+@register.filter
+def field_label(key: str) -> str:
+    """A field's name as people read it (手机, not mobile), e.g. in an import's rejected rows."""
+    return _field_label(key) if key else ""
 
 
 _PHONE_KEYS = {"mobile", "home_phone", "office_phone", "phone"}
@@ -48,6 +55,8 @@ def change_rows(changes) -> list[dict]:
             continue
         is_pair = isinstance(value, list | tuple) and len(value) == 2
         old, new = (value[0], value[1]) if is_pair else (None, value)
+        if not is_pair and isinstance(new, str | dict) and key not in _PHONE_KEYS:
+            new = value_text(new)  # an export names what was exported: "通话录音", not "recording"
         if key in _PHONE_KEYS:
             old, new = (mask_phone(str(old)) if old else old), (mask_phone(str(new)) if new else new)
         elif key == "id_number":

@@ -31,3 +31,39 @@
     if (el.closest("[data-print]")) { window.print(); }
   });
 })();
+
+// <button data-copy="#input" data-copied="Copied">: copies the input's text to the clipboard (a survey link).
+// v (outside a text box): reveals the first masked phone number on the page, as its 显示 button does.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button) { return; }
+    var input = document.querySelector(button.getAttribute("data-copy"));
+    if (!input) { return; }
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute("data-copied") || label;
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done);
+    } else {
+      input.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.key !== "v" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var target = event.target;
+    if (target instanceof HTMLElement && (target.matches("input, textarea, select") || target.isContentEditable)) { return; }
+    var reveal = document.querySelector("button.reveal");
+    if (reveal) {
+      event.preventDefault();
+      reveal.click();
+    }
+  });
+})();

@@ -164,6 +164,7 @@
 
   document.addEventListener("keydown", function (e) {
     var target = e.target;
+    if (e.defaultPrevented) return; // already taken, e.g. "/" opening the customer search in the top bar
     if (form && (e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); save(true); return; }
     if (form && (e.ctrlKey || e.metaKey) && (e.key === "s" || e.key === "S")) { e.preventDefault(); save(false); return; }
     if (e.key === "Escape") {
@@ -176,7 +177,8 @@
     if (e.key === "?") { e.preventDefault(); legend(); return; }
     if (e.key === "n" && body) { e.preventDefault(); window.location.href = body.dataset.wbNext; return; }
     if (!form) {
-      if (e.key === "/") { var f = document.querySelector(".wb-filters select"); if (f) { e.preventDefault(); f.focus(); } }
+      // "/" is the customer search on every page; f goes to the queue's filters.
+      if (e.key === "f") { var f = document.querySelector(".wb-filters select"); if (f) { e.preventDefault(); f.focus(); } }
       return;
     }
     if (/^[0-9]$/.test(e.key)) { e.preventDefault(); answer(parseInt(e.key, 10)); return; }
