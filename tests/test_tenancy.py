@@ -24,6 +24,8 @@ from huifang.accounts.choices import Role, Scope
 from huifang.accounts.models import Membership
 from huifang.accounts.selectors import stores_visible_to
 from huifang.api import api
+from huifang.appointments.choices import AppointmentSource, ServiceKind
+from huifang.appointments.models import Appointment
 from huifang.archive.choices import ContactRole, CustomerKind, ImportStatus
 from huifang.archive.models import (
     Contact,
@@ -112,6 +114,7 @@ PARAMS_BY_NAME = {
     "entry_id": "pdca_entry",
     "audit_id": "recording_audit",
     "campaign_id": "campaign",
+    "appointment_id": "appointment",
 }
 # `pk` / `id` are named by the path segment before them ("customers/<int:pk>/").
 PARAMS_BY_SEGMENT = {
@@ -126,6 +129,7 @@ PARAMS_BY_SEGMENT = {
     "templates": "message_template",
     "rules": "followup_rule",
     "tasks": "followup_task",
+    "appointments": "appointment",
 }
 LOGIN_PREFIX = "/login/"
 # Pages anyone may read: the API's schema and its docs hold no store data.
@@ -137,6 +141,7 @@ PUBLIC_URL_NAMES = {
     "surveys:answer",
     "surveys:thanks",
     "messaging:unsubscribe",
+    "appointments_public:customer_link",
 }
 
 
@@ -206,6 +211,7 @@ class StoreA:
             list(PdcaEntry.objects.filter(store=store).order_by("pk").values()),
             list(RecordingAudit.objects.filter(store=store).order_by("pk").values()),
             list(KpiTarget.objects.filter(store=store).order_by("pk").values()),
+            list(Appointment.objects.filter(store=store).order_by("pk").values()),
         )
 
 
@@ -396,6 +402,18 @@ def _store_a_workflow(store, specialist, customer, vehicle, order) -> dict:
         created_by=specialist,
         created_at=now,
     )
+    appointment = Appointment.objects.create(
+        store=store,
+        customer=customer,
+        vehicle=vehicle,
+        service=ServiceKind.MAINTENANCE,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, minutes=30),
+        source=AppointmentSource.CALL,
+        link_nonce="secret",
+        created_at=now,
+        note="机密预约备注",
+    )
     SurveyLink.objects.create(
         store=store,
         task=call_task,
@@ -416,6 +434,7 @@ def _store_a_workflow(store, specialist, customer, vehicle, order) -> dict:
     )
     return {
         "campaign": campaign.pk,
+        "appointment": appointment.pk,
         "call": call.pk,
         "problem": problem.pk,
         "script": CallScript.objects.filter(store=store).order_by("pk").first().pk,

@@ -18,12 +18,26 @@ from huifang.accounts.models import Store
 from huifang.accounts.selectors import has_role
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.audit.services import audit_record
+from huifang.followups.choices import RuleKind
 
 from . import rules
 from .choices import PENDING_STATUSES, AppointmentSource, AppointmentStatus, EventKind
 from .models import Appointment, AppointmentEvent, AppointmentPolicy
 from .selectors import opening_hours, slot_load
 
+# Calls whose purpose is to bring the car in: booking the visit ends them (issue 19 §1).
+TASK_KINDS_ENDED_BY_BOOKING = frozenset(
+    {
+        RuleKind.MAINTENANCE_REMINDER,
+        RuleKind.FIRST_SERVICE_REMINDER,
+        RuleKind.WARRANTY_EXPIRY,
+        RuleKind.INSURANCE_RENEWAL,
+        RuleKind.INSPECTION_DUE,
+        RuleKind.LICENCE_DUE,
+        RuleKind.LOST_CUSTOMER,
+        RuleKind.APPOINTMENT_NO_SHOW,
+    }
+)
 # Rows per UPDATE batch in the sweeps (a group's stores each have a few hundred appointments a day).
 BATCH_SIZE = 2000
 
@@ -156,7 +170,25 @@ def appointment_book(
         )
         if send_confirmation:
             _send(appointment, policy=policy, kind="confirmation", now=now)
+        if task is not None:
+            _end_reminder_task(task, appointment=appointment, actor=actor, now=now)
     return appointment
+
+
+def _end_reminder_task(task, *, appointment: Appointment, actor, now: datetime) -> None:
+    """A reminder call that books the visit has done its job: the task ends as reached, noting the booking.
+    A post-service or complaint call keeps its questionnaire to finish, so it stays open."""
+    from django.utils import translation
+
+    from huifang.followups.choices import AttemptOutcome, TaskStatus
+    from huifang.followups.services import attempt_record
+
+    if task.kind not in TASK_KINDS_ENDED_BY_BOOKING or task.status != TaskStatus.OPEN:
+        return
+    local = appointment.starts_at.astimezone(ZoneInfo(appointment.store.time_zone))
+    with translation.override("zh-hans"):
+        note = _("Booked %(day)s %(time)s") % {"day": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}"}
+    attempt_record(task=task, actor=actor, now=now, outcome=AttemptOutcome.COMPLETED, note=note)
 
 
 def appointment_reschedule(
@@ -386,7 +418,7 @@ def _orders_for(*, store: Store, chunk, match_days: int, tz: ZoneInfo) -> dict[i
 def appointments_mark_no_shows(*, store: Store, now: datetime) -> int:
     """Appointments still pending `no_show_after_hours` after their slot become no-shows, each with a follow-up
     call task (预约未到店回访) for whoever booked it (else the advisor). Twice = once. Returns no-shows marked."""
-    from huifang.followups.choices import RuleKind, TaskStatus
+    from huifang.followups.choices import TaskStatus
     from huifang.followups.models import FollowUpRule, FollowUpTask
     from huifang.followups.services import rules_ensure_defaults
 
