@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ServiceKind
+from .models import AppointmentPolicy
+from .services import POLICY_FIELDS
 
 
 class BookingForm(forms.Form):
@@ -28,3 +30,16 @@ class RescheduleForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     slot = forms.CharField(label=_("Time slot"))
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = AppointmentPolicy
+        fields = POLICY_FIELDS
+        widgets = {
+            "day_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "confirmation_text": forms.Textarea(attrs={"rows": 3}),
+            "reminder_text": forms.Textarea(attrs={"rows": 3}),
+        }

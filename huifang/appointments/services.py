@@ -47,6 +47,63 @@ def policy_for(*, store: Store) -> AppointmentPolicy:
     return policy
 
 
+POLICY_FIELDS = (
+    "slot_minutes",
+    "slot_capacity",
+    "day_start",
+    "day_end",
+    "open_weekdays",
+    "arrival_match_days",
+    "no_show_after_hours",
+    "reminder_time",
+    "booking_horizon_days",
+    "confirmation_text",
+    "reminder_text",
+)
+
+
+def policy_validate(values: dict) -> None:
+    """Refuse settings that would make no slot or a message that cannot be written, naming the field."""
+    from huifang.messaging.templating import TemplateError, validate_template
+
+    from .defaults import PLACEHOLDERS
+
+    errors: dict[str, str] = {}
+    if values["slot_minutes"] < 5 or values["slot_minutes"] > 240:
+        errors["slot_minutes"] = _("A slot lasts 5 to 240 minutes.")
+    if values["slot_capacity"] < 1:
+        errors["slot_capacity"] = _("At least one car per slot.")
+    if values["day_end"] <= values["day_start"]:
+        errors["day_end"] = _("Closing time must be after the first slot.")
+    if not values["open_weekdays"] or set(values["open_weekdays"]) - set("0123456"):
+        errors["open_weekdays"] = _("Digits 0 (Monday) to 6 (Sunday), e.g. 0123456.")
+    for field in ("confirmation_text", "reminder_text"):
+        try:
+            validate_template(values[field], allowed=PLACEHOLDERS)
+        except TemplateError as exc:
+            errors[field] = str(exc)
+    if "{link}" not in values["confirmation_text"]:
+        errors["confirmation_text"] = _("The confirmation must carry the customer's {link}.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def policy_update(*, store: Store, actor, now: datetime, **values) -> AppointmentPolicy:
+    """Change the store's appointment settings; the changed fields are audited, nothing is written on bad input."""
+    from huifang.audit.services import field_changes
+
+    policy_validate(values)
+    policy = policy_for(store=store)
+    with transaction.atomic():
+        locked = AppointmentPolicy.objects.select_for_update().get(pk=policy.pk)
+        changes = field_changes({f: getattr(locked, f) for f in values}, values)
+        if changes:
+            AppointmentPolicy.objects.filter(pk=locked.pk).update(**values)
+            audit_record(obj=locked, action="update", at=now, actor=actor, source="web", changes=changes)
+    policy.refresh_from_db()
+    return policy
+
+
 def _event(appointment: Appointment, kind: str, *, at: datetime, actor=None, by_customer=False, reason="", **detail):
     return AppointmentEvent.objects.create(
         appointment=appointment,

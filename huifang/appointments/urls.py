@@ -7,6 +7,7 @@ app_name = "appointments"
 urlpatterns = [
     path("", views.calendar, name="calendar"),
     path("book/", views.book, name="book"),
+    path("settings/", views.settings, name="settings"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),

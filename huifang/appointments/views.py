@@ -21,7 +21,7 @@ from huifang.core.throttle import rate_limited
 
 from . import selectors, services
 from .choices import PENDING_STATUSES, AppointmentSource, AppointmentStatus
-from .forms import BookingForm, ReasonForm, RescheduleForm
+from .forms import BookingForm, PolicyForm, ReasonForm, RescheduleForm
 from .models import Appointment
 from .tokens import token_read
 
@@ -348,3 +348,29 @@ def customer_link(request, token: str):
         "token": token,
     }
     return render(request, "appointments/link.html", context, status=status)
+
+
+@role_required(*selectors.SETTINGS_ROLES)
+def settings(request):
+    """The store's slots, capacity, hours, reminder time and message texts (care director, service manager)."""
+    stores = list(selectors.appointment_stores_for(user=request.user, roles=selectors.SETTINGS_ROLES))
+    if not stores:
+        raise Http404
+    store = next((s for s in stores if str(s.pk) == (request.POST or request.GET).get("store")), stores[0])
+    policy = services.policy_for(store=store)
+    form = PolicyForm(request.POST or None, instance=policy)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = {f: form.cleaned_data[f] for f in services.POLICY_FIELDS}
+            try:
+                services.policy_update(store=store, actor=request.user, now=clock.now(), **values)
+            except ValidationError as exc:
+                for key, errs in exc.message_dict.items():
+                    form.add_error(key if key in form.fields else None, errs)
+            else:
+                messages.success(request, _("Appointment settings saved."))
+                return redirect(f"{request.path}?store={store.pk}")
+        status = 422
+    context = {"store": store, "stores": stores, "form": form}
+    return render(request, "appointments/settings.html", context, status=status)

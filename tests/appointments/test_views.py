@@ -206,3 +206,54 @@ def test_the_api_books_refuses_a_full_slot_by_field_and_hides_other_stores(
     client.force_login(outsider)
     assert client.post("/api/appointments/", body, content_type="application/json").status_code == 404
     assert client.get(f"/api/appointments/stores/{store.pk}/slots", {"day": "2026-12-08"}).status_code == 404
+
+
+def _settings_post(store, **changes):
+    data = {
+        "store": store.pk,
+        "slot_minutes": 30,
+        "slot_capacity": 3,
+        "day_start": "08:30",
+        "day_end": "17:30",
+        "open_weekdays": "0123456",
+        "arrival_match_days": 1,
+        "no_show_after_hours": 18,
+        "reminder_time": "10:00",
+        "booking_horizon_days": 60,
+        "confirmation_text": "【{store_name}】{customer_name}，您已预约{day} {time}。{link}",
+        "reminder_text": "【{store_name}】明天{time}见",
+    }
+    return data | changes
+
+
+def test_the_director_changes_the_slot_capacity_and_it_is_audited(client, store, director):
+    from huifang.audit.models import AuditEntry
+
+    client.force_login(director)
+    response = client.post("/appointments/settings/", _settings_post(store, slot_capacity=5))
+    assert response.status_code == 302
+    assert services.policy_for(store=store).slot_capacity == 5
+    entry = AuditEntry.objects.filter(actor=director).latest("at")
+    assert entry.changes["slot_capacity"] == [3, 5]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"day_end": "08:00"}, "day_end"),
+        ({"open_weekdays": "78"}, "open_weekdays"),
+        ({"confirmation_text": "您已预约{day}"}, "confirmation_text"),  # no link for the customer
+        ({"reminder_text": "明天{unknown}见"}, "reminder_text"),
+    ],
+)
+def test_bad_settings_are_refused_by_field_and_nothing_changes(client, store, director, changes, field):
+    client.force_login(director)
+    response = client.post("/appointments/settings/", _settings_post(store, slot_capacity=5, **changes))
+    assert response.status_code == 422
+    assert f'has-error"><label for="id_{field}"' in response.content.decode()
+    assert services.policy_for(store=store).slot_capacity == 3
+
+
+def test_a_specialist_cannot_open_the_settings(client, store, specialist):
+    client.force_login(specialist)
+    assert client.get("/appointments/settings/").status_code == 403
