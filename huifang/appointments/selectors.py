@@ -11,7 +11,7 @@ from huifang.accounts.models import Membership, Store, User
 from huifang.accounts.selectors import stores_where_role
 
 from . import rules
-from .choices import PENDING_STATUSES
+from .choices import AppointmentStatus
 from .models import Appointment, AppointmentPolicy
 
 # Who books and moves appointments, and who may look at the calendar.
@@ -46,7 +46,8 @@ def slot_load(
     starts = list(starts)
     if not starts:
         return {}
-    rows = Appointment.objects.filter(store=store, status__in=PENDING_STATUSES, starts_at__in=starts)
+    # Every booking that was not cancelled holds its place (a car that came or stayed away used it).
+    rows = Appointment.objects.filter(store=store, starts_at__in=starts).exclude(status=AppointmentStatus.CANCELLED)
     if exclude_id is not None:
         rows = rows.exclude(pk=exclude_id)
     load: dict[datetime, tuple[int, set[int]]] = {}
