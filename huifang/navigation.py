@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE, SETUP_ROLES
 from huifang.accounts.selectors import all_roles
+from huifang.appointments.selectors import SETTINGS_ROLES as APPOINTMENT_SETTINGS_ROLES
+from huifang.appointments.selectors import VIEWER_ROLES as APPOINTMENT_ROLES
 from huifang.complaints.selectors import COMPLAINT_ROLES, POLICY_EDITOR_ROLES, REGIONAL_ROLES
 from huifang.followups.effectiveness import EFFECTIVENESS_ROLES
 from huifang.followups.selectors import RULE_VIEWER_ROLES
@@ -32,6 +34,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("reports:dashboard", _("Dashboard"), accesskey="d"),
     MenuItem("workbench:queue", _("Call workbench"), WORKBENCH_ROLES, accesskey="w"),
     MenuItem("complaints:list", _("Complaints"), COMPLAINT_ROLES, accesskey="c"),
+    MenuItem("appointments:calendar", _("Appointments"), frozenset(APPOINTMENT_ROLES), accesskey="a"),
     MenuItem("complaints:regional", _("Regional complaints"), REGIONAL_ROLES),
     MenuItem("archive:customer_search", _("Customers"), accesskey="s"),
     MenuItem("archive:statistics", _("Statistics"), more=True),
@@ -46,6 +49,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("workbench:settings", _("Call settings"), WORKBENCH_SETTINGS_ROLES, more=True),
     MenuItem("complaints:settings", _("Complaint settings"), POLICY_EDITOR_ROLES, more=True),
     MenuItem("surveys:settings_index", _("Survey settings"), SURVEY_SETTINGS_ROLES, more=True),
+    MenuItem("appointments:settings", _("Appointment settings"), frozenset(APPOINTMENT_SETTINGS_ROLES), more=True),
     MenuItem("privacy:access_log", _("Access log"), PRIVACY_ROLES, more=True),
     MenuItem("privacy:retention_index", _("Retention list"), PRIVACY_ROLES, more=True),
     MenuItem("operations:index", _("Everyday operations"), OPERATIONS_ROLES),

@@ -50,6 +50,9 @@ SCHEDULE: tuple[Job, ...] = (
     # On the 1st of every month at 09:00 (after the e-mail quiet hours): last month's reminder
     # effectiveness, e-mailed to each store's service managers (seed 000).
     Job("reminder effectiveness report", "0 9 1 * *", "huifang.followups.tasks.send_effectiveness_reports_task"),
+    # Every 15 minutes: appointments kept (matched to the day's repair orders), no-shows with their call task,
+    # and the day-before reminders at the store's reminder time.
+    Job("appointments", "*/15 * * * *", "huifang.appointments.tasks.sweep_appointments_task"),
     # Every 5 minutes: complaints whose level deadline passed go up one level (idempotent, keyed by the
     # deadline); overdue first contacts and written media reports are notified once.
     Job("complaint escalation", "*/5 * * * *", "huifang.complaints.tasks.escalate_complaints_task"),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "huifang.reports",
     "huifang.surveys",
     "huifang.privacy",
+    "huifang.appointments",
 ]
 
 MIDDLEWARE = [

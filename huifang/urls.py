@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from huifang.accounts import views as account_views
 from huifang.api import api
+from huifang.appointments import urls as appointment_urls
 from huifang.core import views as core_views
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("reports/", include("huifang.reports.urls")),
     path("s/", include("huifang.surveys.urls")),
     path("privacy/", include("huifang.privacy.urls")),
+    path("appointments/", include("huifang.appointments.urls")),
+    path("a/", include((appointment_urls.public_urlpatterns, "appointments_public"))),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("health", core_views.health, name="health"),

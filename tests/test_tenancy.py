@@ -24,6 +24,8 @@ from huifang.accounts.choices import Role, Scope
 from huifang.accounts.models import Membership
 from huifang.accounts.selectors import stores_visible_to
 from huifang.api import api
+from huifang.appointments.choices import AppointmentSource, ServiceKind
+from huifang.appointments.models import Appointment
 from huifang.archive.choices import ContactRole, CustomerKind, ImportStatus
 from huifang.archive.models import (
     Contact,
@@ -113,6 +115,7 @@ PARAMS_BY_NAME = {
     "audit_id": "recording_audit",
     "campaign_id": "campaign",
     "key": "invitation_key",
+    "appointment_id": "appointment",
 }
 # `pk` / `id` are named by the path segment before them ("customers/<int:pk>/").
 PARAMS_BY_SEGMENT = {
@@ -127,6 +130,7 @@ PARAMS_BY_SEGMENT = {
     "templates": "message_template",
     "rules": "followup_rule",
     "tasks": "followup_task",
+    "appointments": "appointment",
 }
 LOGIN_PREFIX = "/login/"
 # Pages anyone may read: the API's schema and its docs hold no store data.
@@ -139,6 +143,7 @@ PUBLIC_URL_NAMES = {
     "surveys:thanks",
     "messaging:unsubscribe",
     "accounts:invitation_accept",
+    "appointments_public:customer_link",
 }
 
 
@@ -208,6 +213,7 @@ class StoreA:
             list(PdcaEntry.objects.filter(store=store).order_by("pk").values()),
             list(RecordingAudit.objects.filter(store=store).order_by("pk").values()),
             list(KpiTarget.objects.filter(store=store).order_by("pk").values()),
+            list(Appointment.objects.filter(store=store).order_by("pk").values()),
         )
 
 
@@ -398,6 +404,18 @@ def _store_a_workflow(store, specialist, customer, vehicle, order) -> dict:
         created_by=specialist,
         created_at=now,
     )
+    appointment = Appointment.objects.create(
+        store=store,
+        customer=customer,
+        vehicle=vehicle,
+        service=ServiceKind.MAINTENANCE,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, minutes=30),
+        source=AppointmentSource.CALL,
+        link_nonce="secret",
+        created_at=now,
+        note="机密预约备注",
+    )
     SurveyLink.objects.create(
         store=store,
         task=call_task,
@@ -418,6 +436,7 @@ def _store_a_workflow(store, specialist, customer, vehicle, order) -> dict:
     )
     return {
         "campaign": campaign.pk,
+        "appointment": appointment.pk,
         "call": call.pk,
         "problem": problem.pk,
         "script": CallScript.objects.filter(store=store).order_by("pk").first().pk,

@@ -18,6 +18,7 @@ class RuleKind(models.TextChoices):
     BIRTHDAY_GREETING = "birthday_greeting", _("Birthday greeting (生日祝福)")
     HOLIDAY_GREETING = "holiday_greeting", _("Holiday greeting (节日问候)")
     COMPLAINT_FOLLOW_UP = "complaint_follow_up", _("Complaint follow-up (投诉回访)")
+    APPOINTMENT_NO_SHOW = "appointment_no_show", _("Missed appointment (预约未到店回访)")
 
 
 class TaskChannel(models.TextChoices):

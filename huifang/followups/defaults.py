@@ -6,6 +6,8 @@ from .choices import OwnerRule, RuleKind, TaskChannel
 POST_SERVICE_WINDOW_HOURS = 72
 # Seed 002/004 and brief §3: a closed complaint is called back within 3 days.
 COMPLAINT_FOLLOW_UP_WINDOW_HOURS = 72
+# A missed appointment is called back within two days (the slot is still fresh in the customer's mind).
+APPOINTMENT_NO_SHOW_WINDOW_HOURS = 48
 # Seed 001 case: new customers are called 3 days, 1 month and 3 months after their first visit.
 FIRST_VISIT_OFFSETS = "3d,1m,3m"
 # Brief §3 "before the due date (lead time, e.g. 7 days)" for the maintenance reminder (定保提醒).
@@ -144,6 +146,14 @@ DEFAULT_RULES: dict[str, dict] = {
         "owner_rule": OwnerRule.CARE_TEAM,
         "window_hours": COMPLAINT_FOLLOW_UP_WINDOW_HOURS,
         "script": "{customer}您好，您反映的问题已处理完毕，请问您对处理结果满意吗？",
+    },
+    # Made by the appointments sweep when a booked car did not come (issue 19), not by the follow-up sweep.
+    RuleKind.APPOINTMENT_NO_SHOW: {
+        "name": "预约未到店回访",
+        "channel": TaskChannel.CALL,
+        "owner_rule": OwnerRule.CARE_TEAM,
+        "window_hours": APPOINTMENT_NO_SHOW_WINDOW_HOURS,
+        "script": "{customer}您好，您预约的到店时间已过，想了解一下是否需要为您重新安排？",
     },
 }
 

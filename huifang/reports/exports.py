@@ -296,6 +296,19 @@ def report_xlsx(report: dict) -> bytes:
     w = report["workshop"]
     fol.append([_("First-time-fix rate"), w["fixed"], w["repairs"], _cell(w["first_time_fix"])])
     fol.append([_("Appointment rate"), w["appointments"], w["orders"], _cell(w["appointment"])])
+    a = report.get("appointments")
+    if a:
+        fol.append(
+            [
+                _("Appointment rate (own bookings and DMS flag)"),
+                a["orders_by_appointment"],
+                a["orders"],
+                _cell(a["appointment_rate"]),
+            ]
+        )
+        fol.append([_("Show rate"), a["arrived"], a["arrived"] + a["no_show"], _cell(a["show_rate"])])
+        fol.append([_("No-shows"), a["no_show"]])
+        fol.append([_("Lead time (days)"), a["lead_days"]])
     fol.append(
         [
             _("Problem resolution rate"),

@@ -6,6 +6,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from huifang.accounts.models import Store
+from huifang.appointments.figures import appointment_analysis
 from huifang.core import clock
 from huifang.core.sql import report_session
 from huifang.operations import selectors as operations_selectors
@@ -101,6 +102,7 @@ def _monthly_report(*, store: Store, month: date, today: date | None) -> dict:
         "problems": problems["total"],
         "reminders": reminders["total"],
         "workshop": workshop["total"],
+        "appointments": appointment_analysis(stores=stores, month=month),
         "lost": {"monthly": figures.customer_flow(stores=stores, month=month)},
         "first_service_lost": {"monthly": figures.first_service_lost_flow(stores=stores, month=month)},
         "pdca": pdca,

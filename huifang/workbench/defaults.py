@@ -254,6 +254,12 @@ DEFAULT_SCRIPTS: dict[str, dict[str, list[dict]]] = {
         "需要为您办理续保吗？方便的话我把报价发给您。",
         "谢谢您，如有任何问题欢迎随时联系我们。",
     ),
+    RuleKind.APPOINTMENT_NO_SHOW: _short(
+        _HELLO,
+        "您预约的到店时间已经过了，我们没有等到您，想了解一下是不是临时有事？",
+        "需要为您重新安排一个方便的时间吗？",
+        "好的，已为您记下，谢谢您！",
+    ),
     RuleKind.LOST_CUSTOMER: _short(
         _HELLO,
         "您的爱车{plate}已有一段时间没有回店保养了，想了解一下最近用车还好吗？",

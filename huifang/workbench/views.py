@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from huifang.accounts.choices import Role
 from huifang.accounts.models import User
 from huifang.accounts.selectors import has_role, may_reveal_phone, stores_where_role
+from huifang.appointments.services import TASK_KINDS_ENDED_BY_BOOKING
 from huifang.core import clock
 from huifang.core.permissions import role_required
 from huifang.followups import selectors as followup_selectors
@@ -244,6 +245,7 @@ def _call_context(request, task, form=None) -> dict:
         "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
         "saved": _saved_call(request),
         "outcomes": CallOutcome.choices,
+        "booking_ends_kinds": TASK_KINDS_ENDED_BY_BOOKING,
     }
 
 

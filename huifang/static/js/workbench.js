@@ -176,6 +176,8 @@
     var body = document.body.querySelector("[data-wb-next]");
     if (e.key === "?") { e.preventDefault(); legend(); return; }
     if (e.key === "n" && body) { e.preventDefault(); window.location.href = body.dataset.wbNext; return; }
+    var book = document.getElementById("wb-book");
+    if (e.key === "b" && book) { e.preventDefault(); window.location.href = book.href; return; }
     if (!form) {
       // "/" is the customer search on every page; f goes to the queue's filters.
       if (e.key === "f") { var f = document.querySelector(".wb-filters select"); if (f) { e.preventDefault(); f.focus(); } }
