@@ -782,6 +782,7 @@ def _example(schema: dict, data: StoreA, name: str = ""):
 # GET routes that answer store A's director with figures, settings or their own queue and inbox, never a
 # customer's name: the control below only asks them for a 200.
 NO_CUSTOMER_PATHS = (
+    "/api/appointments/stores/{store_id}/slots",
     "/api/workbench/queue",
     "/api/workbench/next",
     "/api/workbench/stores/{store}/",

@@ -58,8 +58,9 @@ def _store(request, store_id: int, roles=selectors.VIEWER_ROLES):
     summary="某天的预约时段与容量 / A day's slots with their capacity and bookings",
     url_name="appointments_slots",
 )
-def slots(request, store_id: int, day: date):
+def slots(request, store_id: int, day: date | None = None):
     store = _store(request, store_id)
+    day = day or clock.now().astimezone(ZoneInfo(store.time_zone)).date()
     policy = services.policy_for(store=store)
     return selectors.day_slots(store=store, policy=policy, day=day, now=clock.now())
 
@@ -68,12 +69,15 @@ def slots(request, store_id: int, day: date):
     "/stores/{store_id}/appointments",
     response={200: list[AppointmentOut], **DENIED, **NOT_FOUND},
     operation_id="appointments_day",
-    summary="某天的预约 / A day's appointments (optionally one advisor's)",
+    summary="预约列表 / Appointments of a day (`day`, `days` long) or, without `day`, of the week ahead",
     url_name="appointments_day",
 )
-def day_list(request, store_id: int, day: date, advisor_id: int | None = None):
+def day_list(request, store_id: int, day: date | None = None, days: int = 1, advisor_id: int | None = None):
     store = _store(request, store_id)
-    start, end = selectors.day_bounds(day, ZoneInfo(store.time_zone))
+    tz = ZoneInfo(store.time_zone)
+    if day is None:
+        day, days = clock.now().astimezone(tz).date(), 7
+    start, end = selectors.day_bounds(day, tz, days=min(max(days, 1), 31))
     return [_out(a) for a in selectors.appointments_between(store=store, start=start, end=end, advisor_id=advisor_id)]
 
 

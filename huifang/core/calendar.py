@@ -137,16 +137,20 @@ class DayHours:
     official: bool = True
 
 
+_CHINESE_HOLIDAY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+
+
 @cache
 def _official_detail(day: date) -> tuple[bool, str, bool]:
     """(is a day off, holiday name or "", official schedule known) for one date."""
     try:
         off, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
-        names = holidays_lib.China(years=day.year)
+        names = holidays_lib.China(years=day.year, language="zh_CN")
         name = names.get(day) or ""
         return bool(name), str(name), False
-    return bool(off), str(name or ""), True
+    # The holiday's Chinese name (国庆节), as staff read it; chinese-calendar reports the English one.
+    return bool(off), _CHINESE_HOLIDAY_NAMES.get(name, str(name or "")), True
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_the_store_own_dates_win_over_holidays_and_weekly_hours():
     cal = StoreCalendar(weekly=MON_FRI, days={date(2026, 10, 3): (time(10), time(16)), date(2026, 11, 24): None})
     # then
     assert cal.day(date(2026, 10, 3)).source == FROM_STORE_DAY
-    assert cal.day(date(2026, 10, 3)).name == "National Day"
+    assert cal.day(date(2026, 10, 3)).name == "国庆节"
     assert cal.hours_on(date(2026, 10, 3)) == (time(10), time(16))
     assert not cal.is_open(date(2026, 11, 24))
 
