@@ -33,10 +33,16 @@ def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:
 
 
 def opening_hours(*, store: Store, policy: AppointmentPolicy, day: date) -> tuple[time, time] | None:
-    """The store's hours on `day` for bookings, or None when it does not take cars that day."""
-    if not rules.is_open_weekday(day, policy.open_weekdays):
+    """The hours of `day` in which cars can be booked, or None when the store takes none that day: the store
+    calendar's opening hours (its weekdays, official holidays and make-up days, its own dates), narrowed to
+    the appointment settings' booking window and weekdays."""
+    from huifang.calendars.selectors import calendar_for
+
+    hours = calendar_for(store=store).hours_on(day)
+    if hours is None or not rules.is_open_weekday(day, policy.open_weekdays):
         return None
-    return policy.day_start, policy.day_end
+    start, end = max(hours[0], policy.day_start), min(hours[1], policy.day_end)
+    return (start, end) if start < end else None
 
 
 def slot_load(

@@ -247,3 +247,30 @@ def test_the_store_settings_change_the_slots(store, policy, car, specialist):
     )
     with pytest.raises(ValidationError):
         book(store, car, specialist, starts_at=datetime(2026, 12, 8, 11, 30, tzinfo=SH))
+
+
+def test_bookings_follow_the_store_calendar_saturdays_and_official_holidays(store, policy, car, specialist):
+    # given: the store opens on Saturdays 09:00-16:00 (its calendar), and follows the official holidays
+    from huifang.calendars.selectors import calendar_row_for
+
+    row = calendar_row_for(store=store)
+    weekly = list(row.weekly_hours)
+    weekly[5] = ["09:00", "16:00"]
+    row.weekly_hours = weekly
+    row.save()
+    saturday = datetime(2026, 12, 12, 9, 0, tzinfo=SH)
+    # when / then: Saturday 09:00 books (not 08:30: the store opens at 09:00; not 16:00: it closes then)
+    assert book(store, car, specialist, starts_at=saturday).ends_at == saturday + timedelta(minutes=30)
+    for closed in (datetime(2026, 12, 12, 8, 30, tzinfo=SH), datetime(2026, 12, 12, 16, 0, tzinfo=SH)):
+        with pytest.raises(ValidationError):
+            book(store, car, specialist, starts_at=closed)
+    # New Year's Day 2027 is an official holiday (a Friday): no slot
+    with pytest.raises(ValidationError) as error:
+        book(
+            store,
+            car,
+            specialist,
+            starts_at=datetime(2027, 1, 1, 10, 0, tzinfo=SH),
+            now=datetime(2026, 12, 20, 9, 0, tzinfo=SH),
+        )
+    assert "2027-01-01" in str(error.value)

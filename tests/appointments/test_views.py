@@ -27,7 +27,10 @@ def car(store):
 
 @pytest.fixture
 def tomorrow_10(store):
-    local = timezone.now().astimezone(SH).date() + timedelta(days=1)
+    """10:00 on the store's next open day (its calendar: weekdays, holidays)."""
+    from huifang.calendars.selectors import calendar_for
+
+    local = calendar_for(store=store).next_open_day(timezone.now().astimezone(SH).date())
     return datetime(local.year, local.month, local.day, 10, 0, tzinfo=SH)
 
 
