@@ -26,6 +26,18 @@ def _isolated_cache(settings, tmp_path):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request in English leaves that language active in the thread; a service called next (as a worker
+    # would, with no request) must see the product's default language, not the previous test's.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def store(db):
     return StoreFactory(code="SZ01", name="深圳测试斯柯达4S店")

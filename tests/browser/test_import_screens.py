@@ -33,7 +33,7 @@ def test_upload_confirm_columns_and_see_every_rejected_row(page, settings, speci
     assert page.locator("select").first.input_value() == "customer_code"
     page.get_by_role("button", name="开始导入").click()
     page.wait_for_url("**/archive/imports/*/")
-    page.get_by_text("被拒绝的行").wait_for()
+    page.get_by_text("拒绝的行与提示").wait_for()
     shot(page, "import_result")
     # then the good order is in the archive and the bad row is listed with both reasons
     text = page.locator("main").inner_text()
