@@ -1,22 +1,15 @@
-"""The signed token of a survey link: the link id and its random nonce, signed with the secret key."""
+"""The signed token of a survey link: the link id and its random nonce (core.signed_tokens)."""
 
-from django.core import signing
+from huifang.core import signed_tokens
 
 SALT = "huifang.surveys.link"
 
 
 def token_make(*, link_id: int, nonce: str) -> str:
     """A URL-safe token for the link (no "/" in it)."""
-    # No timestamp in it: the same link always has the same token; the expiry lives in the database.
-    return signing.Signer(salt=SALT).sign_object([link_id, nonce])
+    return signed_tokens.token_make(salt=SALT, record_id=link_id, nonce=nonce)
 
 
 def token_read(token: str) -> tuple[int, str] | None:
     """(link id, nonce) of a genuine token; None when it was altered or is not a token at all."""
-    try:
-        value = signing.Signer(salt=SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str)):
-        return None
-    return value[0], value[1]
+    return signed_tokens.token_read(salt=SALT, token=token)
