@@ -29,6 +29,9 @@ logger = logging.getLogger("huifang.background")
 class WorkerStopping(BaseException):  # noqa: N818 (a stop request, like KeyboardInterrupt, not an error)
     """Raised inside the running task when the worker must stop before the task has finished."""
 
+    # The running task goes back to the queue: whatever it tracks (an import batch) waits for the next run.
+    hands_task_back = True
+
 
 class LeasedWorker(Worker):
     def __init__(self, *, grace: float, **kwargs):

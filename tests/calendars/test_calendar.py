@@ -137,7 +137,7 @@ def test_director_sets_a_store_day_on_the_screen(client, store, director):
     url = reverse("calendars:days", args=[store.pk])
     signed_in(client, director)
     page = client.get(url + "?year=2026").content.decode()
-    assert "National Day" in page and "official make-up workday" in page
+    assert "国庆节" in page and "official make-up workday" in page
     response = client.post(
         url, {"day": "2026-10-03", "is_open": "1", "opens": "10:00", "closes": "16:00", "note": "国庆值班"}
     )

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from huifang.audit.models import AuditEntry
 from huifang.complaints import services
@@ -67,9 +68,11 @@ def test_saving_business_hours_and_recomputing_from_the_screen(client, store, sp
 def test_the_complaint_page_shows_paused_and_time_left(client, store, specialist, director):
     ComplaintPolicy.objects.update_or_create(store=store, defaults={"hold_pauses_clock": True})
     complaint = intake(store, specialist, owner=specialist)
-    services.complaint_status_change(
-        complaint=complaint, actor=specialist, now=NOW + timedelta(hours=6), status="hold", why="僵持"
-    )
+    # The timeline note is written in the language active when it happens; this page is read in English.
+    with translation.override("en"):
+        services.complaint_status_change(
+            complaint=complaint, actor=specialist, now=NOW + timedelta(hours=6), status="hold", why="僵持"
+        )
     page = signed_in(client, specialist).get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
     assert 'id="clock-paused"' in page
     assert "18h 00min left" in page

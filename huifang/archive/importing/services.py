@@ -107,9 +107,11 @@ def dms_import_file(
         return _fail(
             batch, run, bilingual("导入出错,未导入任何数据", "the import failed; nothing was saved") + f": {exc}"
         )
-    except BaseException:
-        # Interrupted (Ctrl+C, worker shutdown): the transaction rolled back; say so before going.
-        _fail(batch, run, bilingual("导入被中断,未导入任何数据", "the import was interrupted; nothing was saved"))
+    except BaseException as exc:
+        # Interrupted: the transaction rolled back. A worker stopping hands the task back to the queue and the
+        # batch waits for that run (background.worker.WorkerStopping); a Ctrl+C ends it here, failed.
+        if not getattr(exc, "hands_task_back", False):
+            _fail(batch, run, bilingual("导入被中断,未导入任何数据", "the import was interrupted; nothing was saved"))
         raise
     run.report("done", run.rows_total, run.rows_total)
     return batch
