@@ -21,7 +21,11 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def _isolated_cache(settings, tmp_path):
     if os.environ.get("HUIFANG_TEST_SLOW_HASHER") != "1":
         settings.PASSWORD_HASHERS = FAST_HASHERS
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A LOCATION of its own per test: local-memory caches share their storage by LOCATION within a process, so
+    # the public pages' rate-limit counters of one test would otherwise count against the next.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
 
