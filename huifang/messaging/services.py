@@ -296,7 +296,9 @@ def message_deliver(*, message_id: int, now: datetime) -> OutboxMessage:
     except Exception as exc:  # any provider failure must end as a retry or a failure, never stuck in SENDING
         error = str(exc) if isinstance(exc, providers.DeliveryError) else f"{type(exc).__name__}: {exc}"
         logger.warning("delivery of message %s failed (attempt %s): %s", message_id, message.attempts, error)
-        if rules.retry_or_fail(message.attempts, policy.max_attempts):
+        if not isinstance(exc, providers.DeliveryRefused) and rules.retry_or_fail(
+            message.attempts, policy.max_attempts
+        ):
             retry_at = now + rules.retry_delay(message.attempts, policy.retry_backoff_minutes)
             if message.channel in defaults.QUIET_HOURS_CHANNELS:
                 retry_at = rules.next_allowed_time(retry_at, policy.quiet_hours, ZoneInfo(message.store.time_zone))
