@@ -97,13 +97,16 @@ def mask_name(name: str) -> str:
     return f"{name[0]}**" if name else ""
 
 
-# Seven or more digits, with the separators people type inside phone numbers.
-_LONG_NUMBER = re.compile(r"\+?\d[\d \-]{5,}\d")
+# A mobile (138 1234 5678), a landline (0755-8888 1234) or any run of 7+ digits, with an optional +86; dates
+# (2026-11-26 10:00) and plates (粤B12345) are not phone numbers and stay.
+_PHONE = re.compile(
+    r"(?<!\d)(?:\+?86[ \-]?)?(?:1\d{2}[ \-]?\d{4}[ \-]?\d{4}|0\d{2,3}[ \-]?\d{3,4}[ \-]?\d{4}|\d{7,})(?!\d)"
+)
 
 
 def scrub_numbers(text: str) -> str:
-    """Free text (a note, a reason) without anything that looks like a phone number: 138****5678 → ***."""
-    return _LONG_NUMBER.sub(lambda m: "***" if sum(c.isdigit() for c in m.group()) >= 7 else m.group(), text or "")
+    """Free text (a note, a reason) without anything that looks like a phone number: 138 1234 5678 → ***."""
+    return _PHONE.sub("***", text or "")
 
 
 def fit(text: str, limit: int = defaults.MAX_TEXT_BYTES) -> str:

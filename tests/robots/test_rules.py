@@ -97,10 +97,11 @@ def test_names_keep_only_the_first_character(name, masked):
 
 
 def test_phone_numbers_are_scrubbed_from_free_text():
-    text = "客户电话13812345678，座机 0755-8888 1234，车牌粤B12345，金额 5000 元"
+    text = "客户电话13812345678，又 +86 139-1234-5678，座机 0755-8888 1234，车牌粤B12345，金额 5000 元，期限 2026-11-26 10:00"
     scrubbed = rules.scrub_numbers(text)
-    assert "13812345678" not in scrubbed and "8888" not in scrubbed
-    assert "粤B12345" in scrubbed and "5000" in scrubbed
+    assert "13812345678" not in scrubbed and "5678" not in scrubbed and "8888" not in scrubbed
+    assert scrubbed.count("***") == 3
+    assert "粤B12345" in scrubbed and "5000" in scrubbed and "2026-11-26 10:00" in scrubbed
 
 
 def test_text_is_cut_on_a_character_boundary():
