@@ -133,3 +133,52 @@ def test_a_dissatisfied_survey_answer_posts_a_hot_alert(client, store, manager, 
     assert message.subject == "问卷不满意预警"
     assert "张**" in message.body and "张三丰" not in message.body and "13800138000" not in message.body
     assert "不满意" in message.body and "/complaints/" in message.body
+
+
+class Killed(BaseException):
+    """The worker dies (SIGKILL) right after the group message was written, before the sweep commits."""
+
+
+def test_a_sweep_killed_mid_escalation_and_retried_posts_once(store, specialist, manager, dingtalk, monkeypatch):
+    from huifang.robots import alerts
+
+    robot_on(store, dingtalk, token=DINGTALK_TOKEN, secret=DINGTALK_SECRET, now=NOW)
+    complaint = intake(store, specialist, owner=specialist)
+    real = alerts.complaint_escalated
+
+    def then_die(**kwargs):
+        real(**kwargs)
+        assert robot_messages().count() == 1  # written inside the escalation's transaction …
+        raise Killed
+
+    monkeypatch.setattr(alerts, "complaint_escalated", then_die)
+    with pytest.raises(Killed):
+        complaints.complaints_escalate_due(now=NOW + timedelta(hours=25))
+    # … so the kill undid it together with the escalation
+    complaint.refresh_from_db()
+    assert complaint.level == 1 and robot_messages().count() == 0
+    # when the retried worker runs the sweep again
+    monkeypatch.setattr(alerts, "complaint_escalated", real)
+    complaints.complaints_escalate_due(now=NOW + timedelta(hours=26))
+    complaints.complaints_escalate_due(now=NOW + timedelta(hours=27))
+    complaint.refresh_from_db()
+    assert complaint.level == 2 and robot_messages().count() == 1
+
+
+def test_a_delivery_killed_before_the_post_is_sent_once_by_the_release_sweep(store, specialist, manager, dingtalk):
+    robot_on(store, dingtalk, token=DINGTALK_TOKEN, secret=DINGTALK_SECRET, now=NOW)
+    intake(store, specialist, owner=specialist)
+    complaints.complaints_escalate_due(now=NOW + timedelta(hours=25))
+    [message] = robot_messages()
+    # a worker claimed it (SENDING) and was killed before posting
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENDING, claimed_at=NOW + timedelta(hours=25), attempts=1
+    )
+    # the release sweep 15 minutes later takes it back, and a delivery (run twice) posts it once
+    messaging.outbox_release_due(now=NOW + timedelta(hours=25, minutes=20))
+    later = NOW + timedelta(hours=25, minutes=21)
+    messaging.message_deliver(message_id=message.pk, now=later)
+    messaging.message_deliver(message_id=message.pk, now=later)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 2
+    assert len(dingtalk.received) == 1
