@@ -76,6 +76,8 @@ def main() -> None:
     from huifang.complaints.models import Complaint
 
     later = t0 + timedelta(hours=25)
+    # Only escalations are timed: every customer was contacted in time (no first-contact reminders).
+    Complaint.objects.filter(store__in=list(stores.values())).update(first_contacted_at=t0 + timedelta(hours=1))
     Complaint.objects.filter(store=stores["on"]).update(level_due_at=later + timedelta(days=365))
     with timer() as off_time:
         off_counts = complaints_escalate_due(now=later)
