@@ -20,6 +20,11 @@ WECOM_TOKEN_PARAM = "key"
 # 93000 bad key …) will not get better by waiting: the message fails at once with the platform's reason.
 RETRY_ERRCODES = frozenset({130101, 45009, -1})
 
+# A burst of alerts (a sweep after a night without workers) is paced to one message per 6 s per store: at most
+# 10 a minute, so even two minutes' batches released back to back stay under both platforms' 20 per minute
+# (DingTalk then blocks the robot for 10 minutes). Alone, a message goes at once.
+SPACING_SECONDS = 6
+
 # WeCom refuses markdown content over 4096 bytes; DingTalk allows more, one limit keeps both safe.
 MAX_TEXT_BYTES = 4000
 

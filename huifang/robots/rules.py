@@ -6,7 +6,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit
 
 from . import defaults
@@ -115,6 +115,13 @@ def fit(text: str, limit: int = defaults.MAX_TEXT_BYTES) -> str:
     if len(data) <= limit:
         return text
     return data[: limit - 3].decode(errors="ignore") + "…"
+
+
+def paced(now: datetime, latest: datetime | None, spacing: timedelta) -> datetime:
+    """When the next group message may go: now, or `spacing` after the latest one still in the pacing window."""
+    if latest is None or latest + spacing <= now:
+        return now
+    return latest + spacing
 
 
 def brief_due(*, local_now: datetime, brief_time: time, last_brief_day: date | None) -> bool:

@@ -1,17 +1,18 @@
 """Robot services: the store's settings (audited, secrets sealed), and putting one group message in the outbox."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Store
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
 from huifang.messaging import services as messaging
-from huifang.messaging.choices import ROBOT_CHANNEL, MessagePurpose
+from huifang.messaging.choices import CAP_COUNTED_STATUSES, ROBOT_CHANNEL, MessagePurpose
 from huifang.messaging.models import OutboxMessage
 
 from . import defaults, rules, sealing
@@ -141,6 +142,12 @@ def robot_post(
     robot = robot or RobotSettings.objects.filter(store=store).first()
     if robot is None or not robot.posts(kind):
         return None
+    # Pacing (defaults.SPACING_SECONDS): after the latest group message of the store still within the window.
+    spacing = timedelta(seconds=defaults.SPACING_SECONDS)
+    # (Sent or about to be: the outbox's (status, not_before) index finds the few rows in the window.)
+    latest = OutboxMessage.objects.filter(
+        status__in=CAP_COUNTED_STATUSES, not_before__gt=now - spacing, store=store, channel=ROBOT_CHANNEL
+    ).aggregate(latest=Max("not_before"))["latest"]
     text = rules.fit("\n".join([f"#### {title}", *lines, "", f"> {defaults.KEYWORD} · {store.name}"]))
     return messaging.message_queue(
         store=store,
@@ -153,6 +160,7 @@ def robot_post(
         now=now,
         idempotency_key=f"robot:{key}"[:200],
         related=related,
+        not_before=rules.paced(now, latest, spacing),
     )
 
 

@@ -143,3 +143,25 @@ def test_braces_in_alert_text_are_kept_as_written(store, now, dingtalk):
     assert message.status == MessageStatus.QUEUED, message.last_error
     messaging.message_deliver(message_id=message.pk, now=now)
     assert "客户说{不满意}" in dingtalk.received[0]["body"]["markdown"]["text"]
+
+
+def test_a_burst_of_alerts_is_paced_under_the_platforms_rate_limit(store, now, dingtalk):
+    # given 25 escalations at once (e.g. the first sweep after a night without workers)
+    robot_on(store, dingtalk, token=DINGTALK_TOKEN, secret=DINGTALK_SECRET, now=now)
+    messages = [post(store, now, key=f"burst-{i}") for i in range(25)]
+    # then they are spaced 6 s apart: the first goes at once, at most 10 fall in any minute
+    times = [m.not_before for m in messages]
+    assert times[0] == now and times[-1] == now + timedelta(seconds=6 * 24)
+    assert all(b - a == timedelta(seconds=6) for a, b in zip(times, times[1:], strict=False))
+    # when the outbox runs every minute (release sweep, then each released message delivered)
+    for minute in range(4):
+        at = now + timedelta(minutes=minute)
+        due = OutboxMessage.objects.filter(channel=ROBOT_CHANNEL, status=MessageStatus.QUEUED, not_before__lte=at)
+        delivered_before = len(dingtalk.received)
+        for pk in list(due.values_list("pk", flat=True)):
+            messaging.message_deliver(message_id=pk, now=at)
+        # then never more than 10 reach the group in one minute, and none is refused
+        assert len(dingtalk.received) - delivered_before <= 10
+    assert len(dingtalk.received) == 25 and dingtalk.refused == []
+    # and a lone alert later goes at once
+    assert post(store, now + timedelta(minutes=10), key="alone").not_before == now + timedelta(minutes=10)

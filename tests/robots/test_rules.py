@@ -1,6 +1,6 @@
 """Pure rules: webhook checks, answers, masking, the brief's time, the markdown bodies."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -127,3 +127,11 @@ def test_the_brief_is_due_once_a_day_after_its_time(at, last, due):
 def test_masked_webhook_hides_the_token():
     shown = rules.masked_webhook(f"{DT}/robot/send?access_token=abcdef0123456789")
     assert "abcdef012345" not in shown and shown.endswith("6789")
+
+
+def test_a_burst_is_paced_and_a_lone_message_goes_at_once():
+    now, gap = datetime(2026, 6, 2, 10, 0), timedelta(seconds=6)
+    assert rules.paced(now, None, gap) == now
+    assert rules.paced(now, now - timedelta(seconds=7), gap) == now
+    assert rules.paced(now, now - timedelta(seconds=2), gap) == now + timedelta(seconds=4)
+    assert rules.paced(now, now + timedelta(seconds=30), gap) == now + timedelta(seconds=36)
