@@ -383,7 +383,7 @@ def parse_line_kind(value: Any) -> str | None:
     return _LINE_KINDS.get(text, LineKind.OTHER.value)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _phone(text: str) -> tuple[str, bool]:
     try:
         phone = parse_phone_by_shape(text)
