@@ -3,17 +3,20 @@ does in one batch, orders split over batch boundaries or scattered through the f
 after batches were written still leaves nothing; re-importing in batches changes nothing."""
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection, transaction
 
 from huifang.accounts.models import Store
 from huifang.archive.choices import ImportStatus
 from huifang.archive.importing import streaming
-from huifang.archive.importing.services import dms_import_file
+from huifang.archive.importing.services import dms_import_file, import_batches_reap
 from huifang.archive.models import (
     Contact,
     Customer,
+    ImportBatch,
     ImportPolicy,
     MileageReading,
     RepairOrder,
@@ -22,6 +25,7 @@ from huifang.archive.models import (
     VehicleOwnership,
 )
 from huifang.audit.models import AuditEntry
+from huifang.core import clock
 
 from ..factories import StoreFactory
 from .test_import_hostile import HEADERS, csv_bytes, nothing_written, row
@@ -212,3 +216,24 @@ def test_the_scratch_store_counts_a_record_once_across_batches():
     assert first["customer"] == {"created": 1, "updated": 0, "unchanged": 1}
     assert second["customer"] == {"created": 0, "updated": 0, "unchanged": 0}
     assert third["customer"] == {"created": 0, "updated": 1, "unchanged": -1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_reaches_the_database_from_inside_the_import_transaction(store, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: there the heartbeat waits for the import's commit")
+    # given a running batch whose heartbeat is 20 minutes old (import_batches_reap fails it after 10)
+    old = clock.now() - timedelta(minutes=20)
+    batch = ImportBatch.objects.create(store=store, filename="dms.csv", status=ImportStatus.RUNNING, heartbeat_at=old)
+    stream = streaming.ImportStream(batch=batch, path=tmp_path / "dms.csv", saved_mapping=None, progress=None)
+    try:
+        with transaction.atomic():
+            ImportBatch.objects.filter(pk=batch.pk).exists()  # the import's transaction is open
+            # when the import beats while its transaction is open
+            stream._beat()
+            # then the reaper, in another transaction, sees the fresh heartbeat and leaves the batch running
+            assert import_batches_reap(now=clock.now()) == 0
+    finally:
+        stream.close()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.RUNNING and batch.heartbeat_at > old

@@ -47,6 +47,7 @@ from .writing import import_write, vehicle_figures_after_import
 # that a batch's parsed rows stay a few tens of MB.
 BATCH_ROWS = 10_000
 SQLITE_VARIABLES = 900
+PROGRESS_SECONDS = 1.0
 STAGE_EVERY = 2_000
 
 
@@ -192,6 +193,7 @@ class ImportStream:
         self.sorted_mode = False
         self._heartbeat = time.monotonic()
         self._beat_connection = None
+        self._shown, self._shown_at = "", 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -212,8 +214,12 @@ class ImportStream:
     def progress(self, phase: str, done: int | None = None, total: int | None = None) -> None:
         """Progress of the whole file (a batch's own steps are shown as the rows done so far)."""
         done, total = self.rows_total, max(self.hint, self.rows_total)
-        cache.set(f"import-progress:{self.batch.pk}", {"phase": phase, "done": done, "total": total}, 3600)
-        if time.monotonic() - self._heartbeat >= HEARTBEAT_EVERY_SECONDS:
+        now = time.monotonic()
+        if phase != self._shown or now - self._shown_at >= PROGRESS_SECONDS:
+            # A file cache writes a file per set: at most once a second, and at each change of phase.
+            cache.set(f"import-progress:{self.batch.pk}", {"phase": phase, "done": done, "total": total}, 3600)
+            self._shown, self._shown_at = phase, now
+        if now - self._heartbeat >= HEARTBEAT_EVERY_SECONDS:
             self._beat()
         if self.progress_callback is not None:
             self.progress_callback(phase, done, total)
