@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from huifang.archive.importing.bulk import insert_rows
 from huifang.archive.models import Customer
 from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
@@ -320,23 +321,21 @@ def consent_import(
             labels[kind] = str(record).split(" ", 1)[1]
         return f"#{record.pk} {labels[kind]}"[:200]
 
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                at=now,
-                store_id=store_id,
-                actor_id=actor_id,
-                source=source,
-                action=AuditAction.CREATE,
-                content_type=content_type,
-                object_id=record.pk,
-                object_repr=text_of(record),
-                changes={"channel": str(record.channel), "purpose": str(record.purpose), "state": str(record.state)},
-            )
-            for record in records
-        ],
-        batch_size=CHUNK,
+    entries = (
+        {
+            "at": now,
+            "store_id": store_id,
+            "actor_id": actor_id,
+            "source": source,
+            "action": AuditAction.CREATE.value,
+            "content_type_id": content_type.pk,
+            "object_id": record.pk,
+            "object_repr": text_of(record),
+            "changes": {"channel": str(record.channel), "purpose": str(record.purpose), "state": str(record.state)},
+        }
+        for record in records
     )
+    insert_rows(AuditEntry, entries, defaults={})
     _summary_sync(customer_ids={r.customer_id for r in records})
     return len(records)
 

@@ -43,7 +43,7 @@ def _prepared(fields, rows: Iterable[dict[str, Any]], defaults: dict[str, Any]) 
     fallback = {f.attname: defaults.get(f.attname, defaults.get(f.name, f.get_default())) for f in fields}
     plan = [(f.attname, _converter(f), fallback[f.attname]) for f in fields]
     for row in rows:
-        yield tuple(convert(row.get(attname, default)) for attname, convert, default in plan)
+        yield tuple([convert(row.get(attname, default)) for attname, convert, default in plan])
 
 
 def _copy(cursor, table: str, columns: str, values: Iterator[tuple]) -> int:

@@ -72,7 +72,10 @@ def is_empty_marker(value: Any, *, yes_no: bool = False) -> bool:
         return True
     if not isinstance(value, str):
         return False
-    text = unicodedata.normalize("NFKC", _CONTROL.sub("", value)).strip().upper()
+    if value.isascii() and value.isprintable():
+        text = value.strip().upper()  # NFKC and the control characters change nothing here: the common cell
+    else:
+        text = unicodedata.normalize("NFKC", _CONTROL.sub("", value)).strip().upper()
     return not text or text in (EMPTY_MARKERS_YES_NO if yes_no else EMPTY_MARKERS)
 
 
