@@ -1,6 +1,8 @@
-"""Phase 1 of a DMS import: read every row, reject the bad ones, resolve keys and compare with the archive.
+"""One batch of a DMS import: parse each row (`parse_row`), reject the bad ones, resolve keys and compare
+with the archive (`ImportRun`).
 
-Nothing here writes to the database; `writing.import_write` carries out the plan this builds.
+Nothing here writes to the database; `writing.import_write` carries out the plan this builds, and
+`streaming.ImportStream` feeds the file through it batch by batch.
 """
 
 from collections.abc import Callable, Iterable

@@ -1,4 +1,4 @@
-"""Phase 2 of a DMS import: write the plan in one transaction, set-based, with one audit entry per record."""
+"""Writing one batch of a DMS import: the plan, set-based, with one audit entry per record."""
 
 from collections.abc import Iterable
 from typing import Any
