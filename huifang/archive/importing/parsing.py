@@ -72,7 +72,10 @@ def is_empty_marker(value: Any, *, yes_no: bool = False) -> bool:
         return True
     if not isinstance(value, str):
         return False
-    text = unicodedata.normalize("NFKC", _CONTROL.sub("", value)).strip().upper()
+    if value.isascii() and value.isprintable():
+        text = value.strip().upper()  # NFKC and the control characters change nothing here: the common cell
+    else:
+        text = unicodedata.normalize("NFKC", _CONTROL.sub("", value)).strip().upper()
     return not text or text in (EMPTY_MARKERS_YES_NO if yes_no else EMPTY_MARKERS)
 
 
@@ -383,7 +386,7 @@ def parse_line_kind(value: Any) -> str | None:
     return _LINE_KINDS.get(text, LineKind.OTHER.value)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _phone(text: str) -> tuple[str, bool]:
     try:
         phone = parse_phone_by_shape(text)

@@ -1,18 +1,15 @@
-"""Phase 1 of a DMS import: read every row, reject the bad ones, resolve keys and compare with the archive.
+"""One batch of a DMS import: parse each row (`parse_row`), reject the bad ones, resolve keys and compare
+with the archive (`ImportRun`).
 
-Nothing here writes to the database; `writing.import_write` carries out the plan this builds.
+Nothing here writes to the database; `writing.import_write` carries out the plan this builds, and
+`streaming.ImportStream` feeds the file through it batch by batch.
 """
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from django.core.cache import cache
-from django.db import connection
 
 from huifang.core import clock
 
@@ -30,9 +27,7 @@ from ..models import (
 )
 from ..services import PHONE_FIELDS, customer_search_keys
 from .fields import FIELDS_BY_NAME, match_headers
-from .limits import ImportLimits
 from .parsing import report_text
-from .reading import read_workbook
 from .validation import RowParser, field_specs
 
 BATCH_SIZE = 1000
@@ -193,71 +188,54 @@ class Plan:
 
 
 class ImportRun:
-    """One import of one file into one store (phase 1 in `prepare`, phase 2 in `write`)."""
+    """One batch of rows of one import into one store: grouped, checked, resolved, compared, then written.
+
+    `importing.streaming` feeds a file through runs of a fixed number of rows (cut between repair orders),
+    so memory holds one batch, never the file.
+    """
 
     def __init__(
         self,
         *,
         batch: ImportBatch,
-        path: Path,
-        saved_mapping: dict | None,
-        progress: Progress | None,
-        limits: ImportLimits | None = None,
+        report: Progress | None = None,
+        now=None,
+        erased: frozenset | set | None = None,
     ):
         self.batch = batch
-        self.limits = limits or ImportLimits()
         self.store = batch.store
-        self.path = path
-        self.saved_mapping = saved_mapping
-        self.progress_callback = progress
+        self.progress_callback = report
         self.tz = ZoneInfo(self.store.time_zone)
         self.rows: list[Row] = []
         self.rejects: list[Reject] = []
         self.rejected: set[int] = set()  # indexes into self.rows
         self.warnings: list[tuple[int, Reject]] = []  # (index into self.rows, warning)
         self.skipped: list[Reject] = []  # totals lines and other rows that are not data
-        self.rows_total = 0
-        self.ignored_columns: list[str] = []
         self.plan = Plan()
-        self.now = clock.now()
+        # Customers, contacts and vehicles with what happened to each, for counting once across batches.
+        self.outcomes: list[tuple[str, Any, str]] = []
+        self.now = now or clock.now()
         self.source = f"import #{batch.pk}"
-        self._heartbeat = time.monotonic()
-
-    # -- progress ---------------------------------------------------------------------------------
+        self.erased = erased
 
     def report(self, phase: str, done: int, total: int) -> None:
-        cache.set(f"import-progress:{self.batch.pk}", {"phase": phase, "done": done, "total": total}, 3600)
-        if time.monotonic() - self._heartbeat >= HEARTBEAT_EVERY_SECONDS and not connection.in_atomic_block:
-            # Outside the write transaction only: inside it the update would not be seen until the commit.
-            ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=clock.now())
-            self._heartbeat = time.monotonic()
         if self.progress_callback is not None:
             self.progress_callback(phase, done, total)
 
-    # -- phase 1: read and parse ------------------------------------------------------------------
+    # -- phase 1: rows of this batch ---------------------------------------------------------------
 
-    def read(self) -> str:
-        specs = field_specs(self.tz)
-
-        def looks_like_header(cells: list[str]) -> bool:
-            mapping, _ = match_headers(cells, self.saved_mapping)
-            return len(mapping) >= 2
-
-        workbook = read_workbook(self.path, looks_like_header, limits=self.limits)
-        hint = sum(sheet.rows_total_hint for sheet in workbook.sheets)
-        ignored: list[str] = []
-        for sheet in workbook.sheets:
-            mapping, unmatched = match_headers(sheet.headers, self.saved_mapping)
-            ignored.extend(h for h in unmatched if h not in ignored)
-            parser = RowParser(mapping=mapping, headers=sheet.headers, specs=specs)
-            for number, cells in sheet.rows:
-                self.rows_total += 1
-                self._read_row(parser, sheet.name, number, cells)
-                if self.rows_total % PROGRESS_EVERY == 0:
-                    self.report("read", self.rows_total, max(hint, self.rows_total))
-        self.ignored_columns = ignored
-        self.report("read", self.rows_total, self.rows_total)
-        return workbook.encoding_label
+    def add(self, parsed: "ParsedRow") -> None:
+        """Take one parsed row (from `parse_row`) into this batch, with its errors and warnings."""
+        if parsed.skipped is not None:
+            self.skipped.append(parsed.skipped)
+            return
+        index = len(self.rows)
+        self.rows.append(parsed.row)
+        for warning in parsed.warnings:
+            self.warnings.append((index, warning))
+        for reject in parsed.errors:
+            self.rejects.append(reject)
+            self.rejected.add(index)
 
     def _reject_row(self, index: int, field_name: str, value: str, reason: str) -> None:
         row = self.rows[index]
@@ -273,111 +251,6 @@ class ImportRun:
         """The per-row report: every error of a rejected row, every warning of a kept row, skipped rows."""
         kept_warnings = [w for index, w in self.warnings if index not in self.rejected]
         return sorted([*self.rejects, *kept_warnings, *self.skipped], key=lambda r: (r.sheet, r.row))
-
-    @staticmethod
-    def _is_totals_row(cells: list[Any]) -> bool:
-        first = next((c for c in cells if c is not None and str(c).strip()), None)
-        if not isinstance(first, str):
-            return False
-        return first.replace(" ", "").replace("\u3000", "").rstrip(":：").upper() in TOTALS_WORDS
-
-    def _read_row(self, parser: RowParser, sheet: str, number: int, cells: list[Any]) -> None:
-        if self._is_totals_row(cells):
-            self.skipped.append(
-                Reject(
-                    sheet,
-                    number,
-                    "",
-                    report_text(next(c for c in cells if c is not None and str(c).strip()))[:255],
-                    bilingual("合计行,不是工单,已跳过", "totals line, not a repair order; skipped"),
-                    "skipped",
-                )
-            )
-            return
-        parts, errors = parser.parse(cells)
-        row = Row(
-            sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], parts["line"]
-        )
-        index = len(self.rows)
-        self.rows.append(row)
-        for error in errors:
-            if error.warning:
-                self.warnings.append((index, Reject(sheet, number, error.header, error.value, error.reason, "warning")))
-            else:
-                self._reject_row(index, error.header, error.value, error.reason)
-        problems = self._required_problems(parser, row, cells)
-        for header, value, reason in problems:
-            self._reject_row(index, header, value, reason)
-
-    def _required_problems(self, parser: RowParser, row: Row, cells: list[Any]) -> list[tuple[str, str, str]]:
-        problems: list[tuple[str, str, str]] = []
-        vehicle, order, customer = row.vehicle or {}, row.order or {}, row.customer or {}
-        row.vin = vehicle.get("vin")
-        row.ro_number = order.get("number")
-        if not (row.customer or row.contact or row.vehicle or row.order or row.line):
-            if not self._row_had_errors(row):
-                problems.append(("", "", bilingual("这一行没有可导入的数据", "nothing to import in this row")))
-            return problems
-        is_order_row = bool(row.order or row.line)
-        if is_order_row:
-            for name, present in (
-                ("ro_number", row.ro_number),
-                ("vin", row.vin),
-                ("opened_at", order.get("opened_at")),
-            ):
-                if not present and not self._field_had_error(row, parser, name):
-                    label = FIELDS_BY_NAME[name]
-                    problems.append(
-                        (
-                            parser.header_of(name),
-                            parser.cell_text(cells, name),
-                            bilingual(f"工单缺少{label.label_zh}", f"{label.label_en} is required"),
-                        )
-                    )
-            opened, delivered = order.get("opened_at"), order.get("delivered_at")
-            if opened and delivered and delivered < opened:
-                # A cross-field error shows both values, as written, so the user sees which one is wrong.
-                opened_text, delivered_text = (
-                    parser.cell_text(cells, "opened_at"),
-                    parser.cell_text(cells, "delivered_at"),
-                )
-                problems.append(
-                    (
-                        f"{parser.header_of('opened_at')} / {parser.header_of('delivered_at')}",
-                        f"{opened_text} / {delivered_text}",
-                        bilingual(
-                            f"交车时间 {delivered_text} 早于进厂时间 {opened_text}",
-                            f"delivered ({delivered_text}) before it was opened ({opened_text})",
-                        ),
-                    )
-                )
-        elif row.vehicle and not row.vin and not self._field_had_error(row, parser, "vin"):
-            problems.append((parser.header_of("vin"), "", bilingual("车辆缺少 VIN", "VIN is required for a vehicle")))
-        row.customer_key = self._customer_key(customer, row.vin)
-        if (row.customer or row.contact) and row.customer_key is None:
-            problems.append(
-                (
-                    parser.header_of("customer_name"),
-                    parser.cell_text(cells, "customer_name"),
-                    bilingual(
-                        "客户需要客户编号、证件号码或手机+姓名之一",
-                        "a customer needs a customer code, an ID number, or mobile and name",
-                    ),
-                )
-            )
-        return problems
-
-    def _row_had_errors(self, row: Row) -> bool:
-        return bool(self.rejects) and self.rejects[-1].row == row.number and self.rejects[-1].sheet == row.sheet
-
-    def _field_had_error(self, row: Row, parser: RowParser, name: str) -> bool:
-        header = parser.header_of(name)
-        for reject in reversed(self.rejects):
-            if reject.row != row.number or reject.sheet != row.sheet:
-                break
-            if reject.field == header:
-                return True
-        return False
 
     @staticmethod
     def _customer_key(customer: dict, vin: str | None) -> tuple | None:
@@ -449,12 +322,22 @@ class ImportRun:
 
     # -- phase 1: resolve against the archive -----------------------------------------------------
 
-    def load_customers(self) -> list[dict]:
+    def load_customers(self, keys: set[tuple], owner_ids: set[int]) -> list[dict]:
+        """The archived customers this batch's keys can meet (by code, ID number, mobile, or as a VIN's owner)."""
         attrs = ("pk", *CUSTOMER_ATTRS, *SEARCH_KEY_ATTRS)
-        return [
-            dict(zip(attrs, values, strict=True))
-            for values in Customer.objects.filter(store=self.store).values_list(*attrs).iterator(chunk_size=5000)
-        ]
+        wanted = {
+            "dms_code__in": sorted({k[1] for k in keys if k[0] == "code"}),
+            "id_number__in": sorted({k[1] for k in keys if k[0] == "id"}),
+            "mobile__in": sorted({k[1] for k in keys if k[0] == "mobile_name"}),
+            "pk__in": sorted(owner_ids),
+        }
+        found: dict[int, tuple] = {}
+        for lookup, values in wanted.items():
+            for chunk in self.chunks(values):
+                for record in Customer.objects.filter(store=self.store, **{lookup: chunk}).values_list(*attrs):
+                    found[record[0]] = record
+        # In primary-key order, as a scan of the store would meet them (a later duplicate wins in the maps).
+        return [dict(zip(attrs, found[pk], strict=True)) for pk in sorted(found)]
 
     def chunks(self, items: list) -> Iterable[list]:
         for start in range(0, len(items), LOOKUP_CHUNK):
@@ -491,13 +374,19 @@ class ImportRun:
     def resolve(self, orders: dict[str, OrderSlot]) -> None:
         """Match every customer, vehicle and order of the accepted rows with the archive; reject what cannot stand."""
         self._reject_erased_customers()
-        existing_customers = self.load_customers()
+        vins = sorted({row.vin for row in self.rows if row.vin})
+        existing_vehicles = self.load_vehicles(vins)
+        keys = {
+            row.customer_key for index, row in enumerate(self.rows) if row.customer_key and index not in self.rejected
+        }
+        owner_ids = {
+            v["customer_id"] for vin, v in existing_vehicles.items() if ("vin", vin) in keys and v["customer_id"]
+        }
+        existing_customers = self.load_customers(keys, owner_ids)
         by_code = {c["dms_code"]: c for c in existing_customers if c["dms_code"]}
         by_id = {c["id_number"]: c for c in existing_customers if c["id_number"]}
         by_mobile_name = {(c["mobile"], c["name"]): c for c in existing_customers if c["mobile"]}
         by_pk = {c["pk"]: c for c in existing_customers}
-        vins = sorted({row.vin for row in self.rows if row.vin})
-        existing_vehicles = self.load_vehicles(vins)
 
         # Customer slots (rows with a customer key) and vehicle slots (rows with a VIN).
         customers: dict[tuple, CustomerSlot] = {}
@@ -607,12 +496,11 @@ class ImportRun:
         ]
         self.plan.vehicle_slots = [s for s in vehicles.values() if id(s) in used_vehicles]
         self.plan.order_slots = [s for s in orders.values() if s.rows[0] not in self.rejected]
-        self._by_pk_customers = by_pk
 
     def _reject_erased_customers(self) -> None:
         """Rows of a customer erased on request (PIPL) are refused, whatever else they hold."""
         store_id = self.batch.store_id
-        erased = erased_digests(store_id=store_id)
+        erased = self.erased if self.erased is not None else erased_digests(store_id=store_id)
         if not erased:
             return
         reason = bilingual("该客户已应本人要求删除（个人信息保护），不再导入", "customer was erased on request (PIPL)")
@@ -667,6 +555,24 @@ class ImportRun:
     def _count(self, entity: str, outcome: str, n: int = 1) -> None:
         self.plan.counts[entity][outcome] += n
 
+    def _settle(self, entity: str, ref: Any, outcome: str) -> None:
+        """Count a customer, contact or vehicle and remember which record it is (its id is known after the write)."""
+        self._count(entity, outcome)
+        self.outcomes.append((entity, ref, outcome))
+
+    def outcome_ids(self) -> list[tuple[str, int, str]]:
+        """(entity, id, outcome) of every customer, contact and vehicle of this batch; call after the write."""
+        found = []
+        for entity, ref, outcome in self.outcomes:
+            if isinstance(ref, int):
+                pk = ref
+            elif isinstance(ref, (CustomerSlot, VehicleSlot)):
+                pk = ref.obj.pk if ref.obj is not None else ref.existing["pk"]
+            else:
+                pk = ref.pk
+            found.append((entity, pk, outcome))
+        return found
+
     def _compare_customers(self, words: str) -> None:
         existing_contacts: dict[tuple, dict] = {}
         existing_ids = [s.existing["pk"] for s in self.plan.customer_slots if s.existing]
@@ -715,7 +621,7 @@ class ImportRun:
                     values["kind"] = CustomerKind.COMPANY.value
                 slot.obj = Customer(store=self.store, **values)
                 self.plan.customers_new.append(slot.obj)
-                self._count("customer", "created")
+                self._settle("customer", slot, "created")
             else:
                 changes = {
                     attr: [base.get(attr), value]
@@ -728,15 +634,15 @@ class ImportRun:
                 slot.obj.pk = base["pk"]
                 if changes:
                     self.plan.customers_changed.append((slot.obj, changes))
-                    self._count("customer", "updated")
+                    self._settle("customer", slot, "updated")
                 else:
-                    self._count("customer", "unchanged")
+                    self._settle("customer", slot, "unchanged")
             for (role, name), values in slot.contacts.items():
                 current = existing_contacts.get((base.get("pk"), role, name)) if slot.existing else None
                 if current is None:
                     contact = Contact(customer=slot.obj, role=role, name=name, **values)
                     self.plan.contacts_new.append(contact)
-                    self._count("contact", "created")
+                    self._settle("contact", contact, "created")
                     continue
                 changes = {k: [current.get(k), v] for k, v in values.items() if current.get(k) != v}
                 if changes:
@@ -745,9 +651,9 @@ class ImportRun:
                     contact.extension = values.get("extension", current["extension"])
                     contact.phone_unverified = values.get("phone_unverified", current["phone_unverified"])
                     self.plan.contacts_changed.append((contact, changes))
-                    self._count("contact", "updated")
+                    self._settle("contact", contact, "updated")
                 else:
-                    self._count("contact", "unchanged")
+                    self._settle("contact", current["pk"], "unchanged")
 
     def _compare_vehicles(self) -> None:
         self.vehicles_new: list[VehicleSlot] = []
@@ -756,7 +662,7 @@ class ImportRun:
         for slot in self.plan.vehicle_slots:
             if slot.existing is None:
                 self.vehicles_new.append(slot)
-                self._count("vehicle", "created")
+                self._settle("vehicle", slot, "created")
                 continue
             base = slot.existing
             changes = {attr: [base.get(attr), value] for attr, value in slot.values.items() if base.get(attr) != value}
@@ -767,9 +673,9 @@ class ImportRun:
                 self.owner_changes.append(slot)
             if changes:
                 self.vehicles_changed.append((slot, changes))
-                self._count("vehicle", "updated")
+                self._settle("vehicle", slot, "updated")
             else:
-                self._count("vehicle", "unchanged")
+                self._settle("vehicle", slot, "unchanged")
 
     def _order_values(self, slot: OrderSlot) -> dict:
         values = dict(slot.values)
@@ -830,3 +736,116 @@ class ImportRun:
                 self._count("repair_order", "unchanged")
 
     # -- phase 2: write ---------------------------------------------------------------------------
+
+
+def _required_problems(
+    parser: RowParser, row: Row, cells: list[Any], errors: list[Reject]
+) -> list[tuple[str, str, str]]:
+    problems: list[tuple[str, str, str]] = []
+    vehicle, order, customer = row.vehicle or {}, row.order or {}, row.customer or {}
+    row.vin = vehicle.get("vin")
+    row.ro_number = order.get("number")
+    if not (row.customer or row.contact or row.vehicle or row.order or row.line):
+        if not errors:
+            problems.append(("", "", bilingual("这一行没有可导入的数据", "nothing to import in this row")))
+        return problems
+    is_order_row = bool(row.order or row.line)
+    if is_order_row:
+        for name, present in (
+            ("ro_number", row.ro_number),
+            ("vin", row.vin),
+            ("opened_at", order.get("opened_at")),
+        ):
+            if not present and not _field_had_error(errors, parser, name):
+                label = FIELDS_BY_NAME[name]
+                problems.append(
+                    (
+                        parser.header_of(name),
+                        parser.cell_text(cells, name),
+                        bilingual(f"工单缺少{label.label_zh}", f"{label.label_en} is required"),
+                    )
+                )
+        opened, delivered = order.get("opened_at"), order.get("delivered_at")
+        if opened and delivered and delivered < opened:
+            # A cross-field error shows both values, as written, so the user sees which one is wrong.
+            opened_text, delivered_text = (
+                parser.cell_text(cells, "opened_at"),
+                parser.cell_text(cells, "delivered_at"),
+            )
+            problems.append(
+                (
+                    f"{parser.header_of('opened_at')} / {parser.header_of('delivered_at')}",
+                    f"{opened_text} / {delivered_text}",
+                    bilingual(
+                        f"交车时间 {delivered_text} 早于进厂时间 {opened_text}",
+                        f"delivered ({delivered_text}) before it was opened ({opened_text})",
+                    ),
+                )
+            )
+    elif row.vehicle and not row.vin and not _field_had_error(errors, parser, "vin"):
+        problems.append((parser.header_of("vin"), "", bilingual("车辆缺少 VIN", "VIN is required for a vehicle")))
+    row.customer_key = ImportRun._customer_key(customer, row.vin)
+    if (row.customer or row.contact) and row.customer_key is None:
+        problems.append(
+            (
+                parser.header_of("customer_name"),
+                parser.cell_text(cells, "customer_name"),
+                bilingual(
+                    "客户需要客户编号、证件号码或手机+姓名之一",
+                    "a customer needs a customer code, an ID number, or mobile and name",
+                ),
+            )
+        )
+    return problems
+
+
+def _field_had_error(errors: list[Reject], parser: RowParser, name: str) -> bool:
+    header = parser.header_of(name)
+    return any(reject.field == header for reject in errors)
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    """One data row as read and checked on its own, before anything across rows (picklable, for staging)."""
+
+    row: Row | None
+    errors: list[Reject]
+    warnings: list[Reject]
+    skipped: Reject | None = None
+
+
+def is_totals_row(cells: list[Any]) -> bool:
+    first = next((c for c in cells if c is not None and str(c).strip()), None)
+    if not isinstance(first, str):
+        return False
+    return first.replace(" ", "").replace("\u3000", "").rstrip(":：").upper() in TOTALS_WORDS
+
+
+def parse_row(parser: RowParser, sheet: str, number: int, cells: list[Any]) -> ParsedRow:
+    """Parse one row and check what can be checked on the row alone (required fields, dates in order)."""
+    if is_totals_row(cells):
+        text = report_text(next(c for c in cells if c is not None and str(c).strip()))[:255]
+        reason = bilingual("合计行,不是工单,已跳过", "totals line, not a repair order; skipped")
+        return ParsedRow(None, [], [], Reject(sheet, number, "", text, reason, "skipped"))
+    parts, cell_errors = parser.parse(cells)
+    row = Row(
+        sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], parts["line"]
+    )
+    errors: list[Reject] = []
+    warnings: list[Reject] = []
+    for error in cell_errors:
+        if error.warning:
+            warnings.append(Reject(sheet, number, error.header, error.value, error.reason, "warning"))
+        else:
+            errors.append(Reject(sheet, number, error.header, error.value, error.reason))
+    for header, value, reason in _required_problems(parser, row, cells, errors):
+        errors.append(Reject(sheet, number, header, value, reason))
+    return ParsedRow(row, errors, warnings)
+
+
+def sheet_parsers(workbook, saved_mapping: dict | None, tz: ZoneInfo) -> Iterable[tuple[RowParser, Any]]:
+    """(parser, sheet) for every sheet of an opened workbook, in order; unmatched headers on `ignored`."""
+    specs = field_specs(tz)
+    for sheet in workbook.sheets:
+        mapping, unmatched = match_headers(sheet.headers, saved_mapping)
+        yield RowParser(mapping=mapping, headers=sheet.headers, specs=specs), sheet, unmatched

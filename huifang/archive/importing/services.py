@@ -1,9 +1,9 @@
-"""DMS import: read and validate the whole file (no writes), then write everything in one transaction.
+"""DMS import: the file streamed through fixed batches of rows, all in one transaction with its report.
 
-Phase 1 parses every row, rejects bad rows (a bad line rejects its whole repair order), resolves the
-customer, vehicle and order keys against the store's archive loaded in bulk, and compares field by field.
-Phase 2 writes only what is new or changed, set-based, with one audit entry per created or changed record.
-A dry run stops after phase 1 and records what would happen.
+Each batch (importing.streaming) parses its rows, rejects bad ones (a bad line rejects its whole repair
+order), resolves the customer, vehicle and order keys against the archive, compares field by field and
+writes only what is new or changed, set-based, with one audit entry per created or changed record.
+A dry run does the same and rolls its writes back, keeping the report of what would happen.
 """
 
 import hashlib
@@ -25,8 +25,8 @@ from .fields import FIELDS_BY_NAME, match_headers
 from .limits import LimitExceeded, limits_for
 from .parsing import report_text
 from .reading import UnreadableFile, read_workbook
-from .run import BATCH_SIZE, MAPPING_NAME, ImportRun, Progress, bilingual
-from .writing import import_write
+from .run import BATCH_SIZE, MAPPING_NAME, Progress, bilingual
+from .streaming import BATCH_ROWS, ImportStream
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,15 @@ def _saved_columns(*, store, mapping) -> dict | None:
 
 
 def dms_import_file(
-    *, store, path, actor=None, dry_run=False, batch=None, mapping=None, progress: Progress | None = None
+    *,
+    store,
+    path,
+    actor=None,
+    dry_run=False,
+    batch=None,
+    mapping=None,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportBatch:
     """Import (or dry-run) one DMS export into the store; every rejected row is kept on the returned batch.
 
@@ -74,26 +82,19 @@ def dms_import_file(
     ImportBatch.objects.filter(pk=batch.pk).update(**claim)
     for attr, value in claim.items():
         setattr(batch, attr, value)
-    run = ImportRun(
+    run = ImportStream(
         batch=batch,
         path=path,
         saved_mapping=_saved_columns(store=store, mapping=mapping),
         progress=progress,
         limits=limits_for(store=store),
+        batch_rows=batch_rows,
     )
     try:
         batch.sha256 = _file_sha256(path) if path.is_file() else ""
-        batch.encoding = run.read()
-        run.report("validate", 0, 3)
-        orders = run.group_orders()
-        run.report("validate", 1, 3)
-        run.resolve(orders)
-        run.report("validate", 2, 3)
-        run.compare()
-        run.report("validate", 3, 3)
         with transaction.atomic():
-            if not batch.dry_run:
-                import_write(run)
+            run.run()
+            batch.encoding = run.encoding
             _save_report(batch, run)
     except (UnreadableFile, LimitExceeded) as exc:
         return _fail(batch, run, str(exc))
@@ -113,7 +114,9 @@ def dms_import_file(
         if not getattr(exc, "hands_task_back", False):
             _fail(batch, run, bilingual("导入被中断,未导入任何数据", "the import was interrupted; nothing was saved"))
         raise
-    run.report("done", run.rows_total, run.rows_total)
+    finally:
+        run.close()
+    run.progress("done")
     return batch
 
 
@@ -129,23 +132,29 @@ def _report_row(batch: ImportBatch, r) -> ImportRejection:
     )
 
 
-def _save_report(batch: ImportBatch, run: ImportRun) -> None:
+def _save_report(batch: ImportBatch, run: ImportStream) -> None:
     """The finished batch and its per-row report (inside the import's transaction)."""
     batch.status = ImportStatus.DONE
     batch.error = ""
     batch.rows_total = run.rows_total
-    batch.rows_rejected = len(run.rejected)
+    batch.rows_rejected = run.rows_rejected
     batch.rows_warned = run.rows_warned
-    batch.rows_skipped = len(run.skipped)
-    batch.counts = run.plan.counts
+    batch.rows_skipped = run.rows_skipped
+    batch.counts = run.counts
     batch.ignored_columns = [report_text(c)[:100] for c in run.ignored_columns]
     batch.finished_at = clock.now()
     batch.save()
     batch.rejections.all().delete()
-    ImportRejection.objects.bulk_create([_report_row(batch, r) for r in run.report_lines()], batch_size=BATCH_SIZE)
+    chunk: list[ImportRejection] = []
+    for line in run.report_lines():
+        chunk.append(_report_row(batch, line))
+        if len(chunk) >= BATCH_SIZE:
+            ImportRejection.objects.bulk_create(chunk)
+            chunk = []
+    ImportRejection.objects.bulk_create(chunk)
 
 
-def _fail(batch: ImportBatch, run: ImportRun, error: str) -> ImportBatch:
+def _fail(batch: ImportBatch, run: ImportStream, error: str) -> ImportBatch:
     """Mark the batch failed with the reason; nothing of the import was kept, so no report lines either."""
     batch.status = ImportStatus.FAILED
     batch.error = report_text(error)
@@ -158,7 +167,7 @@ def _fail(batch: ImportBatch, run: ImportRun, error: str) -> ImportBatch:
     with transaction.atomic():
         batch.save()
         batch.rejections.all().delete()
-    run.report("done", run.rows_total, run.rows_total)
+    run.progress("done")
     return batch
 
 

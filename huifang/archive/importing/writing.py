@@ -1,7 +1,8 @@
-"""Phase 2 of a DMS import: write the plan in one transaction, set-based, with one audit entry per record."""
+"""Writing one batch of a DMS import: the plan, set-based, with one audit entry per record."""
 
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -59,8 +60,10 @@ def _pks_by_number(run: ImportRun, numbers: list[str]) -> dict[str, int]:
     return found
 
 
-def import_write(run: ImportRun) -> None:
-    """Everything in one transaction: an exception anywhere leaves the archive as it was."""
+def import_write(run: ImportRun) -> set[int]:
+    """One batch, set-based, in one transaction (a savepoint inside the import's): an exception anywhere leaves
+    the archive as it was. Returns the ids of the vehicles whose figures need a refresh (the caller refreshes
+    them once, after the last batch)."""
     now = run.now
     stamps = {"created_at": now, "updated_at": now}
     audits: list[dict] = []
@@ -217,10 +220,17 @@ def import_write(run: ImportRun) -> None:
         touched = {v.pk for v in new_vehicles} | {v.pk for v, _ in changed_vehicles}
         touched |= {slot.vehicle_id for slot in run.orders_new}
         touched |= {o.vehicle_id for o, _ in changed_orders}
-        if touched:
-            vehicle_ids = None if len(touched) > REFRESH_WHOLE_STORE_ABOVE else touched
-            vehicle_figures_refresh(store=run.store, today=today, vehicle_ids=vehicle_ids)
         run.report("write", steps, steps)
+    return touched
+
+
+def vehicle_figures_after_import(*, store, now, touched: set[int] | None) -> None:
+    """Refresh the figures of the touched vehicles (None: too many to list, the whole store) in one pass."""
+    today = timezone.localtime(now, ZoneInfo(store.time_zone)).date()
+    if touched is None or len(touched) > REFRESH_WHOLE_STORE_ABOVE:
+        vehicle_figures_refresh(store=store, today=today, vehicle_ids=None)
+    elif touched:
+        vehicle_figures_refresh(store=store, today=today, vehicle_ids=touched)
 
 
 def _record_consent(run: ImportRun) -> None:
