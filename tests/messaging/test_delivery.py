@@ -213,9 +213,7 @@ def test_message_left_sending_by_a_dead_worker_is_retried_then_failed(store, zha
     assert message.status == MessageStatus.FAILED
 
 
-def test_a_retried_delivery_task_leaves_a_claimed_message_to_the_stale_window(
-    store, zhang, now, sms_gateway, settings
-):
+def test_a_retried_delivery_task_leaves_a_claimed_message_to_the_stale_window(store, zhang, now, sms_gateway, settings):
     from huifang.background import defaults as lease
     from huifang.messaging import defaults
 
