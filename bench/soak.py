@@ -56,8 +56,8 @@ class Gateway(BaseHTTPRequestHandler):
 class Processes:
     """The scheduler and the worker, started, killed with SIGKILL and started again."""
 
-    def __init__(self, env: dict, tick: float, logs: Path):
-        self.env, self.tick, self.logs = env, tick, logs
+    def __init__(self, env: dict, tick: float, poll: float, logs: Path):
+        self.env, self.tick, self.poll, self.logs = env, tick, poll, logs
         self.kills: Counter = Counter()
         self.procs: dict[str, subprocess.Popen] = {}
         self.starts: Counter = Counter()
@@ -65,7 +65,7 @@ class Processes:
     def start(self, name: str) -> None:
         args = {
             "scheduler": ["run_scheduler", "--tick", str(self.tick)],
-            "worker": ["db_worker", "--queue-name", "*", "--interval", "0.2", "--no-startup-delay"],
+            "worker": ["db_worker", "--queue-name", "*", "--interval", str(self.poll), "--no-startup-delay"],
         }[name]
         self.starts[name] += 1
         log = (self.logs / f"{name}-{self.starts[name]}.log").open("w")
@@ -90,7 +90,8 @@ class Processes:
         while time.monotonic() < deadline:
             if Heartbeat.objects.filter(pid=self.procs[name].pid, stopped_at__isnull=True).exists():
                 return
-            time.sleep(0.2)
+            time.sleep(0.05)
+        raise SystemExit(f"{name} wrote no heartbeat within {timeout} s; see {self.logs}")
 
     def kill_all(self) -> None:
         for proc in self.procs.values():
@@ -215,7 +216,7 @@ def wait_drained(timeout: float) -> bool:
     while time.monotonic() < deadline:
         if not DBTaskResult.objects.filter(status__in=("READY", "RUNNING")).exists():
             return True
-        time.sleep(0.5)
+        time.sleep(0.05)
     return False
 
 
@@ -259,7 +260,12 @@ def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
         ).count(),
         "sent SMS the gateway never got": sum(1 for pk in sent_sms if Gateway.hits[f"huifang-{pk}"] == 0),
     }
+    busy: Counter = Counter()
+    for path, started, finished in DBTaskResult.objects.values_list("task_path", "started_at", "finished_at"):
+        if started and finished:
+            busy[path.rsplit(".", 1)[-1]] += (finished - started).total_seconds()
     figures = {
+        "task_busy_seconds": {name: round(seconds, 1) for name, seconds in busy.most_common(6)},
         "follow_up_tasks": FollowUpTask.objects.count(),
         "messages": dict(Counter(OutboxMessage.objects.values_list("status", flat=True))),
         "gateway_repeats_dropped": sum(n - 1 for n in Gateway.hits.values() if n > 1),
@@ -273,18 +279,64 @@ def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
     return violations, figures
 
 
+def kill_worker_mid_task(procs: "Processes", aim: float, attempts: int = 3) -> int:
+    """SIGKILL the worker while it runs a task (a kill while idle loses nothing); 1 if one landed mid-task.
+
+    It aims at a task running for 50 ms already (a slow one, still running when the signal lands); a task
+    that ends just before the signal is a miss, and the restarted worker is aimed at again."""
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    running = DBTaskResult.objects.filter(status="RUNNING")
+    for _ in range(attempts):
+        aim_until = time.monotonic() + aim
+        while (
+            time.monotonic() < aim_until
+            and not running.filter(Q(started_at__lte=timezone.now() - timedelta(milliseconds=50))).exists()
+        ):
+            time.sleep(0.01)
+        procs.kill("worker")
+        hit = running.exists()  # it died holding a task: RUNNING with no one to finish it
+        procs.start("worker")  # at once, as a supervisor (systemd Restart=always) does
+        if hit:
+            return 1
+        procs.wait_ready("worker")
+    return 0
+
+
+def write_clock(path: Path, instant: datetime, speed: float) -> None:
+    """Set every process's business clock (core.clock reads this file): from `instant`, `speed` x wall time."""
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_text(f"{instant.isoformat()}@{time.time()}x{speed}", encoding="ascii")
+    os.replace(temporary, path)  # readers see the old spec or the new one, never half
+
+
+def kill_plan(rng: random.Random, kills: int, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+    """`kills` random business-time moments between 10 % and 80 % of the replay, worker and scheduler alternating.
+
+    None in the last fifth, so both processes are up again (and tested for a clean stop) at the end."""
+    span = end - start
+    moments = sorted(start + span * rng.uniform(0.1, 0.8) for _ in range(kills))
+    return [(moment, ("worker", "scheduler")[i % 2]) for i, moment in enumerate(moments)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--speed", type=float, default=3600.0, help="replayed seconds per wall second")
     parser.add_argument("--tick", type=float, default=2.0, help="scheduler tick, wall seconds")
     parser.add_argument("--kill-every", type=float, default=20.0, help="mean wall seconds between two kills")
+    parser.add_argument("--kills", type=int, help="number of SIGKILLs (default: replay wall time / --kill-every)")
+    parser.add_argument("--aim", type=float, default=3.0, help="wall seconds a worker kill waits for a running task")
+    parser.add_argument("--poll", type=float, default=0.2, help="worker's polling interval, wall seconds")
     parser.add_argument("--orders", type=int, default=6, help="repair orders delivered per day")
     parser.add_argument("--customers", type=int, default=150)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-migrate", action="store_true", help="the database is migrated already (a test's)")
     args = parser.parse_args()
 
-    work = OUT / "soak"
+    work = Path(os.environ.get("HUIFANG_VAR_DIR", OUT)) / "soak"
     work.mkdir(parents=True, exist_ok=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -303,77 +355,97 @@ def main() -> int:
         }
     )
     os.environ.pop("HUIFANG_REPLAY_CLOCK", None)
-    setup_django("soak.sqlite3")
-
-    store = seed(args.customers, args.seed)
+    phases: dict[str, float] = {}
+    began = time.monotonic()
+    setup_django("soak.sqlite3", migrate=not args.no_migrate)
+    phases["django_setup"] = time.monotonic() - began
     rng = random.Random(args.seed)
     start = datetime.fromisoformat(START)
-    os.environ["HUIFANG_REPLAY_CLOCK"] = f"{START}@{time.time()}x{args.speed}"
-
-    end = start + timedelta(days=args.days)
-    procs = Processes(dict(os.environ), args.tick, work)
+    work_clock = work / "clock"
+    write_clock(work_clock, start, 0)  # standing at the start until every process is up
+    os.environ["HUIFANG_REPLAY_CLOCK"] = f"file:{work_clock}"
+    procs = Processes(dict(os.environ), args.tick, args.poll, work)
+    # They start (seconds of interpreter and Django start-up) while the store is seeded.
+    began = time.monotonic()
+    procs.start("scheduler")
+    procs.start("worker")
     try:
-        return run(args, procs, store, rng, start, end, work, server)
+        store = seed(args.customers, args.seed)
+        phases["seed"] = time.monotonic() - began
+        return run(args, procs, store, rng, start, work_clock, server, phases, began)
     finally:
         procs.kill_all()
 
 
-def run(args, procs, store, rng, start, end, work, server) -> int:
+def run(args, procs, store, rng, start, clock_file, server, phases, began) -> int:
     from django.db import connection
 
+    from huifang.background.scheduling import job_enqueue_now
     from huifang.core import clock
+    from huifang.schedule import SCHEDULE
 
-    procs.start("scheduler")
-    procs.start("worker")
-    life: Counter = Counter()
-    day = 0
-    next_kill = time.monotonic() + rng.expovariate(1 / args.kill_every)
+    # The end is 10:00 the morning after the last day: what the night's quiet hours held is due by then, so
+    # the last sweeps send it and "every due message sent once" is tested on real sends.
+    end = start + timedelta(days=args.days, hours=3)
+    replay_wall = (end - start).total_seconds() / args.speed
+    plan = kill_plan(rng, args.kills if args.kills is not None else round(replay_wall / args.kill_every), start, end)
+    procs.wait_ready("scheduler")
+    procs.wait_ready("worker")
+    phases["start_up_and_seed"] = time.monotonic() - began
+    write_clock(clock_file, start, args.speed)
     wall_start = time.monotonic()
-    kill_targets = ["worker", "scheduler"]
-    while day < args.days or clock.now() < end:
+    life: Counter = Counter()
+    mid_task = 0
+    day = 0
+    while clock.now() < end:
         procs.check_alive()
         if day < args.days and clock.now() >= start + timedelta(days=day, hours=3):  # 10:00 each day
-            life.update(store_day(store, rng, day, clock.now(), args.orders, work))
+            life.update(store_day(store, rng, day, clock.now(), args.orders, clock_file.parent))
             day += 1
-        if time.monotonic() >= next_kill:
-            name = kill_targets[sum(procs.kills.values()) % 2]  # alternate, so both are killed
-            procs.kill(name)
-            time.sleep(rng.uniform(0, 2))
-            procs.start(name)
-            next_kill = time.monotonic() + rng.expovariate(1 / args.kill_every)
-        time.sleep(0.1)
-    # The end: no more kills. The scheduler and the worker stop; the business clock is frozen at the end
-    # (speed 0), so draining does not make later work due; the last sweeps run once and a worker drains.
+        if plan and clock.now() >= plan[0][0]:
+            _moment, name = plan.pop(0)
+            if name == "worker":
+                mid_task += kill_worker_mid_task(procs, args.aim)
+            else:
+                procs.kill(name)
+                procs.start(name)  # at once, as a supervisor (systemd Restart=always) does
+        time.sleep(0.02)
+    # The end: the business clock is frozen (speed 0) in every process, so nothing later becomes due while
+    # the queue drains. The scheduler stops on SIGTERM; the last sweeps are enqueued once per job (what
+    # `run_scheduler --once` does) and the worker, still running, drains them; then it stops on SIGTERM.
+    final = clock.now()
+    write_clock(clock_file, final, 0)
+    phases["replay"] = time.monotonic() - wall_start
+    began = time.monotonic()
     procs.wait_ready("scheduler")
     scheduler_code = procs.stop("scheduler")
     procs.wait_ready("worker")
-    worker_code = procs.stop("worker")
-    final = clock.now()
-    frozen = f"{final.isoformat()}@{time.time()}x0"
-    os.environ["HUIFANG_REPLAY_CLOCK"] = procs.env["HUIFANG_REPLAY_CLOCK"] = frozen
-    procs.start("worker")
+    phases["scheduler_stop"] = time.monotonic() - began
     drained = False
-    for _ in range(2):  # the release sweep enqueues deliveries; a second round sends what they retried
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", "run_scheduler", "--once"],
-            cwd=ROOT,
-            env=procs.env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    for n in (1, 2):  # the release sweep enqueues deliveries; a second round sends what they retried
+        began = time.monotonic()
+        for job in SCHEDULE:
+            job_enqueue_now(job)
         drained = wait_drained(timeout=600)
-    procs.wait_ready("worker")
-    worker_code = worker_code or procs.stop("worker")
+        phases[f"last_sweeps_{n}"] = time.monotonic() - began
+    began = time.monotonic()
+    worker_code = procs.stop("worker")
+    phases["worker_stop"] = time.monotonic() - began
+    began = time.monotonic()
     violations, figures = invariants(final, timedelta(seconds=args.tick * args.speed))
     violations["worker did not stop cleanly on SIGTERM"] = int(worker_code != 0)
     violations["scheduler did not stop cleanly on SIGTERM"] = int(scheduler_code != 0)
     violations["queue not drained"] = int(not drained)
+    phases["invariants"] = time.monotonic() - began
     result = {
         "database": connection.vendor,
         "days_replayed": day,
+        "end": final.isoformat(),
         "speed": args.speed,
         "wall_seconds": round(time.monotonic() - wall_start, 1),
+        "phases_seconds": {name: round(seconds, 1) for name, seconds in phases.items()},
         "kills": dict(procs.kills),
+        "worker_kills_mid_task": mid_task,
         "life": dict(life),
         **figures,
         "violations": violations,
