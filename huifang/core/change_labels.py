@@ -16,6 +16,10 @@ CHANGE_LABELS = {
     "report": gettext_lazy("report"),
     "year": gettext_lazy("year"),
     "pdf": "PDF",
+    "reason": gettext_lazy("reason"),
+    "customers": gettext_lazy("customers"),
+    "rows": gettext_lazy("records changed"),
+    "customer_id": gettext_lazy("customer"),
 }
 VALUE_LABELS = {
     "mobile": gettext_lazy("mobile"),
@@ -45,3 +49,4 @@ def value_text(value) -> str:
 
 def key_label(key: str) -> str:
     return str(CHANGE_LABELS.get(key, key))
+
