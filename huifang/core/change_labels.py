@@ -20,6 +20,8 @@ CHANGE_LABELS = {
     "customers": gettext_lazy("customers"),
     "rows": gettext_lazy("records changed"),
     "customer_id": gettext_lazy("customer"),
+    "reminders_due": gettext_lazy("reminders due on"),
+    "tasks": gettext_lazy("tasks"),
 }
 VALUE_LABELS = {
     "mobile": gettext_lazy("mobile"),
