@@ -62,5 +62,5 @@ def test_two_replayed_days_with_killed_processes_keep_every_invariant(tmp_path):
     assert result["messages"].get("sent", 0) > 0
     # and no invariant broke
     assert {name: n for name, n in result["violations"].items() if n} == {}
-    assert result["invariants_held"] == result["invariants_checked"] == 15
+    assert result["invariants_held"] == result["invariants_checked"] == 17
     assert run.returncode == 0
