@@ -167,18 +167,18 @@ def store_day(store, rng: random.Random, day: int, now: datetime, orders: int, t
             vehicle=vehicle,
         )
         done["complaints"] += 1
-    # Yesterday's post-service calls: every other one unreachable (3 unanswered tries), so the repair
-    # follow-up SMS and the survey link chain go through the outbox.
+    # The open calls: every other one is not answered, once a day, until the store's retry rules close it as
+    # unreachable (tries spaced over days), so the repair follow-up SMS and the survey link chain go out.
     from huifang.followups.choices import AttemptOutcome, TaskStatus
     from huifang.followups.models import FollowUpTask
     from huifang.followups.services import attempt_record
 
     for i, task in enumerate(FollowUpTask.objects.filter(store=store, status=TaskStatus.OPEN).order_by("pk")[:orders]):
         if i % 2 == 0:
-            for _ in range(3):
-                attempt_record(task=task, actor=None, now=now, outcome=AttemptOutcome.NO_ANSWER)
-                task.refresh_from_db()
-            done["unreachable_calls"] += 1
+            attempt_record(task=task, actor=None, now=now, outcome=AttemptOutcome.NO_ANSWER)
+            done["unanswered_calls"] += 1
+            task.refresh_from_db()
+            done["unreachable_calls"] += int(task.status == TaskStatus.UNREACHABLE)
     if day % 7 == 1:
         from django.core.exceptions import ValidationError
 
@@ -333,12 +333,16 @@ def write_clock(path: Path, instant: datetime, speed: float) -> None:
     os.replace(temporary, path)  # readers see the old spec or the new one, never half
 
 
-def kill_plan(rng: random.Random, kills: int, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
-    """`kills` random business-time moments between 5 % and 60 % of the replay, worker and scheduler alternating.
-
-    None later, so both processes are up again (seconds of start-up) to be tested for a clean stop at the end."""
+def kill_plan(
+    rng: random.Random, kills: int, start: datetime, end: datetime, speed: float
+) -> list[tuple[datetime, str]]:
+    """`kills` random business-time moments, worker and scheduler alternating, from 5 % of the replay until
+    20 wall seconds (at least 10 % of it, at most half) before its end: a process killed last is up again
+    (seconds of start-up) to be tested for a clean stop at the end."""
     span = end - start
-    moments = sorted(start + span * rng.uniform(0.05, 0.6) for _ in range(kills))
+    quiet = min(max(timedelta(seconds=20 * speed), span * 0.1), span * 0.5)
+    last = 1 - quiet / span
+    moments = sorted(start + span * rng.uniform(0.05, last) for _ in range(kills))
     return [(moment, ("worker", "scheduler")[i % 2]) for i, moment in enumerate(moments)]
 
 
@@ -409,7 +413,8 @@ def run(args, procs, store, rng, start, clock_file, server, phases, began) -> in
     # the last sweeps send it and "every due message sent once" is tested on real sends.
     end = start + timedelta(days=args.days, hours=3)
     replay_wall = (end - start).total_seconds() / args.speed
-    plan = kill_plan(rng, args.kills if args.kills is not None else round(replay_wall / args.kill_every), start, end)
+    kills = args.kills if args.kills is not None else round(replay_wall / args.kill_every)
+    plan = kill_plan(rng, kills, start, end, args.speed)
     procs.wait_ready("scheduler")
     procs.wait_ready("worker")
     phases["start_up_and_seed"] = time.monotonic() - began
