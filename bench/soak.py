@@ -240,10 +240,10 @@ def rows_made() -> dict[str, int]:
 
 def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
     """(violations per invariant, figures) over the whole replay."""
-    from django.db.models import Count
+    from django.db.models import Count, Exists, OuterRef
     from django_tasks_db.models import DBTaskResult
 
-    from huifang.archive.models import ImportBatch
+    from huifang.archive.models import ImportBatch, RepairOrder
     from huifang.background.models import TaskRecovery
     from huifang.complaints.models import Complaint, ComplaintEvent
     from huifang.followups.models import FollowUpTask
@@ -288,6 +288,13 @@ def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
     figures = {
         "task_busy_seconds": {name: round(seconds, 1) for name, seconds in busy.most_common(6)},
         "follow_up_tasks": FollowUpTask.objects.count(),
+        # A figure, not an invariant: a call whose 72 h window passed while no worker ran is never made; at
+        # thousands of replayed seconds a wall second, a stalled restart on a loaded machine is such a gap.
+        "orders_delivered_without_a_post_service_call": RepairOrder.objects.filter(
+            number__startswith="SOAK", delivered_at__lte=end - timedelta(days=1)
+        )
+        .exclude(Exists(FollowUpTask.objects.filter(repair_order=OuterRef("pk"))))
+        .count(),
         "messages": dict(Counter(OutboxMessage.objects.values_list("status", flat=True))),
         "gateway_repeats_dropped": sum(n - 1 for n in Gateway.hits.values() if n > 1),
         "complaints": Complaint.objects.count(),
