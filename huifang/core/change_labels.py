@@ -51,4 +51,3 @@ def value_text(value) -> str:
 
 def key_label(key: str) -> str:
     return str(CHANGE_LABELS.get(key, key))
-
