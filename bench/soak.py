@@ -2,13 +2,16 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/huifang_soak .venv/bin/python bench/soak.py --days 30
 
-The business clock is replayed (core.clock, HUIFANG_REPLAY_CLOCK; --speed replayed seconds per wall second)
-in every process. This process is the store's life: each replayed day at 10:00 it delivers repair orders
-(post-service calls follow), takes complaints (escalations follow) and every 7th day uploads a DMS import.
-`run_scheduler` and `db_worker` run as subprocesses, each SIGKILLed at random moments (--kill-every wall
-seconds on average) and restarted. SMS go to a local gateway that records every delivery by our message id.
-At the end the scheduler stops, the last sweeps run, the worker drains the queue and stops on SIGTERM, and
-the invariants are checked. One JSON line with the figures; exit status 1 if an invariant broke.
+The business clock is replayed in every process (core.clock, HUIFANG_REPLAY_CLOCK=file:<spec file>; --speed
+replayed seconds per wall second). It stands at the start until the scheduler and the worker have started,
+so they live the whole replay. This process is the store's life: each replayed day at 10:00 it delivers
+repair orders (post-service calls follow), takes complaints (escalations follow), every 7th day uploads a
+DMS import and queues a group SMS. `run_scheduler` and `db_worker` run as subprocesses, SIGKILLed at random
+moments (--kills, or one per --kill-every wall seconds; the worker while it runs a task) and restarted at
+once. SMS go to a local gateway that records every delivery by our message id. At 10:00 the morning after
+the last day the clock freezes in every process, the scheduler stops on SIGTERM, the last sweeps are
+enqueued twice, the worker drains them and stops on SIGTERM, and the invariants are checked. One JSON line
+with the figures (wall time per phase included); exit status 1 if an invariant broke.
 """
 
 import argparse
@@ -56,8 +59,8 @@ class Gateway(BaseHTTPRequestHandler):
 class Processes:
     """The scheduler and the worker, started, killed with SIGKILL and started again."""
 
-    def __init__(self, env: dict, tick: float, logs: Path):
-        self.env, self.tick, self.logs = env, tick, logs
+    def __init__(self, env: dict, tick: float, poll: float, logs: Path):
+        self.env, self.tick, self.poll, self.logs = env, tick, poll, logs
         self.kills: Counter = Counter()
         self.procs: dict[str, subprocess.Popen] = {}
         self.starts: Counter = Counter()
@@ -65,7 +68,7 @@ class Processes:
     def start(self, name: str) -> None:
         args = {
             "scheduler": ["run_scheduler", "--tick", str(self.tick)],
-            "worker": ["db_worker", "--queue-name", "*", "--interval", "0.2", "--no-startup-delay"],
+            "worker": ["db_worker", "--queue-name", "*", "--interval", str(self.poll), "--no-startup-delay"],
         }[name]
         self.starts[name] += 1
         log = (self.logs / f"{name}-{self.starts[name]}.log").open("w")
@@ -90,7 +93,8 @@ class Processes:
         while time.monotonic() < deadline:
             if Heartbeat.objects.filter(pid=self.procs[name].pid, stopped_at__isnull=True).exists():
                 return
-            time.sleep(0.2)
+            time.sleep(0.05)
+        raise SystemExit(f"{name} wrote no heartbeat within {timeout} s; see {self.logs}")
 
     def kill_all(self) -> None:
         for proc in self.procs.values():
@@ -163,18 +167,18 @@ def store_day(store, rng: random.Random, day: int, now: datetime, orders: int, t
             vehicle=vehicle,
         )
         done["complaints"] += 1
-    # Yesterday's post-service calls: every other one unreachable (3 unanswered tries), so the repair
-    # follow-up SMS and the survey link chain go through the outbox.
+    # The open calls: every other one is not answered, once a day, until the store's retry rules close it as
+    # unreachable (tries spaced over days), so the repair follow-up SMS and the survey link chain go out.
     from huifang.followups.choices import AttemptOutcome, TaskStatus
     from huifang.followups.models import FollowUpTask
     from huifang.followups.services import attempt_record
 
     for i, task in enumerate(FollowUpTask.objects.filter(store=store, status=TaskStatus.OPEN).order_by("pk")[:orders]):
         if i % 2 == 0:
-            for _ in range(3):
-                attempt_record(task=task, actor=None, now=now, outcome=AttemptOutcome.NO_ANSWER)
-                task.refresh_from_db()
-            done["unreachable_calls"] += 1
+            attempt_record(task=task, actor=None, now=now, outcome=AttemptOutcome.NO_ANSWER)
+            done["unanswered_calls"] += 1
+            task.refresh_from_db()
+            done["unreachable_calls"] += int(task.status == TaskStatus.UNREACHABLE)
     if day % 7 == 1:
         from django.core.exceptions import ValidationError
 
@@ -215,16 +219,31 @@ def wait_drained(timeout: float) -> bool:
     while time.monotonic() < deadline:
         if not DBTaskResult.objects.filter(status__in=("READY", "RUNNING")).exists():
             return True
-        time.sleep(0.5)
+        time.sleep(0.05)
     return False
+
+
+def rows_made() -> dict[str, int]:
+    """How many rows the jobs have made so far, of each kind whose repeat would reach a person."""
+    from huifang.complaints.models import ComplaintEvent
+    from huifang.followups.models import FollowUpTask
+    from huifang.messaging.models import OutboxMessage
+    from huifang.notifications.models import Notification
+
+    return {
+        "follow-up tasks": FollowUpTask.objects.count(),
+        "outbox messages": OutboxMessage.objects.count(),
+        "notifications": Notification.objects.count(),
+        "complaint events": ComplaintEvent.objects.count(),
+    }
 
 
 def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
     """(violations per invariant, figures) over the whole replay."""
-    from django.db.models import Count
+    from django.db.models import Count, Exists, OuterRef
     from django_tasks_db.models import DBTaskResult
 
-    from huifang.archive.models import ImportBatch
+    from huifang.archive.models import ImportBatch, RepairOrder
     from huifang.background.models import TaskRecovery
     from huifang.complaints.models import Complaint, ComplaintEvent
     from huifang.followups.models import FollowUpTask
@@ -251,6 +270,9 @@ def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
         "complaint level != 1 + escalations": wrong_level,
         "passed level deadline not escalated": missed,
         "tasks stuck RUNNING": DBTaskResult.objects.filter(status="RUNNING").count(),
+        # Failed by an error of their own (a task failed for good after its worker died too often is by design).
+        "tasks failed by an error": DBTaskResult.objects.filter(status="FAILED").count()
+        - TaskRecovery.objects.filter(action="failed").count(),
         "tasks never run": DBTaskResult.objects.filter(status="READY").count(),
         "import batches not finished": ImportBatch.objects.filter(status__in=("pending", "running")).count(),
         "messages stuck sending": OutboxMessage.objects.filter(status="sending").count(),
@@ -259,8 +281,20 @@ def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
         ).count(),
         "sent SMS the gateway never got": sum(1 for pk in sent_sms if Gateway.hits[f"huifang-{pk}"] == 0),
     }
+    busy: Counter = Counter()
+    for path, started, finished in DBTaskResult.objects.values_list("task_path", "started_at", "finished_at"):
+        if started and finished:
+            busy[path.rsplit(".", 1)[-1]] += (finished - started).total_seconds()
     figures = {
+        "task_busy_seconds": {name: round(seconds, 1) for name, seconds in busy.most_common(6)},
         "follow_up_tasks": FollowUpTask.objects.count(),
+        # A figure, not an invariant: a call whose 72 h window passed while no worker ran is never made; at
+        # thousands of replayed seconds a wall second, a stalled restart on a loaded machine is such a gap.
+        "orders_delivered_without_a_post_service_call": RepairOrder.objects.filter(
+            number__startswith="SOAK", delivered_at__lte=end - timedelta(days=1)
+        )
+        .exclude(Exists(FollowUpTask.objects.filter(repair_order=OuterRef("pk"))))
+        .count(),
         "messages": dict(Counter(OutboxMessage.objects.values_list("status", flat=True))),
         "gateway_repeats_dropped": sum(n - 1 for n in Gateway.hits.values() if n > 1),
         "complaints": Complaint.objects.count(),
@@ -273,18 +307,68 @@ def invariants(end: datetime, tick_replayed: timedelta) -> tuple[dict, dict]:
     return violations, figures
 
 
+def kill_worker_mid_task(procs: "Processes", aim: float, attempts: int = 3) -> int:
+    """SIGKILL the worker while it runs a task (a kill while idle loses nothing); 1 if one landed mid-task.
+
+    It aims at a task running for 50 ms already (a slow one, still running when the signal lands); a task
+    that ends just before the signal is a miss, and the restarted worker is aimed at again."""
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    running = DBTaskResult.objects.filter(status="RUNNING")
+    for _ in range(attempts):
+        aim_until = time.monotonic() + aim
+        while (
+            time.monotonic() < aim_until
+            and not running.filter(Q(started_at__lte=timezone.now() - timedelta(milliseconds=50))).exists()
+        ):
+            time.sleep(0.01)
+        procs.kill("worker")
+        hit = running.exists()  # it died holding a task: RUNNING with no one to finish it
+        procs.start("worker")  # at once, as a supervisor (systemd Restart=always) does
+        if hit:
+            return 1
+        procs.wait_ready("worker")
+    return 0
+
+
+def write_clock(path: Path, instant: datetime, speed: float) -> None:
+    """Set every process's business clock (core.clock reads this file): from `instant`, `speed` x wall time."""
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_text(f"{instant.isoformat()}@{time.time()}x{speed}", encoding="ascii")
+    os.replace(temporary, path)  # readers see the old spec or the new one, never half
+
+
+def kill_plan(
+    rng: random.Random, kills: int, start: datetime, end: datetime, speed: float
+) -> list[tuple[datetime, str]]:
+    """`kills` random business-time moments, worker and scheduler alternating, from 5 % of the replay until
+    20 wall seconds (at least 10 % of it, at most half) before its end: a process killed last is up again
+    (seconds of start-up) to be tested for a clean stop at the end."""
+    span = end - start
+    quiet = min(max(timedelta(seconds=20 * speed), span * 0.1), span * 0.5)
+    last = 1 - quiet / span
+    moments = sorted(start + span * rng.uniform(0.05, last) for _ in range(kills))
+    return [(moment, ("worker", "scheduler")[i % 2]) for i, moment in enumerate(moments)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--speed", type=float, default=3600.0, help="replayed seconds per wall second")
     parser.add_argument("--tick", type=float, default=2.0, help="scheduler tick, wall seconds")
     parser.add_argument("--kill-every", type=float, default=20.0, help="mean wall seconds between two kills")
+    parser.add_argument("--kills", type=int, help="number of SIGKILLs (default: replay wall time / --kill-every)")
+    parser.add_argument("--aim", type=float, default=3.0, help="wall seconds a worker kill waits for a running task")
+    parser.add_argument("--poll", type=float, default=0.2, help="worker's polling interval, wall seconds")
     parser.add_argument("--orders", type=int, default=6, help="repair orders delivered per day")
     parser.add_argument("--customers", type=int, default=150)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-migrate", action="store_true", help="the database is migrated already (a test's)")
     args = parser.parse_args()
 
-    work = OUT / "soak"
+    work = Path(os.environ.get("HUIFANG_VAR_DIR", OUT)) / "soak"
     work.mkdir(parents=True, exist_ok=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -303,77 +387,105 @@ def main() -> int:
         }
     )
     os.environ.pop("HUIFANG_REPLAY_CLOCK", None)
-    setup_django("soak.sqlite3")
-
-    store = seed(args.customers, args.seed)
+    phases: dict[str, float] = {}
+    began = time.monotonic()
+    setup_django("soak.sqlite3", migrate=not args.no_migrate)
+    phases["django_setup"] = time.monotonic() - began
     rng = random.Random(args.seed)
     start = datetime.fromisoformat(START)
-    os.environ["HUIFANG_REPLAY_CLOCK"] = f"{START}@{time.time()}x{args.speed}"
-
-    end = start + timedelta(days=args.days)
-    procs = Processes(dict(os.environ), args.tick, work)
+    work_clock = work / "clock"
+    write_clock(work_clock, start, 0)  # standing at the start until every process is up
+    os.environ["HUIFANG_REPLAY_CLOCK"] = f"file:{work_clock}"
+    procs = Processes(dict(os.environ), args.tick, args.poll, work)
+    # They start (seconds of interpreter and Django start-up) while the store is seeded.
+    began = time.monotonic()
+    procs.start("scheduler")
+    procs.start("worker")
     try:
-        return run(args, procs, store, rng, start, end, work, server)
+        store = seed(args.customers, args.seed)
+        phases["seed"] = time.monotonic() - began
+        return run(args, procs, store, rng, start, work_clock, server, phases, began)
     finally:
         procs.kill_all()
 
 
-def run(args, procs, store, rng, start, end, work, server) -> int:
+def run(args, procs, store, rng, start, clock_file, server, phases, began) -> int:
     from django.db import connection
 
+    from huifang.background.scheduling import job_enqueue_now
     from huifang.core import clock
+    from huifang.schedule import SCHEDULE
 
-    procs.start("scheduler")
-    procs.start("worker")
-    life: Counter = Counter()
-    day = 0
-    next_kill = time.monotonic() + rng.expovariate(1 / args.kill_every)
+    # The end is 10:00 the morning after the last day: what the night's quiet hours held is due by then, so
+    # the last sweeps send it and "every due message sent once" is tested on real sends.
+    end = start + timedelta(days=args.days, hours=3)
+    replay_wall = (end - start).total_seconds() / args.speed
+    kills = args.kills if args.kills is not None else round(replay_wall / args.kill_every)
+    plan = kill_plan(rng, kills, start, end, args.speed)
+    procs.wait_ready("scheduler")
+    procs.wait_ready("worker")
+    phases["start_up_and_seed"] = time.monotonic() - began
+    write_clock(clock_file, start, args.speed)
     wall_start = time.monotonic()
-    kill_targets = ["worker", "scheduler"]
-    while day < args.days or clock.now() < end:
+    life: Counter = Counter()
+    mid_task = 0
+    day = 0
+    while clock.now() < end:
         procs.check_alive()
         if day < args.days and clock.now() >= start + timedelta(days=day, hours=3):  # 10:00 each day
-            life.update(store_day(store, rng, day, clock.now(), args.orders, work))
+            life.update(store_day(store, rng, day, clock.now(), args.orders, clock_file.parent))
             day += 1
-        if time.monotonic() >= next_kill:
-            name = kill_targets[sum(procs.kills.values()) % 2]  # alternate, so both are killed
-            procs.kill(name)
-            time.sleep(rng.uniform(0, 2))
-            procs.start(name)
-            next_kill = time.monotonic() + rng.expovariate(1 / args.kill_every)
-        time.sleep(0.1)
-    # The end: no more kills. The scheduler and the worker stop; the business clock is frozen at the end
-    # (speed 0), so draining does not make later work due; the last sweeps run once and a worker drains.
+        if plan and clock.now() >= plan[0][0]:
+            _moment, name = plan.pop(0)
+            if name == "worker":
+                mid_task += kill_worker_mid_task(procs, args.aim)
+            else:
+                procs.kill(name)
+                procs.start(name)  # at once, as a supervisor (systemd Restart=always) does
+        time.sleep(0.02)
+    # The end: the business clock is frozen (speed 0) in every process, so nothing later becomes due while
+    # the queue drains. The scheduler stops on SIGTERM; the last sweeps are enqueued once per job (what
+    # `run_scheduler --once` does) and the worker, still running, drains them; then it stops on SIGTERM.
+    final = clock.now()
+    write_clock(clock_file, final, 0)
+    phases["replay"] = time.monotonic() - wall_start
+    began = time.monotonic()
     procs.wait_ready("scheduler")
     scheduler_code = procs.stop("scheduler")
     procs.wait_ready("worker")
-    worker_code = procs.stop("worker")
-    final = clock.now()
-    frozen = f"{final.isoformat()}@{time.time()}x0"
-    os.environ["HUIFANG_REPLAY_CLOCK"] = procs.env["HUIFANG_REPLAY_CLOCK"] = frozen
-    procs.start("worker")
+    phases["scheduler_stop"] = time.monotonic() - began
     drained = False
-    for _ in range(2):  # the release sweep enqueues deliveries; a second round sends what they retried
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", "run_scheduler", "--once"],
-            cwd=ROOT,
-            env=procs.env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    made: list[dict] = []
+    for n in (1, 2):  # the release sweep enqueues deliveries; a second round sends what they retried
+        began = time.monotonic()
+        made.append(rows_made())
+        for job in SCHEDULE:
+            job_enqueue_now(job)
         drained = wait_drained(timeout=600)
-    procs.wait_ready("worker")
-    worker_code = worker_code or procs.stop("worker")
+        phases[f"last_sweeps_{n}"] = time.monotonic() - began
+    # Every job run a second time at the same instant: it sends what the first run queued, and makes nothing.
+    made.append(rows_made())
+    second_run = {name: made[2][name] - made[1][name] for name in made[2] if made[2][name] != made[1][name]}
+    began = time.monotonic()
+    worker_code = procs.stop("worker")
+    phases["worker_stop"] = time.monotonic() - began
+    began = time.monotonic()
     violations, figures = invariants(final, timedelta(seconds=args.tick * args.speed))
     violations["worker did not stop cleanly on SIGTERM"] = int(worker_code != 0)
     violations["scheduler did not stop cleanly on SIGTERM"] = int(scheduler_code != 0)
     violations["queue not drained"] = int(not drained)
+    violations["rows made by a second run of every job"] = sum(second_run.values())
+    phases["invariants"] = time.monotonic() - began
     result = {
         "database": connection.vendor,
         "days_replayed": day,
+        "end": final.isoformat(),
         "speed": args.speed,
         "wall_seconds": round(time.monotonic() - wall_start, 1),
+        "phases_seconds": {name: round(seconds, 1) for name, seconds in phases.items()},
         "kills": dict(procs.kills),
+        "worker_kills_mid_task": mid_task,
+        "second_run_made": second_run,
         "life": dict(life),
         **figures,
         "violations": violations,

@@ -17,3 +17,16 @@ FOLLOW_OFFICIAL_HOLIDAYS = True
 def weekly_hours() -> list[list[str] | None]:
     """A fresh copy of WEEKLY_HOURS for a JSONField default (never share the mutable list)."""
     return [list(h) if h else None for h in WEEKLY_HOURS]
+
+
+# Reminders (提醒) fall due on days the store is open: one due on a closed day (a weekend, a holiday, a day the
+# store closes) moves to the store's next open day, so a care specialist finds it on the day they can call.
+# Greetings keep their day (a festival greeting is sent on the festival); calls after a visit keep theirs.
+REMINDER_KINDS_ON_OPEN_DAYS = (
+    "maintenance_reminder",
+    "first_service_reminder",
+    "warranty_expiry",
+    "insurance_renewal",
+    "inspection_due",
+    "licence_due",
+)

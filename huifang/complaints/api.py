@@ -185,7 +185,8 @@ def complaint_import(request, payload: ImportIn):
     operation_id="complaint_list",
     summary="投诉列表 / Complaints",
     description="Overdue first, then the nearest deadline. `status=open` gives every open status; "
-    "`unowned=true` the complaints nobody owns (未分配). "
+    "`unowned=true` the complaints nobody owns (未分配); `paused=true` those on Hold with the level clock "
+    "stopped (已暂停). "
     "`store` is a store code (unknown or invisible: 404).",
     url_name="complaint_list",
 )
@@ -199,6 +200,7 @@ def complaint_list(
     major: bool | None = None,
     overdue: bool | None = None,
     unowned: bool | None = None,
+    paused: bool | None = None,
     q: str = "",
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
     offset: int = Query(0, ge=0),
@@ -220,6 +222,7 @@ def complaint_list(
         major=major,
         overdue=overdue,
         unowned=unowned,
+        paused=paused,
         q=q,
     )
     revealing = set(stores_where_role(user=request.auth, roles=ROLES_THAT_CALL).values_list("pk", flat=True))

@@ -63,6 +63,13 @@ class ComplaintFilterForm(forms.Form):
         required=False,
     )
 
+    paused = forms.TypedChoiceField(
+        label=_("Level clock"),
+        choices=[("", "—"), ("1", _("Paused (Hold)")), ("0", _("Clock running"))],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+        required=False,
+    )
     unowned = forms.TypedChoiceField(
         label=_("Owner"),
         choices=[("", "—"), ("1", _("Unassigned")), ("0", _("Has an owner"))],
@@ -89,6 +96,7 @@ class ComplaintFilterForm(forms.Form):
             "major": data["major"],
             "overdue": data["overdue"],
             "unowned": data["unowned"],
+            "paused": data["paused"],
             "q": data["q"].strip(),
         }
 

@@ -86,6 +86,8 @@ class ComplaintSummary(Schema):
     media_reported_at: datetime | None
     deadline: datetime | None = Field(description="The earliest open deadline")
     is_overdue: bool
+    paused: bool = Field(description="已暂停: on Hold with the level clock stopped (it runs again when the Hold ends)")
+    paused_since: datetime | None = Field(description="When the level clock was paused; null unless paused")
     is_major: bool
     major_reasons: list[MajorReason]
     closed_at: datetime | None
@@ -106,6 +108,14 @@ class ComplaintSummary(Schema):
     @staticmethod
     def resolve_is_overdue(obj) -> bool:
         return bool(getattr(obj, "is_overdue", False))
+
+    @staticmethod
+    def resolve_paused(obj) -> bool:
+        return bool(getattr(obj, "is_paused", False))
+
+    @staticmethod
+    def resolve_paused_since(obj) -> datetime | None:
+        return obj.paused_at if getattr(obj, "is_paused", False) else None
 
 
 class ComplaintPage(Schema):

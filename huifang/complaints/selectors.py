@@ -112,6 +112,12 @@ def _with_deadline(rows: QuerySet[Complaint], now: datetime) -> QuerySet[Complai
             default=Value(False),
             output_field=BooleanField(),
         ),
+        # 已暂停: on Hold with the level clock stopped (services.clock.is_paused, as the complaint page says).
+        is_paused=Case(
+            When(open_q & Q(paused_at__isnull=False, pause_until__gt=now), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     ).annotate(
         is_overdue=Case(
             When(deadline__lte=now, then=Value(True)),
@@ -136,6 +142,7 @@ def complaint_list(
     q: str = "",
     owner: User | None = None,
     unowned: bool | None = None,
+    paused: bool | None = None,
 ) -> QuerySet[Complaint]:
     """The user's complaints, filtered; overdue first, then the nearest deadline, closed ones last."""
     rows = complaints_visible_to(user=user)
@@ -171,6 +178,8 @@ def complaint_list(
     rows = _with_deadline(rows, now)
     if overdue is not None:
         rows = rows.filter(is_overdue=overdue)
+    if paused is not None:
+        rows = rows.filter(is_paused=paused)
     return rows.select_related("store", "owner", "reason").order_by(
         F("is_overdue").desc(), F("deadline").asc(nulls_last=True), "-received_at", "-id"
     )

@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 
 import chinese_calendar
-import holidays as holidays_lib
 from lunar_python import Lunar, LunarYear, Solar
 
 OFFICIAL = "official"  # chinese-calendar's published schedule
@@ -29,6 +28,8 @@ class CalendarDay:
 
 @cache
 def _rule_based_holidays(year: int) -> frozenset[date]:
+    import holidays as holidays_lib  # only for years past the official schedule; its import costs ~0.2 s
+
     return frozenset(holidays_lib.China(years=year).keys())
 
 
@@ -146,6 +147,8 @@ def _official_detail(day: date) -> tuple[bool, str, bool]:
     try:
         off, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
+        import holidays as holidays_lib
+
         names = holidays_lib.China(years=day.year, language="zh_CN")
         name = names.get(day) or ""
         return bool(name), str(name), False

@@ -16,6 +16,12 @@ CHANGE_LABELS = {
     "report": gettext_lazy("report"),
     "year": gettext_lazy("year"),
     "pdf": "PDF",
+    "reason": gettext_lazy("reason"),
+    "customers": gettext_lazy("customers"),
+    "rows": gettext_lazy("records changed"),
+    "customer_id": gettext_lazy("customer"),
+    "reminders_due": gettext_lazy("reminders due on"),
+    "tasks": gettext_lazy("tasks"),
 }
 VALUE_LABELS = {
     "mobile": gettext_lazy("mobile"),

@@ -1,6 +1,7 @@
 from django_tasks import task
 
 from huifang.accounts.models import Store
+from huifang.calendars.reminders import reminders_move_to_open_days
 from huifang.core import clock
 
 from .sweeps import sweep_run
@@ -15,6 +16,7 @@ def run_followups_task(store_id: int | None = None, kinds: list[str] | None = No
     for store in stores:
         for kind, count in sweep_run(store=store, now=now, kinds=tuple(kinds) if kinds else None).items():
             totals[kind] = totals.get(kind, 0) + count
+        reminders_move_to_open_days(store=store, now=now)  # those due on a closed day: its next open day
     return totals
 
 

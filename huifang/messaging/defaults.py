@@ -23,8 +23,10 @@ MARKETING_CAP_DAYS = 30
 # Issue 3 §6 "delivery status and retries": try 3 times, waiting 5, then 10 minutes (doubling) between tries.
 MAX_DELIVERY_ATTEMPTS = 3
 RETRY_BACKOFF_MINUTES = 5
-# A message still "sending" this long after a worker claimed it lost its worker (the provider call times
-# out after 10 s); the release sweep counts that as a failed try. Same reasoning as core.tasks.STALE_AFTER.
+# A message still "sending" this long after a worker claimed it lost its worker: a live send ends within the
+# provider's timeout (SMS_GATEWAY_TIMEOUT, EMAIL_TIMEOUT: 10 s), and the killed worker's delivery task, when
+# another worker takes it back (background.defaults.LEASE_SECONDS), finds the row claimed and leaves it. The
+# release sweep counts it as a failed try and queues it again under the same gateway id (repeats are dropped).
 STALE_SENDING_MINUTES = 15
 
 # Placeholders a template may use; the context of every message supplies the ones its template names.

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from huifang.core.spreadsheet import xlsx_bytes
 
 from .choices import LOGGED_ACTIONS
+from .details import details_text
 
 
 def access_log_xlsx(entries, *, tz) -> bytes:
@@ -25,7 +26,7 @@ def access_log_xlsx(entries, *, tz) -> bytes:
                 e.actor.username if e.actor else "",
                 str(LOGGED_ACTIONS.get(e.action, e.action)),
                 e.object_repr,
-                ", ".join(f"{k}: {v}" for k, v in e.changes.items()) if isinstance(e.changes, dict) else "",
+                details_text(e.changes),  # as on the screen: "号码字段: 手机", not "field: mobile"
             ]
         )
     return xlsx_bytes(book)

@@ -3,7 +3,7 @@
 Every deadline below is computed by hand in the comments; NOW is Wednesday 25 November 2026, 10:00 (Shanghai).
 """
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -249,6 +249,35 @@ def test_policy_change_recomputes_open_complaints(store, staff, director):
     assert services.complaints_escalate_due(now=NOW + timedelta(hours=12))["escalated"] == 1
     assert services.complaints_escalate_due(now=NOW + timedelta(hours=13))["escalated"] == 0
     assert len(notices(complaint)) == 1
+
+
+def test_recomputing_moves_the_written_report_deadline_with_the_time_used(store, staff, director):
+    # given at Wed 10:00 a complaint threatening the media (written report within 4 h → 14:00), one already
+    # reported, and one filed at 05:00 whose report is late since 09:00
+    media = intake(store, staff["specialist"], owner=staff["specialist"], content="客户说要去电视台曝光")
+    reported = intake(store, staff["specialist"], owner=staff["specialist"], content="客户说要去电视台曝光")
+    Complaint.objects.filter(pk=reported.pk).update(media_reported_at=NOW + timedelta(hours=1))
+    late = intake(
+        store, staff["specialist"], owner=staff["specialist"], content="客户说要去电视台曝光", now=at(2026, 11, 25, 5)
+    )
+    assert (media.media_report_due, late.media_report_due) == (NOW + timedelta(hours=4), at(2026, 11, 25, 9))
+    # when at 12:00 (2 h used) the director allows 8 h for the report, recomputing
+    _save(store, director, NOW + timedelta(hours=2), "recompute", media_report_hours=8)
+    # then the report is due 6 h later, 18:00; the one sent is untouched; the late one (7 h used) is due 13:00
+    for row in (media, reported, late):
+        row.refresh_from_db()
+    assert media.media_report_due == NOW + timedelta(hours=8)
+    assert reported.media_report_due == NOW + timedelta(hours=4)
+    assert late.media_report_due == at(2026, 11, 25, 13)
+    note = ComplaintEvent.objects.get(complaint=media, kind="deadlines").note
+    assert "2026-11-25 14:00 → 2026-11-25 18:00" in note
+    entry = AuditEntry.objects.filter(object_id=str(media.pk), changes__has_key="media_report_due").latest("pk")
+    assert datetime.fromisoformat(entry.changes["media_report_due"][1]) == NOW + timedelta(hours=8)
+    # and when at 13:00 it shrinks to 2 h, recomputing, the report is late: due at once, and the sweep tells once
+    _save(store, director, NOW + timedelta(hours=3), "recompute", media_report_hours=2)
+    media.refresh_from_db()
+    assert media.media_report_due == NOW + timedelta(hours=3)
+    assert services.complaints_escalate_due(now=NOW + timedelta(hours=3))["media_report_overdue"] == 2
 
 
 def test_policy_change_keeps_promised_deadlines(store, staff, director):

@@ -1,6 +1,6 @@
 """The policy screen (opening hours, Hold, keep/recompute) and the complaint page's clock, read in English."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -78,3 +78,31 @@ def test_the_complaint_page_shows_paused_and_time_left(client, store, specialist
     assert "18h 00min left" in page
     assert "runs again at the latest 2026-11-28 16:00" in page
     assert "Level clock paused with 18 h 00 min left" in page
+
+
+def test_the_list_and_the_api_show_and_filter_paused_complaints(client, store, specialist, django_assert_num_queries):
+    # given two open complaints in a store whose Hold pauses the clock; one goes on Hold at Wed 16:00
+    ComplaintPolicy.objects.update_or_create(store=store, defaults={"hold_pauses_clock": True})
+    held = intake(store, specialist, owner=specialist, customer_name="甲")
+    running = intake(store, specialist, owner=specialist, customer_name="乙")
+    hold_at = NOW + timedelta(hours=6)
+    services.complaint_status_change(complaint=held, actor=specialist, now=hold_at, status="hold", why="僵持")
+    signed_in(client, specialist)
+    url = reverse("complaints:list")
+    client.get(url)  # warm the session
+    # when the list is read: the same pinned number of queries as without pauses
+    with django_assert_num_queries(10):
+        page = client.get(url).content.decode()
+    # then the held one carries the badge, the other not
+    rows = {c.number: page.split(f">{c.number}<", 1)[1].split("</tr>", 1)[0] for c in (held, running)}
+    assert 'class="badge status-hold paused"' in rows[held.number]
+    assert "paused" not in rows[running.number]
+    # and the filter keeps the paused ones, or the running ones
+    assert [c.number for c in client.get(url, {"paused": "1"}).context["page"]] == [held.number]
+    assert [c.number for c in client.get(url, {"paused": "0"}).context["page"]] == [running.number]
+    # and the API says so, with the moment it was paused
+    items = {i["number"]: i for i in client.get("/api/complaints/").json()["items"]}
+    assert items[held.number]["paused"] is True
+    assert datetime.fromisoformat(items[held.number]["paused_since"]) == hold_at
+    assert items[running.number]["paused"] is False and items[running.number]["paused_since"] is None
+    assert [i["number"] for i in client.get("/api/complaints/", {"paused": "true"}).json()["items"]] == [held.number]

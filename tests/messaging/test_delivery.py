@@ -213,6 +213,22 @@ def test_message_left_sending_by_a_dead_worker_is_retried_then_failed(store, zha
     assert message.status == MessageStatus.FAILED
 
 
+def test_a_retried_delivery_task_leaves_a_claimed_message_to_the_stale_window(store, zhang, now, sms_gateway, settings):
+    from huifang.background import defaults as lease
+    from huifang.messaging import defaults
+
+    # given a message claimed by a worker that was killed mid-send (its task is taken back and run again)
+    message = queue(store, zhang, now, "claimed", MessageChannel.SMS)
+    OutboxMessage.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=now, attempts=1)
+    # when the retried task delivers it, nothing is sent: only the release sweep's stale window reclaims it
+    services.message_deliver(message_id=message.pk, now=now + timedelta(minutes=1))
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENDING and message.attempts == 1 and sms_gateway.requests == []
+    # and that window outlasts a live send (provider timeouts) and the worker lease that hands the task back
+    window = defaults.STALE_SENDING_MINUTES * 60
+    assert window > max(settings.SMS_GATEWAY_TIMEOUT, settings.EMAIL_TIMEOUT, lease.LEASE_SECONDS)
+
+
 def test_quiet_hours_that_fill_the_day_are_refused_by_the_policy_form(store):
     policy = services.policy_for(store=store)
     policy.quiet_hours = [["21:00", "09:00"], ["09:00", "21:00"]]

@@ -208,6 +208,27 @@ def test_access_log_export_is_an_xlsx_and_is_logged_itself(client, director, spe
     )
 
 
+def test_access_log_export_details_read_as_on_the_screen(client, director, specialist, store, person):
+    # given a reveal (of another customer: an erasure masks its customer's trail), an erasure and an export
+    # of the log filtered by who and what
+    phone_reveal(customer=CustomerFactory(store=store), field="mobile", actor=specialist, now=NOW - timedelta(days=1))
+    login(client, director).post(
+        reverse("privacy:customer_erase", args=[person.pk]), {"reason": "本人申请", "confirm": "on"}
+    )
+    client.get(reverse("privacy:access_log_export"), {"actor": specialist.pk, "action": AuditAction.REVEAL_PHONE})
+    # when the whole log is exported
+    response = client.get(reverse("privacy:access_log_export"))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True))
+    details = {row[3]: row[5] for row in rows}
+    # then the details column names each key and value in Chinese, no code names or query strings
+    assert details["查看完整号码"] == "号码字段: 手机"
+    erased = dict(part.split(": ") for part in details["已删除(匿名化)"].split("; "))  # PostgreSQL orders JSON keys
+    assert erased["原因"] == "本人申请" and erased["客户"] == "1" and int(erased["改动的记录"]) > 0
+    assert details["导出"] == f"访问日志筛选条件: 操作人 #{specialist.pk}, 操作 查看完整号码"
+    for text in details.values():
+        assert not any(code in text for code in ("field", "mobile", "reason", "actor=", "access_log"))
+
+
 def test_erasure_shows_in_the_access_log(client, director, person, now):
     login(client, director).post(
         reverse("privacy:customer_erase", args=[person.pk]), {"reason": "申请", "confirm": "on"}

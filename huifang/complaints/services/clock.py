@@ -26,7 +26,14 @@ from ..selectors import policy_for, policy_values
 from .common import clock_add, clock_between, deadline, event_add, store_zone
 
 # Settings whose change makes a new policy version (they move deadlines); opening hours count too.
-DEADLINE_FIELDS = ("clock", "first_contact_hours", "level1_hours", "level2_hours", "level3_hours")
+DEADLINE_FIELDS = (
+    "clock",
+    "first_contact_hours",
+    "level1_hours",
+    "level2_hours",
+    "level3_hours",
+    "media_report_hours",
+)
 
 
 def _local(store: Store, instant: datetime | None) -> str:
@@ -218,6 +225,29 @@ def policy_save(
     return policy, count
 
 
+def _media_report_due(
+    *,
+    row: Complaint,
+    before: ComplaintPolicy,
+    old_cal: StoreCalendar,
+    policy: ComplaintPolicy,
+    cal: StoreCalendar,
+    now: datetime,
+) -> datetime | None:
+    """The written report's new deadline: the time used so far (old settings) is kept, the rest counts under
+    the new ones, as for the level clock. A report the new settings make late is due now (the sweep tells
+    once); one already late under the old settings keeps its deadline."""
+    due = row.media_report_due
+    if due is None or row.media_reported_at is not None:
+        return due
+    left_before = clock_between(policy=before, store=row.store, start=now, end=due, cal=old_cal)
+    used = timedelta(hours=before.media_report_hours) - left_before
+    left = timedelta(hours=policy.media_report_hours) - used
+    if left <= timedelta(0):
+        return min(due, now)
+    return clock_add(policy=policy, store=row.store, start=now, amount=left, cal=cal)
+
+
 def _recompute(
     *,
     store: Store,
@@ -228,13 +258,17 @@ def _recompute(
     now: datetime,
     actor: User | None,
 ) -> int:
-    """New deadlines for every open complaint of the store: the level time already used (under the old
-    settings) is kept, the rest counts under the new ones; first contact counts again from intake."""
+    """New deadlines for every open complaint of the store: the level time and the written report's time
+    already used (under the old settings) are kept, the rest counts under the new ones; first contact counts
+    again from intake."""
     rows = list(Complaint.objects.select_for_update().filter(store=store, status__in=list(OPEN_STATUSES)))
     hours_by_level = policy_values(policy)
     changed, events, audits = [], [], []
     for row in rows:
-        old_level_due, old_contact_due = row.level_due_at, row.first_contact_due
+        old_level_due, old_contact_due, old_report_due = row.level_due_at, row.first_contact_due, row.media_report_due
+        row.media_report_due = _media_report_due(
+            row=row, before=before, old_cal=old_cal, policy=policy, cal=cal, now=now
+        )
         if row.first_contacted_at is None:
             row.first_contact_due = deadline(
                 policy=policy, store=store, start=row.received_at, hours=policy.first_contact_hours, cal=cal
@@ -269,6 +303,11 @@ def _recompute(
                 "a": _local(store, old_contact_due),
                 "b": _local(store, row.first_contact_due),
             }
+        if old_report_due != row.media_report_due:
+            note += " " + _("Written report %(a)s → %(b)s.") % {
+                "a": _local(store, old_report_due),
+                "b": _local(store, row.media_report_due),
+            }
         events.append(
             ComplaintEvent(complaint=row, at=now, kind=EventKind.DEADLINES, actor=actor, note=note, level=row.level)
         )
@@ -281,12 +320,13 @@ def _recompute(
                 changes={
                     "level_due_at": [old_level_due, row.level_due_at],
                     "first_contact_due": [old_contact_due, row.first_contact_due],
+                    "media_report_due": [old_report_due, row.media_report_due],
                     "policy_version": policy.version,
                 },
             )
         )
     Complaint.objects.bulk_update(
-        changed, ["first_contact_due", "level_due_at", "clock_used", "clock_from", "policy_version"]
+        changed, ["first_contact_due", "level_due_at", "media_report_due", "clock_used", "clock_from", "policy_version"]
     )
     ComplaintEvent.objects.bulk_create(events)
     audit_record_many(audits)

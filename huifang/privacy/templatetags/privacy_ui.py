@@ -1,8 +1,8 @@
 from django import template
 
 from huifang.accounts.selectors import has_role
-from huifang.core.change_labels import key_label, value_text
 
+from ..details import details_text
 from ..selectors import PRIVACY_ROLES
 
 register = template.Library()
@@ -16,9 +16,7 @@ def label_for(labels: dict, key: str) -> str:
 @register.filter
 def changes_text(changes) -> str:
     """An access-log entry's details in the reader's language: "号码字段: 手机", not "field: mobile"."""
-    if not isinstance(changes, dict):
-        return ""
-    return "; ".join(f"{key_label(k)}: {value_text(v)}" for k, v in changes.items())
+    return details_text(changes)
 
 
 @register.filter

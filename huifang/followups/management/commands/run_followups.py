@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.accounts.models import Store
+from huifang.calendars.reminders import reminders_move_to_open_days
 from huifang.core import clock
 from huifang.followups.sweeps import sweep_run
 
@@ -34,6 +35,9 @@ class Command(BaseCommand):
             else:
                 now = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(store.time_zone))
             counts = sweep_run(store=store, now=now)
+            moved = reminders_move_to_open_days(store=store, now=now)
+            if moved:
+                self.stdout.write(f"{store.code} reminders moved to the next open day: {moved}")
             for kind, count in sorted(counts.items()):
                 self.stdout.write(f"{store.code} {kind}: {count}")
             total += sum(counts.values())
