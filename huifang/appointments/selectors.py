@@ -88,9 +88,7 @@ def days_slots(*, store: Store, policy: AppointmentPolicy, days: list[date], now
         starts_by_day[day] = (
             []
             if hours is None
-            else rules.slot_starts(
-                day=day, opens=hours[0], closes=hours[1], slot_minutes=policy.slot_minutes, tz=tz
-            )
+            else rules.slot_starts(day=day, opens=hours[0], closes=hours[1], slot_minutes=policy.slot_minutes, tz=tz)
         )
     load = slot_load(store=store, starts=[s for starts in starts_by_day.values() for s in starts])
     result: dict[date, list[dict]] = {}
