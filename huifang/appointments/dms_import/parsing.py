@@ -223,8 +223,10 @@ def _vehicle(row: ParsedRow, cells, positions) -> None:
         else:
             row.reject("vin", "", "缺少 VIN 和车牌号,无法对应车辆 / neither VIN nor plate: no vehicle to book")
         return
-    for name, raw, reason in errors:
-        row.warn(name, raw, f"{reason};按另一项对应车辆 / matched by the other identifier")
+    for name, raw, _reason in errors:
+        other = "车牌号" if name == "vin" else "VIN"
+        other_en = "plate" if name == "vin" else "VIN"
+        row.warn(name, raw, f"无法识别,按{other}对应车辆 / not readable, matched by the {other_en}")
 
 
 def parse_row(number: int, cells: list[Any], positions: dict[str, int], *, tz: ZoneInfo) -> ParsedRow:

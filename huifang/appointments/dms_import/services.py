@@ -27,8 +27,8 @@ from .. import rules
 from ..choices import AppointmentSource, AppointmentStatus, EventKind
 from ..models import Appointment, AppointmentEvent
 from ..selectors import advisors_of, opening_hours, slot_load
-from .columns import COLUMNS, looks_like_header, match_columns
-from .parsing import REJECTED, WARNING, Issue, ParsedRow, parse_row
+from .columns import looks_like_header, match_columns
+from .parsing import REJECTED, Issue, ParsedRow, parse_row
 
 AUDIT_SOURCE = "appointment import"
 # The event each status a DMS export reports is recorded as.
@@ -346,5 +346,16 @@ def _warn_full_slots(*, store: Store, policy, planned, existing: dict, tz: ZoneI
             )
 
 
-COLUMN_NAMES = tuple(c.name for c in COLUMNS)
-__all__ = ["ImportReport", "appointments_import_file", "COLUMN_NAMES", "WARNING", "REJECTED"]
+def appointments_import_upload(*, store: Store, upload, actor, now: datetime, dry_run: bool) -> ImportReport:
+    """An uploaded file (web form or API), kept on disk only while it is read (the readers stream from a path)."""
+    import tempfile
+
+    suffix = Path(upload.name or "").suffix.lower()[:8]
+    with tempfile.TemporaryDirectory(prefix="appointment-import-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        report = appointments_import_file(store=store, path=path, actor=actor, now=now, dry_run=dry_run)
+    report.file_name = Path(upload.name or "").name[:200]
+    return report
