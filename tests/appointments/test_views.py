@@ -223,6 +223,7 @@ def _settings_post(store, **changes):
         "no_show_after_hours": 18,
         "reminder_time": "10:00",
         "booking_horizon_days": 60,
+        "reminder_booking_days": 7,
         "confirmation_text": "【{store_name}】{customer_name}，您已预约{day} {time}。{link}",
         "reminder_text": "【{store_name}】明天{time}见",
     }
