@@ -106,3 +106,17 @@ def test_the_command_imports_and_prints_the_rejected_rows(tmp_path, store, car):
     assert Appointment.objects.get().status == AppointmentStatus.ARRIVED
     with pytest.raises(CommandError):
         call_command("import_appointments", str(path), "--store", "NOPE", stdout=io.StringIO())
+
+
+def test_the_report_reads_in_chinese(client, store, car, specialist):
+    from tests.browser.test_rough_edges_language import english_words
+
+    client.force_login(specialist)
+    content = (
+        EXPORT
+        + "YY003,2026-12-08 10:00,粤B66666,赵六,洗车,已预约\r\nYY004,2026-12-08,粤B66666,赵六,保养,处理中\r\n".encode()
+    )
+    page = client.post("/appointments/import/", {"store": store.pk, "mode": "dry_run", "file": upload(content)})
+    html = page.content.decode()
+    assert "无法识别的服务类型" in html and "缺少预约时段" in html
+    assert english_words(html) == set()

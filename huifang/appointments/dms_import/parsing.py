@@ -195,7 +195,8 @@ def _start(row: ParsedRow, cells, positions, tz: ZoneInfo) -> None:
     except FieldError as exc:
         row.reject("slot", raw_slot, str(exc))
         return
-    if moment is not None and moment.astimezone(tz).time() == time.min and slot is not None:
+    if moment is not None and moment.astimezone(tz).time() == time.min:
+        # A date without its time (nobody books a car for midnight): the time must come from 时段.
         day, moment = moment.astimezone(tz).date(), None
     if moment is None and day is not None:
         if slot is None:
