@@ -291,10 +291,16 @@ def _report_text(*, store: Store, month: date, table: dict, window_days: int | N
         _("Reminder effectiveness of %(store)s in %(month)s") % {"store": store.name, "month": f"{month:%Y-%m}"},
         _window_sentence(window_days),
         "",
-        "\t".join([_("Reminder"), _("Reminded"), _("Returned"), _("Return rate")]),
+        "\t".join([_("Reminder"), _("Reminded"), _("Booked"), _("Arrived"), _("Returned"), _("Return rate")]),
     ]
     lines.extend(
-        "\t".join([line["label"], str(line["reminded"]), str(line["returned"]), _percent(line["rate"])])
+        "\t".join(
+            [
+                line["label"],
+                *(str(line[name]) for name in ("reminded", "booked", "arrived", "returned")),
+                _percent(line["rate"]),
+            ]
+        )  # fmt: skip
         for line in [*table["lines"], {**table["total"], "label": _("Total")}]
     )
     lines += [

@@ -289,8 +289,9 @@ def test_the_report_is_queued_once_per_service_and_sales_manager(october, store,
     assert message.purpose == MessagePurpose.SERVICE
     assert "2026-10" in message.subject
     maintenance_line = next(line for line in message.body.splitlines() if line.endswith("33.3%"))
-    assert maintenance_line.split("\t")[1:] == ["3", "1", "33.3%"]
-    assert message.body.splitlines()[-3].split("\t")[1:] == ["4", "2", "50.0%"]
+    # reminded, booked, arrived, returned, return rate (October's reminders booked nothing)
+    assert maintenance_line.split("\t")[1:] == ["3", "0", "0", "1", "33.3%"]
+    assert message.body.splitlines()[-3].split("\t")[1:] == ["4", "0", "0", "2", "50.0%"]
 
 
 def test_the_monthly_task_reports_the_month_asked_for_once(settings, october, store):

@@ -39,6 +39,8 @@ STATUS_EVENTS = {
     AppointmentStatus.CANCELLED: EventKind.CANCELLED,
     AppointmentStatus.NO_SHOW: EventKind.NO_SHOW,
 }
+# Appointment ids per UPDATE … WHERE id IN (…).
+UPDATE_BATCH = 2000
 # The fields a later export may change on an appointment it created.
 UPDATED_FIELDS = ("vehicle_id", "customer_id", "starts_at", "ends_at", "service", "advisor_id", "note", "status")
 
@@ -206,8 +208,12 @@ def _write(*, store: Store, rows: list[ParsedRow], report: ImportReport, actor, 
             setattr(current, name, after)
         if "vehicle_id" in changes:
             current.customer = vehicle.customer
+        dates_before = (current.arrived_at, current.confirmed_at)
         _status_dates(current, changes, now=now)
-        updates.append(current)
+        written = {name: after for name, (_before, after) in changes.items()}
+        if (current.arrived_at, current.confirmed_at) != dates_before:
+            written |= {"arrived_at": current.arrived_at, "confirmed_at": current.confirmed_at}
+        updates.append((current.pk, written))
         events += _update_events(current, changes, actor=actor, now=now, number=row.dms_number)
         audits.append(
             audit_entry(obj=current, action="update", at=now, actor=actor, source=AUDIT_SOURCE, changes=changes)
@@ -237,8 +243,7 @@ def _write(*, store: Store, rows: list[ParsedRow], report: ImportReport, actor, 
                 },
             )
         )
-    if updates:
-        Appointment.objects.bulk_update(updates, [*UPDATED_FIELDS, "arrived_at", "confirmed_at"], batch_size=1000)
+    _apply_updates(updates)
     AppointmentEvent.objects.bulk_create(events, batch_size=2000)
     audit_record_many(audits)
     report.created += len(created)
@@ -246,6 +251,18 @@ def _write(*, store: Store, rows: list[ParsedRow], report: ImportReport, actor, 
     report.rejected = sum(1 for r in rows if r.rejected)
     report.warned = sum(1 for r in rows if r.warned)
     report.issues = [dataclasses.replace(i, sheet=r.sheet) for r in rows for i in _report_issues(r)]
+
+
+def _apply_updates(updates: list[tuple[int, dict]]) -> None:
+    """One UPDATE per field and new value (a re-import moves many bookings to the same status or slot), not one
+    per appointment; Django's bulk_update builds a CASE per row and field, which costs seconds per thousand."""
+    ids_by_value: dict[tuple[str, object], list[int]] = {}
+    for pk, written in updates:
+        for name, value in written.items():
+            ids_by_value.setdefault((name, value), []).append(pk)
+    for (name, value), ids in ids_by_value.items():
+        for start in range(0, len(ids), UPDATE_BATCH):
+            Appointment.objects.filter(pk__in=ids[start : start + UPDATE_BATCH]).update(**{name: value})
 
 
 def _report_issues(row: ParsedRow) -> list[Issue]:
