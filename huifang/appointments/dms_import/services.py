@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 
 from huifang.accounts.models import Store
 from huifang.archive.importing.limits import LimitExceeded, limits_for
@@ -41,8 +42,6 @@ STATUS_EVENTS = {
 }
 # Appointment ids per UPDATE … WHERE id IN (…).
 UPDATE_BATCH = 2000
-# The fields a later export may change on an appointment it created.
-UPDATED_FIELDS = ("vehicle_id", "customer_id", "starts_at", "ends_at", "service", "advisor_id", "note", "status")
 
 
 @dataclass
@@ -119,7 +118,12 @@ def _vehicles(store: Store, rows: list[ParsedRow]) -> tuple[dict[str, Vehicle], 
     plates = {r.plate for r in rows if r.plate}
     by_vin: dict[str, Vehicle] = {}
     by_plate: dict[str, Vehicle] = {}
-    found = Vehicle.objects.filter(store=store).filter(Q(vin__in=vins) | Q(plate__in=plates)).select_related("customer")
+    found = (
+        Vehicle.objects.filter(store=store)
+        .filter(Q(vin__in=vins) | Q(plate__in=plates))
+        .select_related("customer")
+        .only("vin", "plate", "store_id", "customer_id", "customer__name", "customer__store_id")
+    )
     for vehicle in found.order_by("pk"):
         by_vin.setdefault(vehicle.vin, vehicle)
         if vehicle.plate:
@@ -137,47 +141,20 @@ def _advisor_index(store: Store) -> dict[str, int]:
 
 
 def _write(*, store: Store, rows: list[ParsedRow], report: ImportReport, actor, now: datetime) -> None:
+    """Match, plan and write every sound row: new appointments in one INSERT, changes one UPDATE per field
+    and value, their events and audit entries in bulk."""
     from ..services import policy_for
 
-    tz = ZoneInfo(store.time_zone)
     policy = policy_for(store=store)
-    store_calendar = calendar_for(store=store)
     good = [r for r in rows if not r.rejected]
-    by_vin, by_plate = _vehicles(store, good)
-    advisors = _advisor_index(store)
     existing = {
         a.dms_number: a
         for a in Appointment.objects.filter(store=store, dms_number__in=[r.dms_number for r in good]).select_related(
             "customer"
         )
     }
-    planned: list[tuple[ParsedRow, Vehicle, datetime, int | None]] = []
-    for row in good:
-        vehicle = _match_vehicle(row, by_vin, by_plate)
-        if vehicle is None:
-            continue
-        hours = opening_hours(
-            store=store, policy=policy, day=row.starts_at.astimezone(tz).date(), store_calendar=store_calendar
-        )
-        opens = hours[0] if hours else policy.day_start
-        slot = rules.slot_containing(moment=row.starts_at, opens=opens, slot_minutes=policy.slot_minutes, tz=tz)
-        if hours is None or not (hours[0] <= slot.astimezone(tz).time() < hours[1]):
-            row.warn(
-                "starts_at",
-                row.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "不在门店预约时间内(按 DMS 导入) / outside the store's booking hours (imported as the DMS has it)",
-            )
-        advisor_id = None
-        if row.advisor:
-            advisor_id = advisors.get("".join(row.advisor.split()).lower())
-            if advisor_id is None:
-                row.warn(
-                    "advisor",
-                    row.advisor,
-                    "不是本店的服务顾问,未填写顾问 / not a service advisor of this store, left empty",
-                )
-        planned.append((row, vehicle, slot, advisor_id))
-    _warn_full_slots(store=store, policy=policy, planned=planned, existing=existing, tz=tz)
+    planned = _plan(store=store, policy=policy, rows=good)
+    _warn_full_slots(store=store, policy=policy, planned=planned, existing=existing, tz=ZoneInfo(store.time_zone))
     creates, updates, events, audits = [], [], [], []
     for row, vehicle, slot, advisor_id in planned:
         values = {
@@ -193,56 +170,19 @@ def _write(*, store: Store, rows: list[ParsedRow], report: ImportReport, actor, 
         if current is None:
             creates.append((row, _new(store, vehicle, values, row, actor=actor, now=now)))
             continue
-        values["status"] = rules.imported_status(current=current.status, incoming=row.status)
-        if values["status"] != row.status:
-            row.warn(
-                "status",
-                row.status,
-                f"保留系统中的状态 {current.get_status_display()} / kept the status {current.status}",
-            )
-        changes = {f: [getattr(current, f), v] for f, v in values.items() if getattr(current, f) != v}
+        changes, written = _update_of(current, values, row=row, vehicle=vehicle, now=now)
         if not changes:
             report.unchanged += 1
             continue
-        for name, (_before, after) in changes.items():
-            setattr(current, name, after)
-        if "vehicle_id" in changes:
-            current.customer = vehicle.customer
-        dates_before = (current.arrived_at, current.confirmed_at)
-        _status_dates(current, changes, now=now)
-        written = {name: after for name, (_before, after) in changes.items()}
-        if (current.arrived_at, current.confirmed_at) != dates_before:
-            written |= {"arrived_at": current.arrived_at, "confirmed_at": current.confirmed_at}
         updates.append((current.pk, written))
         events += _update_events(current, changes, actor=actor, now=now, number=row.dms_number)
         audits.append(
             audit_entry(obj=current, action="update", at=now, actor=actor, source=AUDIT_SOURCE, changes=changes)
         )
     created = Appointment.objects.bulk_create([a for _row, a in creates])
-    for row, appointment in zip([r for r, _a in creates], created, strict=True):
-        events.append(
-            AppointmentEvent(
-                appointment=appointment,
-                kind=EventKind.BOOKED,
-                at=now,
-                actor=actor if actor and actor.is_authenticated else None,
-                detail={"source": AppointmentSource.DMS, "dms_number": row.dms_number, "status": appointment.status},
-            )
-        )
-        audits.append(
-            audit_entry(
-                obj=appointment,
-                action="create",
-                at=now,
-                actor=actor,
-                source=AUDIT_SOURCE,
-                changes={
-                    "dms_number": [None, row.dms_number],
-                    "starts_at": [None, appointment.starts_at],
-                    "status": [None, appointment.status],
-                },
-            )
-        )
+    for (row, _unsaved), appointment in zip(creates, created, strict=True):
+        events.append(_booked_event(appointment, row=row, actor=actor, now=now))
+        audits.append(_created_audit(appointment, row=row, actor=actor, now=now))
     _apply_updates(updates)
     AppointmentEvent.objects.bulk_create(events, batch_size=2000)
     audit_record_many(audits)
@@ -251,6 +191,88 @@ def _write(*, store: Store, rows: list[ParsedRow], report: ImportReport, actor, 
     report.rejected = sum(1 for r in rows if r.rejected)
     report.warned = sum(1 for r in rows if r.warned)
     report.issues = [dataclasses.replace(i, sheet=r.sheet) for r in rows for i in _report_issues(r)]
+
+
+def _plan(*, store: Store, policy, rows: list[ParsedRow]) -> list[tuple[ParsedRow, Vehicle, datetime, int | None]]:
+    """(row, its vehicle, the slot it holds, its advisor's id) of each row whose vehicle is in the archive."""
+    tz = ZoneInfo(store.time_zone)
+    store_calendar = calendar_for(store=store)
+    by_vin, by_plate = _vehicles(store, rows)
+    advisors = _advisor_index(store)
+    planned = []
+    for row in rows:
+        vehicle = _match_vehicle(row, by_vin, by_plate)
+        if vehicle is None:
+            continue
+        local = row.starts_at.astimezone(tz)
+        hours = opening_hours(store=store, policy=policy, day=local.date(), store_calendar=store_calendar)
+        opens = hours[0] if hours else policy.day_start
+        slot = rules.slot_containing(moment=row.starts_at, opens=opens, slot_minutes=policy.slot_minutes, tz=tz)
+        if hours is None or not (hours[0] <= slot.astimezone(tz).time() < hours[1]):
+            row.warn(
+                "starts_at",
+                f"{local:%Y-%m-%d %H:%M}",
+                "不在门店预约时间内(按 DMS 导入) / outside the store's booking hours (imported as the DMS has it)",
+            )
+        advisor_id = None
+        if row.advisor:
+            advisor_id = advisors.get("".join(row.advisor.split()).lower())
+            if advisor_id is None:
+                row.warn(
+                    "advisor",
+                    row.advisor,
+                    "不是本店的服务顾问,未填写顾问 / not a service advisor of this store, left empty",
+                )
+        planned.append((row, vehicle, slot, advisor_id))
+    return planned
+
+
+def _update_of(current: Appointment, values: dict, *, row: ParsedRow, vehicle: Vehicle, now: datetime):
+    """({field: [before, after]} for the audit, {field: value} to write) of a re-imported appointment; the
+    instance is changed in memory for its events."""
+    values["status"] = rules.imported_status(current=current.status, incoming=row.status)
+    if values["status"] != row.status:
+        with translation.override("zh-hans"):
+            kept = str(current.get_status_display())
+        row.warn("status", row.status, f"保留系统中的状态“{kept}” / kept the status {current.status}")
+    changes = {f: [getattr(current, f), v] for f, v in values.items() if getattr(current, f) != v}
+    if not changes:
+        return {}, {}
+    for name, (_before, after) in changes.items():
+        setattr(current, name, after)
+    if "vehicle_id" in changes:
+        current.customer = vehicle.customer
+    dates_before = (current.arrived_at, current.confirmed_at)
+    _status_dates(current, changes, now=now)
+    written = {name: after for name, (_before, after) in changes.items()}
+    if (current.arrived_at, current.confirmed_at) != dates_before:
+        written |= {"arrived_at": current.arrived_at, "confirmed_at": current.confirmed_at}
+    return changes, written
+
+
+def _booked_event(appointment: Appointment, *, row: ParsedRow, actor, now: datetime) -> AppointmentEvent:
+    return AppointmentEvent(
+        appointment=appointment,
+        kind=EventKind.BOOKED,
+        at=now,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        detail={"source": AppointmentSource.DMS, "dms_number": row.dms_number, "status": appointment.status},
+    )
+
+
+def _created_audit(appointment: Appointment, *, row: ParsedRow, actor, now: datetime):
+    return audit_entry(
+        obj=appointment,
+        action="create",
+        at=now,
+        actor=actor,
+        source=AUDIT_SOURCE,
+        changes={
+            "dms_number": [None, row.dms_number],
+            "starts_at": [None, appointment.starts_at],
+            "status": [None, appointment.status],
+        },
+    )
 
 
 def _apply_updates(updates: list[tuple[int, dict]]) -> None:
