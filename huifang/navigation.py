@@ -41,6 +41,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("archive:statistics", _("Statistics"), more=True),
     MenuItem("archive:duplicates", _("Duplicates"), ROLES_THAT_EDIT_ARCHIVE, more=True),
     MenuItem("archive:import_list", _("DMS import"), more=True),
+    MenuItem("appointments:import", _("Appointment import"), ROLES_THAT_EDIT_ARCHIVE, more=True),
     MenuItem("messaging:outbox_list", _("Outbox"), OUTBOX_ROLES, more=True),
     MenuItem("followups:index", _("Follow-ups"), RULE_VIEWER_ROLES, more=True),
     MenuItem("followups_effectiveness:effectiveness", _("Reminder effectiveness"), EFFECTIVENESS_ROLES, more=True),

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import File, Form, Router
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from huifang.accounts.selectors import has_role
@@ -17,7 +18,7 @@ from huifang.core.api_errors import ErrorOut, ValidationErrorOut, invalid
 
 from . import selectors, services
 from .choices import AppointmentSource, ServiceKind
-from .schemas import AppointmentOut, BookIn, CancelIn, RescheduleIn, SlotOut
+from .schemas import AppointmentOut, BookIn, CancelIn, ImportReportOut, RescheduleIn, SlotOut
 
 router = Router(tags=["appointments 预约"])
 
@@ -167,3 +168,22 @@ def cancel(request, appointment_id: int, payload: CancelIn):
     except ValidationError as exc:
         return invalid(exc)
     return _out(appointment)
+
+
+@router.post(
+    "/stores/{store_id}/import",
+    response={200: ImportReportOut, 422: ImportReportOut, **DENIED, **NOT_FOUND},
+    operation_id="appointments_import",
+    summary="导入 DMS 预约单 / Import a DMS appointment export (CSV or XLSX)",
+    description="Matched to the store's vehicles by VIN or plate; idempotent by appointment number (a later export "
+    "updates status and slot). With `dry_run` nothing is written. Every rejected or flagged row is listed with its "
+    "row number, field and value; a file that cannot be read at all answers 422 with `error`.",
+    url_name="appointments_import",
+)
+def import_file(request, store_id: int, file: File[UploadedFile], dry_run: Form[bool] = False):
+    from .dms_import.services import appointments_import_upload
+    from .views_import import IMPORT_ROLES
+
+    store = _store(request, store_id, roles=IMPORT_ROLES)
+    report = appointments_import_upload(store=store, upload=file, actor=request.auth, now=clock.now(), dry_run=dry_run)
+    return Status(422 if report.error else 200, report.as_dict())

@@ -24,6 +24,9 @@ NO_SHOW_AFTER_HOURS = 18
 REMINDER_TIME = time(10, 0)
 # The customer's confirm / reschedule / cancel link stays valid until the slot, at most this many days.
 LINK_VALID_DAYS = 30
+# Reminder effectiveness: an appointment booked (by any channel) within this many days after a reminder counts
+# as booked from it, as well as one booked during the reminder call itself.
+REMINDER_BOOKING_DAYS = 7
 # How far ahead a slot can be booked.
 BOOKING_HORIZON_DAYS = 60
 

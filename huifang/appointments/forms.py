@@ -1,4 +1,7 @@
+from pathlib import Path
+
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ServiceKind
@@ -43,3 +46,29 @@ class PolicyForm(forms.ModelForm):
             "confirmation_text": forms.Textarea(attrs={"rows": 3}),
             "reminder_text": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+ALLOWED_IMPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
+
+
+class AppointmentImportForm(forms.Form):
+    store = forms.ModelChoiceField(queryset=None, label=_("Store"))
+    file = forms.FileField(label=_("DMS appointment export (CSV or XLSX)"))
+    mode = forms.ChoiceField(
+        label=_("Mode"),
+        choices=[("dry_run", _("Dry run: check only")), ("import", _("Import"))],
+        initial="dry_run",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = stores
+        if len(stores) == 1:
+            self.fields["store"].initial = stores[0]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in ALLOWED_IMPORT_SUFFIXES:
+            raise forms.ValidationError(gettext("Only CSV and XLSX files can be imported."))
+        return upload

@@ -32,6 +32,9 @@ class AppointmentPolicy(models.Model):
     booking_horizon_days = models.PositiveSmallIntegerField(
         _("bookable days ahead"), default=defaults.BOOKING_HORIZON_DAYS
     )
+    reminder_booking_days = models.PositiveSmallIntegerField(
+        _("a booking counts for a reminder up to this many days after it"), default=defaults.REMINDER_BOOKING_DAYS
+    )
     confirmation_text = models.TextField(_("confirmation SMS"), default=defaults.CONFIRMATION_TEXT)
     reminder_text = models.TextField(_("reminder SMS"), default=defaults.REMINDER_TEXT)
 

@@ -49,3 +49,23 @@ def reminder_at(*, starts_at: datetime, reminder_time: time, tz: ZoneInfo) -> da
 def needs_reminder(*, starts_at: datetime, booked_at: datetime, reminder_time: time, tz: ZoneInfo) -> bool:
     """A booking made after its reminder instant (e.g. the evening before) got its confirmation just now."""
     return booked_at < reminder_at(starts_at=starts_at, reminder_time=reminder_time, tz=tz)
+
+
+def slot_containing(*, moment: datetime, opens: time, slot_minutes: int, tz: ZoneInfo) -> datetime:
+    """The start of the slot `moment` falls in, on the day's grid from `opens` (a DMS booking for 09:10 holds the
+    09:00 slot; one before opening holds the first slot's grid place before it)."""
+    local = moment.astimezone(tz)
+    first = datetime.combine(local.date(), opens, tzinfo=tz)
+    step = timedelta(minutes=slot_minutes)
+    return first + step * ((local - first) // step)
+
+
+def imported_status(*, current: str, incoming: str) -> str:
+    """The status a re-imported DMS appointment takes. The DMS is the source of its own bookings, except that a
+    visit already matched (arrived) is never undone and a customer's confirmation is not lost to a plain
+    'booked'."""
+    if current == "arrived":
+        return current
+    if current == "confirmed" and incoming == "booked":
+        return current
+    return incoming

@@ -52,3 +52,29 @@ class CancelIn(Schema):
 
 class DayQuery(Schema):
     day: date
+
+
+class ImportIssueOut(Schema):
+    sheet: str
+    row: int
+    field: str
+    value: str
+    reason: str
+    severity: str  # rejected or warning
+
+
+class ImportReportOut(Schema):
+    """rows = created + updated + unchanged + rejected; `warned` of the imported rows carry a warning."""
+
+    dry_run: bool
+    file_name: str
+    rows: int
+    imported: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    warned: int
+    unread_columns: list[str]
+    issues: list[ImportIssueOut]
+    error: str

@@ -32,13 +32,18 @@ def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:
     )
 
 
-def opening_hours(*, store: Store, policy: AppointmentPolicy, day: date) -> tuple[time, time] | None:
+def opening_hours(
+    *, store: Store, policy: AppointmentPolicy, day: date, store_calendar=None
+) -> tuple[time, time] | None:
     """The hours of `day` in which cars can be booked, or None when the store takes none that day: the store
     calendar's opening hours (its weekdays, official holidays and make-up days, its own dates), narrowed to
-    the appointment settings' booking window and weekdays."""
+    the appointment settings' booking window and weekdays. Pass `store_calendar` (calendars.selectors.
+    calendar_for) when asking for several days: building it costs two queries."""
     from huifang.calendars.selectors import calendar_for
 
-    hours = calendar_for(store=store).hours_on(day)
+    if store_calendar is None:
+        store_calendar = calendar_for(store=store)
+    hours = store_calendar.hours_on(day)
     if hours is None or not rules.is_open_weekday(day, policy.open_weekdays):
         return None
     start, end = max(hours[0], policy.day_start), min(hours[1], policy.day_end)
@@ -67,26 +72,42 @@ def slot_load(
 
 def day_slots(*, store: Store, policy: AppointmentPolicy, day: date, now: datetime) -> list[dict]:
     """Every slot of the day with its capacity, bookings and whether it can still be booked."""
+    return days_slots(store=store, policy=policy, days=[day], now=now)[day]
+
+
+def days_slots(*, store: Store, policy: AppointmentPolicy, days: list[date], now: datetime) -> dict[date, list[dict]]:
+    """{day: its slots} for several days (the week view) in three queries whatever the number of days: the
+    store calendar is built once and the bookings of every slot are counted together."""
+    from huifang.calendars.selectors import calendar_for
+
     tz = ZoneInfo(store.time_zone)
-    hours = opening_hours(store=store, policy=policy, day=day)
-    if hours is None:
-        return []
-    starts = rules.slot_starts(day=day, opens=hours[0], closes=hours[1], slot_minutes=policy.slot_minutes, tz=tz)
-    load = slot_load(store=store, starts=starts)
-    slots = []
-    for start in starts:
-        booked, _advisors = load.get(start, (0, set()))
-        slots.append(
-            {
-                "start": start,
-                "label": f"{start:%H:%M}",
-                "booked": booked,
-                "capacity": policy.slot_capacity,
-                "free": max(policy.slot_capacity - booked, 0),
-                "bookable": booked < policy.slot_capacity and start > now,
-            }
+    store_calendar = calendar_for(store=store)
+    starts_by_day: dict[date, list[datetime]] = {}
+    for day in days:
+        hours = opening_hours(store=store, policy=policy, day=day, store_calendar=store_calendar)
+        starts_by_day[day] = (
+            []
+            if hours is None
+            else rules.slot_starts(day=day, opens=hours[0], closes=hours[1], slot_minutes=policy.slot_minutes, tz=tz)
         )
-    return slots
+    load = slot_load(store=store, starts=[s for starts in starts_by_day.values() for s in starts])
+    result: dict[date, list[dict]] = {}
+    for day, starts in starts_by_day.items():
+        slots = []
+        for start in starts:
+            booked, _advisors = load.get(start, (0, set()))
+            slots.append(
+                {
+                    "start": start,
+                    "label": f"{start:%H:%M}",
+                    "booked": booked,
+                    "capacity": policy.slot_capacity,
+                    "free": max(policy.slot_capacity - booked, 0),
+                    "bookable": booked < policy.slot_capacity and start > now,
+                }
+            )
+        result[day] = slots
+    return result
 
 
 def appointments_between(*, store: Store, start: datetime, end: datetime, advisor_id: int | None = None):

@@ -57,6 +57,7 @@ POLICY_FIELDS = (
     "no_show_after_hours",
     "reminder_time",
     "booking_horizon_days",
+    "reminder_booking_days",
     "confirmation_text",
     "reminder_text",
 )
@@ -73,6 +74,8 @@ def policy_validate(values: dict) -> None:
         errors["slot_minutes"] = _("A slot lasts 5 to 240 minutes.")
     if values["slot_capacity"] < 1:
         errors["slot_capacity"] = _("At least one car per slot.")
+    if not 0 <= values.get("reminder_booking_days", 0) <= 60:
+        errors["reminder_booking_days"] = _("0 to 60 days.")
     if values["day_end"] <= values["day_start"]:
         errors["day_end"] = _("Closing time must be after the first slot.")
     if not values["open_weekdays"] or set(values["open_weekdays"]) - set("0123456"):

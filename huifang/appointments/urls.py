@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "appointments"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.calendar, name="calendar"),
     path("book/", views.book, name="book"),
     path("settings/", views.settings, name="settings"),
+    path("import/", views_import.appointment_import, name="import"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),

@@ -68,11 +68,15 @@ def calendar(request):
     days = [first + timedelta(days=i) for i in range(7 if week else 1)]
     start, end = selectors.day_bounds(first, tz, days=len(days))
     appointments = list(selectors.appointments_between(store=store, start=start, end=end, advisor_id=advisor_id))
+    by_start: dict[datetime, list[Appointment]] = {}
+    for appointment in appointments:
+        by_start.setdefault(appointment.starts_at, []).append(appointment)
     columns = []
+    slots_by_day = selectors.days_slots(store=store, policy=policy, days=days, now=now)
     for d in days:
-        slots = selectors.day_slots(store=store, policy=policy, day=d, now=now)
+        slots = slots_by_day[d]
         for slot in slots:
-            slot["appointments"] = [a for a in appointments if a.starts_at == slot["start"]]
+            slot["appointments"] = by_start.get(slot["start"], [])
         columns.append({"day": d, "slots": slots, "count": sum(s["booked"] for s in slots)})
     context = {
         "store": store,

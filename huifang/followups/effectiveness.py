@@ -74,45 +74,105 @@ def _as_date(value) -> date:
 
 
 def reminder_effectiveness(
-    *, stores: Iterable[Store], months: list[date], window_days: int | None = None
+    *,
+    stores: Iterable[Store],
+    months: list[date],
+    window_days: int | None = None,
+    booking_days: int | None = None,
+    booking_days_by_store: dict[int, int] | None = None,
 ) -> list[dict]:
-    """Per store, reminder kind and month: reminders made, customers who returned within the window, rate.
+    """Per store, reminder kind and month: reminders made, how many were booked, arrived and returned.
 
     A reminder's time is when it was done (closed_at), else when it was due; it is bucketed by month in the
-    store's time zone. It counts as returned when a repair order was opened for its vehicle (or, for a
-    customer reminder, for its customer) in [reminder time, reminder time + window_days). Cancelled tasks
-    were never made and do not count. Rows: store_id, kind, month (a first day), reminded, returned, rate
-    (per cent, one decimal). Months without reminders have no row.
+    store's time zone. Cancelled tasks were never made and do not count. Then, for each reminder:
+    - booked: an appointment was made during the reminder call (the appointment names the task), or for its
+      vehicle (a customer reminder: for its customer) in [reminder time, reminder time + booking_days), by
+      any channel, the DMS import included; a booking cancelled later still counts as booked;
+    - arrived: such an appointment was kept (matched to a repair order, or reported arrived by the DMS);
+    - returned: a repair order was opened for its vehicle (or customer) in [reminder time, + window_days).
+    Rows: store_id, kind, month (a first day), reminded, booked, arrived, returned, rate (returned per cent of
+    reminded, one decimal). Months without reminders have no row.
 
-    Without `window_days`, each rule's own return window (a per-store setting) applies: one query per
-    distinct window, usually one in all.
+    Without `window_days`, each rule's own return window applies; without `booking_days`, each store's
+    appointment setting (a booking counts for a reminder up to N days after it; pass `booking_days_by_store`
+    when it was read already). One query per distinct pair, usually one in all.
     """
     stores = list(stores)
     if not stores or not months:
         return []
+    if booking_days is not None:
+        booking_by_store = {s.pk: booking_days for s in stores}
+    else:
+        booking_by_store = booking_days_by_store or reminder_booking_days(stores=stores)
+    groups: dict[tuple[int, int], list[int]] = {}
     if window_days is None:
-        rule_ids_by_window: dict[int, list[int]] = {}
-        for pk, days in FollowUpRule.objects.filter(store__in=stores, kind__in=REMINDER_KINDS).values_list(
-            "pk", "return_window_days"
+        for pk, store_id, days in FollowUpRule.objects.filter(store__in=stores, kind__in=REMINDER_KINDS).values_list(
+            "pk", "store_id", "return_window_days"
         ):
-            rule_ids_by_window.setdefault(days, []).append(pk)
-        rows = [
-            row
-            for days, rule_ids in rule_ids_by_window.items()
-            for row in _effectiveness_rows(stores=stores, months=months, window_days=days, rule_ids=rule_ids)
-        ]
-        return sorted(rows, key=lambda r: (r["store_id"], r["kind"], r["month"]))
-    return _effectiveness_rows(stores=stores, months=months, window_days=window_days, rule_ids=None)
+            groups.setdefault((days, booking_by_store[store_id]), []).append(pk)
+        subsets = {key: Q(rule_id__in=ids) for key, ids in groups.items()}
+    else:
+        for store in stores:
+            groups.setdefault((window_days, booking_by_store[store.pk]), []).append(store.pk)
+        subsets = {key: Q(store_id__in=ids) for key, ids in groups.items()}
+    rows = [
+        row
+        for (window, booking), subset in subsets.items()
+        for row in _effectiveness_rows(
+            stores=stores, months=months, window_days=window, booking_days=booking, subset=subset
+        )
+    ]
+    return sorted(rows, key=lambda r: (r["store_id"], r["kind"], r["month"]))
 
 
-def _effectiveness_rows(*, stores: list[Store], months: list[date], window_days: int, rule_ids) -> list[dict]:
+def reminder_booking_days(*, stores: Iterable[Store]) -> dict[int, int]:
+    """{store id: days after a reminder in which a booking counts for it} (appointment settings, else default)."""
+    from huifang.appointments.defaults import REMINDER_BOOKING_DAYS
+    from huifang.appointments.models import AppointmentPolicy
+
+    stores = list(stores)
+    days = dict(AppointmentPolicy.objects.filter(store__in=stores).values_list("store_id", "reminder_booking_days"))
+    return {s.pk: days.get(s.pk, REMINDER_BOOKING_DAYS) for s in stores}
+
+
+def shared_value(values: dict[int, int]) -> int | None:
+    """The one value all stores share (for the screen's legend); None when they differ or there is none."""
+    distinct = set(values.values())
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def _booked_and_arrived() -> dict:
+    """Annotations: booked from the call, booked later by the vehicle (or customer), and the same kept."""
+    from huifang.appointments.choices import AppointmentStatus
+    from huifang.appointments.models import Appointment
+
+    from_call = Appointment.objects.filter(task_id=OuterRef("pk"))
+    later = Appointment.objects.filter(created_at__gte=OuterRef("reminded_at"), created_at__lt=OuterRef("book_by"))
+    by_subject = Case(
+        When(vehicle__isnull=True, then=Exists(later.filter(customer_id=OuterRef("customer_id")))),
+        default=Exists(later.filter(vehicle_id=OuterRef("vehicle_id"))),
+    )
+    kept = later.filter(status=AppointmentStatus.ARRIVED)
+    kept_by_subject = Case(
+        When(vehicle__isnull=True, then=Exists(kept.filter(customer_id=OuterRef("customer_id")))),
+        default=Exists(kept.filter(vehicle_id=OuterRef("vehicle_id"))),
+    )
+    return {
+        "booked_in_call": Exists(from_call),
+        "booked_later": by_subject,
+        "kept_from_call": Exists(from_call.filter(status=AppointmentStatus.ARRIVED)),
+        "kept_later": kept_by_subject,
+    }
+
+
+def _effectiveness_rows(
+    *, stores: list[Store], months: list[date], window_days: int, booking_days: int, subset: Q
+) -> list[dict]:
     tz = _time_zone(stores)
     start = datetime.combine(min(months), time.min, tzinfo=tz)
     end = datetime.combine(max(months) + relativedelta(months=1), time.min, tzinfo=tz)
     visits = RepairOrder.objects.filter(opened_at__gte=OuterRef("reminded_at"), opened_at__lt=OuterRef("return_by"))
-    tasks = FollowUpTask.objects.filter(store__in=stores, kind__in=REMINDER_KINDS)
-    if rule_ids is not None:
-        tasks = tasks.filter(rule_id__in=rule_ids)
+    tasks = FollowUpTask.objects.filter(store__in=stores, kind__in=REMINDER_KINDS).filter(subset)
     rows = (
         tasks.exclude(status=TaskStatus.CANCELLED)
         .annotate(
@@ -125,15 +185,22 @@ def _effectiveness_rows(*, stores: list[Store], months: list[date], window_days:
         .filter(reminded_at__gte=start, reminded_at__lt=end)
         .annotate(
             return_by=ExpressionWrapper(F("reminded_at") + timedelta(days=window_days), output_field=DateTimeField()),
+            book_by=ExpressionWrapper(F("reminded_at") + timedelta(days=booking_days), output_field=DateTimeField()),
             came_back=Case(
                 When(vehicle__isnull=True, then=Exists(visits.filter(customer_id=OuterRef("customer_id")))),
                 default=Exists(visits.filter(vehicle_id=OuterRef("vehicle_id"))),
             ),
             month=TruncMonth("reminded_at", tzinfo=tz),
         )
+        .annotate(**_booked_and_arrived())
         .order_by()
         .values("store", "kind", "month")
-        .annotate(reminded=Count("pk"), returned=Count("pk", filter=Q(came_back=True)))
+        .annotate(
+            reminded=Count("pk"),
+            returned=Count("pk", filter=Q(came_back=True)),
+            booked=Count("pk", filter=Q(booked_in_call=True) | Q(booked_later=True)),
+            arrived=Count("pk", filter=Q(kept_from_call=True) | Q(kept_later=True)),
+        )
         .order_by("store", "kind", "month")
     )
     wanted = set(months)
@@ -148,6 +215,8 @@ def _effectiveness_rows(*, stores: list[Store], months: list[date], window_days:
                 "kind": row["kind"],
                 "month": month,
                 "reminded": row["reminded"],
+                "booked": row["booked"],
+                "arrived": row["arrived"],
                 "returned": row["returned"],
                 "rate": _rate(row["returned"], row["reminded"]),
             }
@@ -159,8 +228,28 @@ def _rate(returned: int, reminded: int) -> float | None:
     return round(100 * returned / reminded, 1) if reminded else None
 
 
-def _cell(reminded: int, returned: int, **extra) -> dict:
-    return {**extra, "reminded": reminded, "returned": returned, "rate": _rate(returned, reminded)}
+FUNNEL = ("reminded", "booked", "arrived", "returned")
+
+
+def _cell(counts, **extra) -> dict:
+    """Counts (reminded, booked, arrived, returned) with their rates: returned and booked of the reminded,
+    arrived of the booked."""
+    reminded, booked, arrived, returned = counts
+    return {
+        **extra,
+        "reminded": reminded,
+        "booked": booked,
+        "arrived": arrived,
+        "returned": returned,
+        "rate": _rate(returned, reminded),
+        "booked_rate": _rate(booked, reminded),
+        "arrived_rate": _rate(arrived, booked),
+    }
+
+
+def _sum(cells: Iterable[dict]) -> list[int]:
+    cells = list(cells)
+    return [sum(c[name] for c in cells) for name in FUNNEL]
 
 
 def effectiveness_table(*, rows: Iterable[dict], months: list[date]) -> dict:
@@ -171,32 +260,16 @@ def effectiveness_table(*, rows: Iterable[dict], months: list[date]) -> dict:
     """
     counts: dict[tuple[str, date], list[int]] = {}
     for row in rows:
-        cell = counts.setdefault((row["kind"], row["month"]), [0, 0])
-        cell[0] += row["reminded"]
-        cell[1] += row["returned"]
+        cell = counts.setdefault((row["kind"], row["month"]), [0, 0, 0, 0])
+        for i, name in enumerate(FUNNEL):
+            cell[i] += row.get(name, 0)
     labels = dict(RuleKind.choices)
     lines = []
     for kind in REMINDER_KINDS:
-        per_month = [_cell(*counts.get((kind, month), (0, 0)), month=month) for month in months]
-        lines.append(
-            _cell(
-                sum(c["reminded"] for c in per_month),
-                sum(c["returned"] for c in per_month),
-                kind=kind,
-                label=str(labels[kind]),
-                months=per_month,
-            )
-        )
-    per_month_totals = [
-        _cell(
-            sum(line["months"][i]["reminded"] for line in lines),
-            sum(line["months"][i]["returned"] for line in lines),
-            month=month,
-        )
-        for i, month in enumerate(months)
-    ]
-    total = _cell(sum(line["reminded"] for line in lines), sum(line["returned"] for line in lines))
-    return {"lines": lines, "months": per_month_totals, "total": total}
+        per_month = [_cell(counts.get((kind, month), (0, 0, 0, 0)), month=month) for month in months]
+        lines.append(_cell(_sum(per_month), kind=kind, label=str(labels[kind]), months=per_month))
+    per_month_totals = [_cell(_sum(line["months"][i] for line in lines), month=month) for i, month in enumerate(months)]
+    return {"lines": lines, "months": per_month_totals, "total": _cell(_sum(lines))}
 
 
 def _percent(rate: float | None) -> str:
@@ -218,10 +291,16 @@ def _report_text(*, store: Store, month: date, table: dict, window_days: int | N
         _("Reminder effectiveness of %(store)s in %(month)s") % {"store": store.name, "month": f"{month:%Y-%m}"},
         _window_sentence(window_days),
         "",
-        "\t".join([_("Reminder"), _("Reminded"), _("Returned"), _("Return rate")]),
+        "\t".join([_("Reminder"), _("Reminded"), _("Booked"), _("Arrived"), _("Returned"), _("Return rate")]),
     ]
     lines.extend(
-        "\t".join([line["label"], str(line["reminded"]), str(line["returned"]), _percent(line["rate"])])
+        "\t".join(
+            [
+                line["label"],
+                *(str(line[name]) for name in ("reminded", "booked", "arrived", "returned")),
+                _percent(line["rate"]),
+            ]
+        )  # fmt: skip
         for line in [*table["lines"], {**table["total"], "label": _("Total")}]
     )
     lines += [

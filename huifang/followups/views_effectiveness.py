@@ -14,8 +14,10 @@ from .effectiveness import (
     EFFECTIVENESS_ROLES,
     effectiveness_table,
     month_starts,
+    reminder_booking_days,
     reminder_effectiveness,
     return_window_days,
+    shared_value,
 )
 
 
@@ -38,14 +40,23 @@ def effectiveness(request):
         chosen = [s for s in stores if str(s.pk) == form.cleaned_data["store"]]
     months = month_starts(today=clock.today())
     window_days = return_window_days(stores=chosen)
-    rows = reminder_effectiveness(stores=chosen, months=months)
+    booking_days = reminder_booking_days(stores=chosen)
+    rows = reminder_effectiveness(stores=chosen, months=months, booking_days_by_store=booking_days)
     table = effectiveness_table(rows=rows, months=months)
     chart = {
         "months": [f"{m:%Y-%m}" for m in months],
         "reminded": [c["reminded"] for c in table["months"]],
+        "booked": [c["booked"] for c in table["months"]],
+        "arrived": [c["arrived"] for c in table["months"]],
         "returned": [c["returned"] for c in table["months"]],
         "rate": [c["rate"] for c in table["months"]],
-        "text": {"reminded": _("Reminded"), "returned": _("Returned"), "rate": _("Return rate (%)")},
+        "text": {
+            "reminded": _("Reminded"),
+            "booked": _("Booked"),
+            "arrived": _("Arrived"),
+            "returned": _("Returned"),
+            "rate": _("Return rate (%)"),
+        },
     }
     context = {
         "form": form,
@@ -54,6 +65,7 @@ def effectiveness(request):
         "months": months,
         "table": table,
         "window_days": window_days,
+        "booking_days": shared_value(booking_days),
         "chart_data": chart,
     }
     return render(request, "followups/effectiveness.html", context)

@@ -223,6 +223,7 @@ def _settings_post(store, **changes):
         "no_show_after_hours": 18,
         "reminder_time": "10:00",
         "booking_horizon_days": 60,
+        "reminder_booking_days": 7,
         "confirmation_text": "【{store_name}】{customer_name}，您已预约{day} {time}。{link}",
         "reminder_text": "【{store_name}】明天{time}见",
     }
@@ -260,3 +261,28 @@ def test_bad_settings_are_refused_by_field_and_nothing_changes(client, store, di
 def test_a_specialist_cannot_open_the_settings(client, store, specialist):
     client.force_login(specialist)
     assert client.get("/appointments/settings/").status_code == 403
+
+
+def _queries(client, params) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/appointments/", params).status_code == 200
+    return len(captured)
+
+
+def test_the_week_view_costs_the_same_queries_as_one_day(client, store, car, specialist, tomorrow_10):
+    # given: bookings on two different days of the week
+    _book(store, car, specialist, tomorrow_10)
+    other = VehicleFactory(customer=CustomerFactory(store=store), plate="粤B77777")
+    _book(store, other, specialist, tomorrow_10 + timedelta(hours=1))
+    client.force_login(specialist)
+    day = tomorrow_10.date().isoformat()
+    _queries(client, {"day": day})  # the first request creates the session and the appointment settings
+    # when
+    one_day = _queries(client, {"day": day})
+    week = _queries(client, {"day": day, "view": "week"})
+    # then: the store calendar and the slots' bookings are read once per request, not once per day shown
+    assert week == one_day
+    assert week == 13

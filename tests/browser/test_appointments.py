@@ -97,3 +97,43 @@ def test_a_reminder_call_books_a_slot_and_the_customer_moves_it(page, shot, stor
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.ARRIVED
     assert appointment.starts_at - NOW < timedelta(days=2)
+
+
+def test_a_dms_appointment_export_is_previewed_then_imported_from_the_keyboard(page, shot, store, specialist, tmp_path):
+    # given: 韩梅梅's car in the archive; the export also names a car the archive does not have
+    car = VehicleFactory(customer=CustomerFactory(store=store, name="韩梅梅"), plate="粤B24680")
+    export = tmp_path / "预约单.csv"
+    export.write_text(
+        "预约单号,预约日期,时段,车牌号,客户姓名,服务类型,状态\r\n"
+        "YY100,2026-11-26,09:00-09:30,粤B24680,韩梅梅,定期保养,已预约\r\n"
+        "YY101,2026-11-26,10:00-10:30,粤B99999,无名,保养,已预约\r\n",
+        encoding="utf-8-sig",
+    )
+    login(page, specialist.username, PASSWORD)
+    page.goto(page.base_url + "/appointments/import/")
+    # when: the file is chosen (the field has the focus) and the dry run is sent with Enter
+    expect(page.locator("input[type=file]")).to_be_focused()
+    page.locator("input[type=file]").set_input_files(str(export))
+    expect(page.locator("input[name=mode][value=dry_run]")).to_be_checked()
+    page.locator("input[name=mode][value=dry_run]").focus()
+    page.keyboard.press("Enter")
+    # then: the preview names the rejected row, field and value, and nothing is written
+    report = page.locator("#import-report")
+    expect(report).to_contain_text("试运行")
+    expect(page.locator("#created")).to_have_text("1")
+    expect(page.locator("#import-issues")).to_contain_text("粤B99999")
+    expect(page.locator("#import-issues")).to_contain_text("档案中没有这辆车")
+    assert not Appointment.objects.exists()
+    shot(page, "appointment_import_preview")
+    # when: the same file is imported (arrow keys move the mode to 导入)
+    page.locator("input[type=file]").set_input_files(str(export))
+    page.locator("input[name=mode][value=dry_run]").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("input[name=mode][value=import]")).to_be_checked()
+    page.keyboard.press("Enter")
+    expect(page.locator("#created")).to_have_text("1")
+    # then: the booking holds its slot in the calendar
+    appointment = Appointment.objects.get()
+    assert (appointment.vehicle, appointment.source) == (car, AppointmentSource.DMS)
+    page.goto(page.base_url + "/appointments/?day=2026-11-26")
+    expect(page.locator("#day")).to_contain_text("韩梅梅")

@@ -158,8 +158,10 @@ def test_months_not_asked_for_are_left_out(october, store):
 def test_the_figures_are_one_query(october, store, django_assert_num_queries):
     # given October's reminders
     # when the figures are computed
-    # then it costs one query, whatever the number of reminders
+    # then it costs one query, whatever the number of reminders (and one more for the stores' booking windows)
     with django_assert_num_queries(1):
+        reminder_effectiveness(stores=[store], months=[OCT, NOV], window_days=30, booking_days=7)
+    with django_assert_num_queries(2):
         reminder_effectiveness(stores=[store], months=[OCT, NOV], window_days=30)
 
 
@@ -175,7 +177,11 @@ def test_the_table_has_every_reminder_kind_with_totals(october, store):
     assert [(c["reminded"], c["returned"]) for c in maintenance["months"]] == [(3, 1), (0, 0)]
     assert maintenance["months"][1]["rate"] is None
     assert [(c["reminded"], c["returned"], c["rate"]) for c in table["months"]] == [(4, 2, 50.0), (0, 0, None)]
-    assert table["total"] == {"reminded": 4, "returned": 2, "rate": 50.0}
+    assert {k: table["total"][k] for k in ("reminded", "returned", "rate")} == {
+        "reminded": 4,
+        "returned": 2,
+        "rate": 50.0,
+    }
 
 
 # The screen ------------------------------------------------------------------------------------------------
@@ -209,8 +215,9 @@ def test_the_screen_shows_only_the_chosen_store(client, october, store, other_st
     client.force_login(boss)
     url = reverse("followups_effectiveness:effectiveness")
     # when they look at all their stores, then at the other store alone
-    both = client.get(url).context["table"]["total"]
-    other = client.get(url, {"store": other_store.pk}).context["table"]["total"]
+    keys = ("reminded", "returned", "rate")
+    both = {k: client.get(url).context["table"]["total"][k] for k in keys}
+    other = {k: client.get(url, {"store": other_store.pk}).context["table"]["total"][k] for k in keys}
     # then the figures add the other store's reminder, then show it alone
     assert both == {"reminded": 5, "returned": 3, "rate": 60.0}
     assert other == {"reminded": 1, "returned": 1, "rate": 100.0}
@@ -225,7 +232,8 @@ def test_another_stores_manager_gets_404_for_this_store(client, october, store, 
     own = client.get(url)
     # then `store` is not found, and their own screen shows only their store's reminder
     assert refused.status_code == 404
-    assert own.context["table"]["total"] == {"reminded": 1, "returned": 1, "rate": 100.0}
+    total = own.context["table"]["total"]
+    assert (total["reminded"], total["returned"], total["rate"]) == (1, 1, 100.0)
 
 
 def test_the_screen_is_forbidden_to_a_specialist(client, specialist):
@@ -245,15 +253,15 @@ def test_the_screen_costs_the_same_with_more_reminders(
     client.force_login(manager)
     url = reverse("followups_effectiveness:effectiveness")
     # when the screen is opened, then again after five more reminders with returns
-    # then both cost the same eight queries (session, user, roles, stores, the rules' return windows for the
-    # legend and for the figures, the figures, menu roles)
-    with django_assert_num_queries(9):
+    # then both cost the same ten queries (session, user, roles, stores, the rules' return windows for the
+    # legend and for the figures, the stores' booking windows, the figures, menu roles)
+    with django_assert_num_queries(10):
         client.get(url)
     for day in range(1, 6):
         vehicle = VehicleFactory(customer=CustomerFactory(store=store))
         reminder(store, RuleKind.WARRANTY_EXPIRY, vehicle=vehicle, due_at=at(2026, 9, day))
         came_back(vehicle, at(2026, 9, day + 3))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(url)
 
 
@@ -281,8 +289,9 @@ def test_the_report_is_queued_once_per_service_and_sales_manager(october, store,
     assert message.purpose == MessagePurpose.SERVICE
     assert "2026-10" in message.subject
     maintenance_line = next(line for line in message.body.splitlines() if line.endswith("33.3%"))
-    assert maintenance_line.split("\t")[1:] == ["3", "1", "33.3%"]
-    assert message.body.splitlines()[-3].split("\t")[1:] == ["4", "2", "50.0%"]
+    # reminded, booked, arrived, returned, return rate (October's reminders booked nothing)
+    assert maintenance_line.split("\t")[1:] == ["3", "0", "0", "1", "33.3%"]
+    assert message.body.splitlines()[-3].split("\t")[1:] == ["4", "0", "0", "2", "50.0%"]
 
 
 def test_the_monthly_task_reports_the_month_asked_for_once(settings, october, store):
@@ -330,3 +339,113 @@ def test_each_rule_has_its_own_return_window(store):
     # then 12 days is too late for warranty (10-day window) but in time for insurance (30 days, the default)
     found = {(r["kind"], r["month"]): (r["reminded"], r["returned"]) for r in rows}
     assert found == {(RuleKind.WARRANTY_EXPIRY, OCT): (2, 0), (RuleKind.INSURANCE_RENEWAL, OCT): (1, 1)}
+
+
+# Booked → arrived (issue 19 §4) ------------------------------------------------------------------------------
+
+
+def booking(vehicle, *, created_at, status="booked", task=None, customer=None, source="customer_page"):
+    from huifang.appointments.models import Appointment
+
+    starts_at = created_at + timedelta(days=2)
+    return Appointment.objects.create(
+        store=(vehicle or customer).store,
+        customer=customer or vehicle.customer,
+        vehicle=vehicle,
+        service="maintenance",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        status=status,
+        source=source,
+        task=task,
+        link_nonce="n",
+        created_at=created_at,
+    )
+
+
+@pytest.fixture
+def bookings(store):
+    """October reminders of `store` whose bookings and visits were worked out by hand (booking window 7 days)."""
+
+    def car():
+        return VehicleFactory(customer=CustomerFactory(store=store))
+
+    done = TaskStatus.DONE
+    a, b, c, d, e, g, h = (car() for _ in range(7))
+    # A: booked during the call, kept, and its order opened a week later: booked, arrived, returned.
+    task_a = reminder(store, RuleKind.MAINTENANCE_REMINDER, vehicle=a, due_at=at(2026, 10, 1), status=done,
+                      closed_at=at(2026, 10, 5, 10))  # fmt: skip
+    booking(a, created_at=at(2026, 10, 5, 10), status="arrived", task=task_a)
+    came_back(a, at(2026, 10, 12, 9))
+    # B: booked on its own link four days later, then stayed away: booked only.
+    reminder(store, RuleKind.MAINTENANCE_REMINDER, vehicle=b, due_at=at(2026, 10, 1), status=done,
+             closed_at=at(2026, 10, 6, 10))  # fmt: skip
+    booking(b, created_at=at(2026, 10, 10, 15), status="no_show")
+    # C: booked 13 days after the reminder (outside 7 days), came and returned: returned only.
+    reminder(store, RuleKind.MAINTENANCE_REMINDER, vehicle=c, due_at=at(2026, 10, 1), status=done,
+             closed_at=at(2026, 10, 7, 10))  # fmt: skip
+    booking(c, created_at=at(2026, 10, 20, 10), status="arrived")
+    came_back(c, at(2026, 10, 22, 9))
+    # D: an older booking (before the reminder) does not count; one made the next day and cancelled does.
+    reminder(store, RuleKind.MAINTENANCE_REMINDER, vehicle=d, due_at=at(2026, 10, 1), status=done,
+             closed_at=at(2026, 10, 8, 10))  # fmt: skip
+    booking(d, created_at=at(2026, 10, 1, 10), status="arrived")
+    booking(d, created_at=at(2026, 10, 9, 10), status="cancelled")
+    # G: another car's booking the next day is not G's: reminded only.
+    reminder(store, RuleKind.MAINTENANCE_REMINDER, vehicle=g, due_at=at(2026, 10, 1), status=done,
+             closed_at=at(2026, 10, 9, 10))  # fmt: skip
+    booking(h, created_at=at(2026, 10, 10, 10), status="arrived")
+    # H: a cancelled reminder counts nowhere, its booking neither.
+    task_h = reminder(
+        store, RuleKind.MAINTENANCE_REMINDER, vehicle=h, due_at=at(2026, 10, 3), status=TaskStatus.CANCELLED
+    )
+    booking(h, created_at=at(2026, 10, 3, 11), status="arrived", task=task_h)
+    # E: an insurance reminder still open (due 12 Oct); the DMS import brought a booking two days later, arrived.
+    reminder(store, RuleKind.INSURANCE_RENEWAL, vehicle=e, due_at=at(2026, 10, 12, 9))
+    booking(e, created_at=at(2026, 10, 14, 9), status="arrived", source="dms")
+    # F: a customer reminder (no vehicle): a booking for any of the customer's cars the next day counts.
+    f = car()
+    reminder(store, RuleKind.LOST_CUSTOMER, customer=f.customer, due_at=at(2026, 10, 1), status=done,
+             closed_at=at(2026, 10, 15, 10))  # fmt: skip
+    booking(f, created_at=at(2026, 10, 16, 10))
+
+
+def funnel(store, **kwargs) -> dict[str, tuple[int, int, int, int]]:
+    rows = reminder_effectiveness(stores=[store], months=[OCT], window_days=30, **kwargs)
+    return {r["kind"]: (r["reminded"], r["booked"], r["arrived"], r["returned"]) for r in rows}
+
+
+def test_reminders_count_booked_then_arrived_worked_out_by_hand(bookings, store):
+    # (reminded, booked, arrived, returned) per kind
+    assert funnel(store) == {
+        RuleKind.MAINTENANCE_REMINDER: (5, 3, 1, 2),
+        RuleKind.INSURANCE_RENEWAL: (1, 1, 1, 0),
+        RuleKind.LOST_CUSTOMER: (1, 1, 0, 0),
+    }
+    table = effectiveness_table(rows=reminder_effectiveness(stores=[store], months=[OCT], window_days=30), months=[OCT])
+    maintenance = table["lines"][0]
+    assert (maintenance["booked_rate"], maintenance["arrived_rate"], maintenance["rate"]) == (60.0, 33.3, 40.0)
+    total = table["total"]
+    assert (total["reminded"], total["booked"], total["arrived"], total["returned"]) == (7, 5, 2, 2)
+
+
+def test_the_stores_booking_window_is_a_setting(bookings, store):
+    from huifang.appointments.services import policy_for
+
+    policy = policy_for(store=store)
+    policy.reminder_booking_days = 14
+    policy.save()
+    # C's booking 13 days after its reminder now counts, and it was kept
+    assert funnel(store)[RuleKind.MAINTENANCE_REMINDER] == (5, 4, 2, 2)
+    assert funnel(store, booking_days=1)[RuleKind.MAINTENANCE_REMINDER] == (5, 1, 1, 2)
+
+
+def test_the_screen_shows_the_funnel_and_its_definitions(client, bookings, store, manager, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: at(2026, 11, 25, 10))
+    client.force_login(manager)
+    html = client.get(reverse("followups_effectiveness:effectiveness")).content.decode()
+    funnel_html = html[html.index('id="funnel"') : html.index('id="definitions"')]
+    row = funnel_html[funnel_html.index(f'data-kind="{RuleKind.MAINTENANCE_REMINDER}"') :].split("</tr>")[0]
+    cells = [c.split("<")[0] for c in row.split('class="num">')[1:]]
+    assert cells == ["5", "3", "60.0%", "1", "33.3%", "2", "40.0%"]
+    assert "7" in html[html.index('id="definitions"') :].split("</dl>")[0]
