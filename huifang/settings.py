@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "huifang.surveys",
     "huifang.privacy",
     "huifang.appointments",
+    "huifang.board",
 ]
 
 MIDDLEWARE = [

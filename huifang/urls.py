@@ -26,6 +26,7 @@ urlpatterns = [
     path("privacy/", include("huifang.privacy.urls")),
     path("appointments/", include("huifang.appointments.urls")),
     path("a/", include((appointment_urls.public_urlpatterns, "appointments_public"))),
+    path("board/", include("huifang.board.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("health", core_views.health, name="health"),
