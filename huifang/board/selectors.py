@@ -6,7 +6,7 @@ import hmac
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from huifang.accounts.choices import Role
 from huifang.accounts.models import Store, User
@@ -37,7 +37,7 @@ def screens_for(*, store: Store) -> QuerySet[BoardScreen]:
     return (
         BoardScreen.objects.filter(store=store)
         .select_related("paired_by", "revoked_by", "created_by")
-        .order_by(Q(revoked_at__isnull=False).asc(), "name", "pk")
+        .order_by(F("revoked_at").asc(nulls_first=True), "name", "pk")
     )
 
 
