@@ -72,12 +72,7 @@ def screen_pair(*, code: str, now: datetime) -> tuple[BoardScreen, str] | None:
     if len(wanted) != defaults.PAIRING_CODE_LENGTH:
         return None
     with transaction.atomic():
-        screen = (
-            BoardScreen.objects.select_for_update()
-            .filter(pairing_code_hash=rules.digest(wanted))
-            .select_related("code_issued_by")
-            .first()
-        )
+        screen = BoardScreen.objects.select_for_update().filter(pairing_code_hash=rules.digest(wanted)).first()
         if screen is None or not rules.pairing_usable(
             expires_at=screen.pairing_expires_at, revoked_at=screen.revoked_at, now=now
         ):
