@@ -65,7 +65,7 @@ def board_figures(*, store: Store, now: datetime) -> dict:
     complaints by time left (as the complaint list counts deadlines) and the soonest of them with masked names.
     A fixed number of queries whatever the data size. Keep the signature: the group robots read it too."""
     local_now = now.astimezone(ZoneInfo(store.time_zone))
-    day = store_day(stores=[store], now=local_now)
+    day = store_day(stores=[store], now=local_now, trend_days=WEEK_DAYS)
     tasks, trend = day["tasks"], day["trend"]
     open_rows = open_complaints_by_deadline(store=store, now=now)
     soon_until = now + timedelta(hours=defaults.DUE_SOON_HOURS)
@@ -88,7 +88,7 @@ def board_figures(*, store: Store, now: datetime) -> dict:
             for v in values
         ]
 
-    week_reach, week_css = trend["reach"][-WEEK_DAYS:], trend["score"][-WEEK_DAYS:]
+    week_reach, week_css = trend["reach"], trend["score"]
     return {
         "store_name": store.name,
         "today": local_now.date(),
@@ -106,7 +106,7 @@ def board_figures(*, store: Store, now: datetime) -> dict:
         "complaints": {**bands, "received_today": day["complaints"]["today"]},
         "complaint_rows": rows,
         "week": {
-            "days": trend["days"][-WEEK_DAYS:],
+            "days": trend["days"],
             "reach": week_reach,
             "css": week_css,
             "reach_marks": marks(Kpi.REACH, week_reach),
