@@ -93,7 +93,7 @@ def pair(request, token: str = ""):
         max_age=defaults.COOKIE_MAX_AGE_DAYS * 24 * 3600,
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure(),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
     )
     return response
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from huifang.board.models import BoardScreen
 from tests.factories import PASSWORD, CustomerFactory
-from tests.reports.factories import TaskFactory
+from tests.reports.factories import ComplaintFactory, TaskFactory
 
 from .conftest import csp_violations, login
 
@@ -27,6 +27,15 @@ def test_manager_pairs_a_screen_that_refreshes_by_itself_until_revoked(
     # given a one-second poll (30 s in production) and one overdue call
     settings.BOARD_REFRESH_SECONDS = 1
     _overdue_task(store)
+    now = timezone.now()
+    ComplaintFactory(
+        store=store,
+        customer_name="欧阳锋",
+        phone="+8613700001234",
+        received_at=now - timedelta(hours=1),
+        first_contacted_at=now - timedelta(minutes=30),
+        level_due_at=now + timedelta(hours=3),
+    )
     login(page, "manager", PASSWORD)
     page.goto(page.base_url + "/board/settings/")
     page.fill("#id_name", "回访区电视")
@@ -42,6 +51,8 @@ def test_manager_pairs_a_screen_that_refreshes_by_itself_until_revoked(
     # then it shows the board
     expect(tv.locator("#calls-overdue")).to_have_text("1")
     expect(tv.locator("h1")).to_contain_text("团队看板")
+    expect(tv.locator(".complaint-rows")).to_contain_text("欧**")
+    assert "欧阳锋" not in tv.content() and "1234" not in tv.inner_text("body")
     assert "/login/" not in tv.url
     shot(tv, "board-tv")
     tv.evaluate("window.__notReloaded = true")
