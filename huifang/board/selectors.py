@@ -95,6 +95,8 @@ def board_figures(*, store: Store, now: datetime) -> dict:
         "updated_at": local_now,
         "calls": {
             "due_today": tasks["due_now"] + tasks["today"],
+            "due_now": tasks["due_now"],
+            "due_later_today": tasks["today"],
             "done_today": tasks["done_today"],
             "overdue": tasks["overdue"],
             "made_today": day["calls_today"],
