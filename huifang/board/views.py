@@ -22,7 +22,7 @@ NEW_CODE_KEY = "board_new_code"
 
 
 def _refresh_seconds() -> int:
-    return int(getattr(settings, "BOARD_REFRESH_SECONDS", defaults.REFRESH_SECONDS))
+    return int(getattr(settings, "BOARD_REFRESH_SECONDS", defaults.REFRESH_SECONDS) or defaults.REFRESH_SECONDS)
 
 
 def _board_context(request) -> dict:
