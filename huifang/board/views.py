@@ -22,7 +22,8 @@ NEW_CODE_KEY = "board_new_code"
 
 
 def _refresh_seconds() -> int:
-    return int(getattr(settings, "BOARD_REFRESH_SECONDS", defaults.REFRESH_SECONDS) or defaults.REFRESH_SECONDS)
+    # At least a second: "every 0s" would make htmx poll as fast as it can.
+    return max(int(getattr(settings, "BOARD_REFRESH_SECONDS", defaults.REFRESH_SECONDS)), 1)
 
 
 def _board_context(request) -> dict:
