@@ -17,6 +17,7 @@ from huifang.messaging.selectors import OUTBOX_ROLES
 from huifang.operations.selectors import READ_ROLES as OPERATIONS_ROLES
 from huifang.privacy.selectors import PRIVACY_ROLES
 from huifang.reports.selectors import REPORT_ROLES
+from huifang.robots.selectors import SETTINGS_ROLES as ROBOT_SETTINGS_ROLES
 from huifang.surveys.selectors import SETTINGS_ROLES as SURVEY_SETTINGS_ROLES
 from huifang.workbench.selectors import SETTINGS_ROLES as WORKBENCH_SETTINGS_ROLES
 from huifang.workbench.selectors import WORKBENCH_ROLES
@@ -52,6 +53,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("surveys:settings_index", _("Survey settings"), SURVEY_SETTINGS_ROLES, more=True),
     MenuItem("appointments:settings", _("Appointment settings"), frozenset(APPOINTMENT_SETTINGS_ROLES), more=True),
     MenuItem("board:settings_index", _("Team board"), BOARD_ADMIN_ROLES, more=True),
+    MenuItem("robots:settings_index", _("Work-group robot"), ROBOT_SETTINGS_ROLES, more=True),
     MenuItem("privacy:access_log", _("Access log"), PRIVACY_ROLES, more=True),
     MenuItem("privacy:retention_index", _("Retention list"), PRIVACY_ROLES, more=True),
     MenuItem("operations:index", _("Everyday operations"), OPERATIONS_ROLES),

@@ -70,4 +70,7 @@ SCHEDULE: tuple[Job, ...] = (
     # Every 15 minutes: the survey fallback chain (link by SMS for unreachable calls, e-mail 2 days later);
     # the outbox holds messages during quiet hours.
     Job("survey chain", "*/15 * * * *", "huifang.surveys.tasks.run_survey_chain_task"),
+    # Every 5 minutes: each store's daily brief to its work-group robot once its brief time (store time) has
+    # come; once a day per store (a guarded claim and the outbox key).
+    Job("work-group daily brief", "*/5 * * * *", "huifang.robots.tasks.post_daily_briefs_task"),
 )

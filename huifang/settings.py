@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "huifang.privacy",
     "huifang.appointments",
     "huifang.board",
+    "huifang.robots",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,12 @@ SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
 SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
 SMS_SENDER = os.environ.get("SMS_SENDER", "")
+# Work-group robots (docs/robots.md): the platforms' webhook bases (an egress proxy may stand in), the call
+# timeout, and the key sealing webhooks and secrets at rest (derived from SECRET_KEY when empty).
+ROBOT_DINGTALK_BASE = os.environ.get("ROBOT_DINGTALK_BASE", "https://oapi.dingtalk.com")
+ROBOT_WECOM_BASE = os.environ.get("ROBOT_WECOM_BASE", "https://qyapi.weixin.qq.com")
+ROBOT_TIMEOUT = float(os.environ.get("ROBOT_TIMEOUT", "10"))
+ROBOT_SEAL_KEY = os.environ.get("ROBOT_SEAL_KEY", "")
 
 # Absolute base of links sent to customers (survey link, unsubscribe, event sign-up) and in e-mails.
 SITE_URL = os.environ.get("HUIFANG_SITE_URL", "http://localhost:8000")

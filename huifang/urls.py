@@ -25,6 +25,7 @@ urlpatterns = [
     path("s/", include("huifang.surveys.urls")),
     path("privacy/", include("huifang.privacy.urls")),
     path("appointments/", include("huifang.appointments.urls")),
+    path("robots/", include("huifang.robots.urls")),
     path("a/", include((appointment_urls.public_urlpatterns, "appointments_public"))),
     path("board/", include("huifang.board.urls")),
     path("api/", api.urls),

@@ -806,6 +806,7 @@ NO_CUSTOMER_PATHS = (
     "/api/surveys/tasks/{task_id}/links",  # the link's state and dates, not who it is for
     "/api/surveys/stores/{store}/policy",
     "/api/privacy/stores/{store_id}/retention",  # store A's customer is active, so not on the list
+    "/api/robots/stores/{store}/",  # the group robot's settings, secrets masked
 )
 
 

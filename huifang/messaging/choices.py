@@ -8,6 +8,12 @@ class MessageChannel(models.TextChoices):
     LETTER = "letter", _("Letter")
 
 
+# The outbox also carries staff messages to the store's DingTalk / WeCom work group (huifang.robots): a
+# channel of the outbox only, never one a customer is written to, consents to or opts out of.
+ROBOT_CHANNEL = "robot"
+OUTBOX_CHANNEL_CHOICES = [*MessageChannel.choices, (ROBOT_CHANNEL, _("Work-group robot"))]
+
+
 class MessagePurpose(models.TextChoices):
     """Service messages follow up the customer's own visit; marketing needs consent and respects the cap."""
 

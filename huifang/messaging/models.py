@@ -10,6 +10,7 @@ from huifang.archive.models import Customer
 
 from . import defaults, rules
 from .choices import (
+    OUTBOX_CHANNEL_CHOICES,
     ConsentChannel,
     ConsentPurpose,
     ConsentSource,
@@ -113,7 +114,7 @@ class OutboxMessage(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbox_messages"
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=OUTBOX_CHANNEL_CHOICES)
     purpose = models.CharField(_("purpose"), max_length=10, choices=MessagePurpose.choices)
     template = models.ForeignKey(
         MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"

@@ -12,7 +12,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
-from .choices import MessageChannel
+from .choices import ROBOT_CHANNEL, MessageChannel
 from .models import OutboxMessage
 
 logger = logging.getLogger("huifang.messaging")
@@ -23,6 +23,10 @@ ERROR_BODY_CHARS = 2000
 
 class DeliveryError(Exception):
     """The provider did not accept the message; the text (with the provider's answer) goes to last_error."""
+
+
+class DeliveryRefused(DeliveryError):
+    """The provider refused the message for good (e.g. a robot's signature error): no retry, failed at once."""
 
 
 class Provider(Protocol):
@@ -126,4 +130,8 @@ def provider_for(channel: str) -> Provider:
         return EmailProvider()
     if channel == MessageChannel.LETTER:
         return LetterProvider()
+    if channel == ROBOT_CHANNEL:
+        from huifang.robots.delivery import RobotProvider
+
+        return RobotProvider(timeout=settings.ROBOT_TIMEOUT)
     raise DeliveryError(f"no provider for channel {channel!r}")

@@ -7,7 +7,7 @@ from huifang.accounts.models import Store, User
 from huifang.accounts.selectors import stores_where_role
 from huifang.core.phones import mask_phone
 
-from .choices import MessageChannel, MessageStatus
+from .choices import ROBOT_CHANNEL, MessageChannel, MessageStatus
 from .models import MessageTemplate, OutboxMessage
 
 # Who sees the outbox screen, and who edits the wording of the store's templates.
@@ -55,4 +55,6 @@ def masked_address(message: OutboxMessage) -> str:
     if message.channel == MessageChannel.EMAIL:
         local, _, domain = address.partition("@")
         return f"{local[:1]}***@{domain}" if domain else "***"
+    if message.channel == ROBOT_CHANNEL:
+        return address  # the group's name ("钉钉群机器人"), never its webhook
     return (address.splitlines() or [""])[0][:6] + "…" if address else ""

@@ -188,8 +188,11 @@ def message_queue(
     context: Mapping[str, object] | None = None,
     related: models.Model | None = None,
     to_address: str = "",
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
-    """Put one message in the outbox (once per idempotency key), suppressed, held or queued for delivery."""
+    """Put one message in the outbox (once per idempotency key), suppressed, held or queued for delivery.
+
+    `not_before` (default `now`) lets a channel pace its messages; the release sweep sends it when due."""
     existing = OutboxMessage.objects.filter(store=store, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -201,7 +204,8 @@ def message_queue(
         raise ValueError("message_queue needs a template or a body")
 
     policy = policy_for(store=store)
-    status, not_before, error = MessageStatus.QUEUED, now, ""
+    status, error = MessageStatus.QUEUED, ""
+    not_before = max(not_before or now, now)
     try:
         values = base_context(store=store, customer=customer) | dict(context or {})
         subject, body = render(subject, values), render(body, values)
@@ -229,8 +233,9 @@ def message_queue(
                 status = MessageStatus.SUPPRESSED_CAP
                 error = f"{policy.marketing_cap_days} 天内营销信息已达 {policy.marketing_cap_count} 条 / marketing cap reached"
         if status == MessageStatus.QUEUED and channel in defaults.QUIET_HOURS_CHANNELS:
-            not_before = rules.next_allowed_time(now, policy.quiet_hours, ZoneInfo(store.time_zone))
-            if not_before != now:
+            allowed = rules.next_allowed_time(not_before, policy.quiet_hours, ZoneInfo(store.time_zone))
+            if allowed != not_before:
+                not_before = allowed
                 status = MessageStatus.HELD_QUIET_HOURS
         try:
             with transaction.atomic():
@@ -296,7 +301,9 @@ def message_deliver(*, message_id: int, now: datetime) -> OutboxMessage:
     except Exception as exc:  # any provider failure must end as a retry or a failure, never stuck in SENDING
         error = str(exc) if isinstance(exc, providers.DeliveryError) else f"{type(exc).__name__}: {exc}"
         logger.warning("delivery of message %s failed (attempt %s): %s", message_id, message.attempts, error)
-        if rules.retry_or_fail(message.attempts, policy.max_attempts):
+        if not isinstance(exc, providers.DeliveryRefused) and rules.retry_or_fail(
+            message.attempts, policy.max_attempts
+        ):
             retry_at = now + rules.retry_delay(message.attempts, policy.retry_backoff_minutes)
             if message.channel in defaults.QUIET_HOURS_CHANNELS:
                 retry_at = rules.next_allowed_time(retry_at, policy.quiet_hours, ZoneInfo(message.store.time_zone))

@@ -23,6 +23,7 @@ from huifang.messaging import services as messaging_services
 from huifang.messaging.choices import MessageChannel, TemplateKind
 from huifang.messaging.models import MessageTemplate, OutboxMessage
 from huifang.notifications.services import notify
+from huifang.robots import alerts as robot_alerts
 from huifang.workbench import rules as call_rules
 from huifang.workbench import services as workbench_services
 from huifang.workbench.choices import IssueAction
@@ -406,6 +407,13 @@ def link_answer(*, link: SurveyLink, now: datetime, answers: dict, comment: str 
                 body="\n".join(hot),
                 url=_complaint_url(call) if call.complaint_id else "",
                 key=f"surveys:hot:{link.pk}",
+            )
+            robot_alerts.survey_hot(
+                link=link,
+                call=call,
+                now=now,
+                reasons=hot,
+                url=_complaint_url(call) if call.complaint_id else "",
             )
     link.refresh_from_db()
     return call

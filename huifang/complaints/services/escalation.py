@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from huifang.accounts.models import User
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
+from huifang.robots import alerts as robot_alerts
 
 from .. import defaults, rules
 from ..choices import OPEN_STATUSES, ComplaintLevel, ComplaintStatus, EventKind
@@ -49,6 +50,7 @@ def _escalation_notice(*, row: Complaint, owners: list[User], level: int, now: d
     if row.is_major:
         body += "\n" + _("Major complaint.")
     notify_about(complaint=row, users=owners, now=now, title=title, body=body, key=key)
+    robot_alerts.complaint_escalated(complaint=row, now=now, why=why, key=key)
 
 
 def _new_level_clock(start: datetime, policy) -> dict:

@@ -18,6 +18,7 @@ from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
 from huifang.core.phones import PhoneError, national_digits, parse_phone
 from huifang.core.vehicle_ids import IdentifierError, normalize_plate, normalize_vin
+from huifang.robots import alerts as robot_alerts
 
 from .. import defaults, major, rules
 from ..choices import ComplaintCategory, ComplaintChannel, ComplaintNature, EventKind
@@ -253,6 +254,7 @@ def major_apply(*, complaint: Complaint, actor: User | None, now: datetime) -> b
             }
         users = [*store_users_with_roles(store=complaint.store, roles=MAJOR_ALERT_ROLES), complaint.owner]
         notify_about(complaint=complaint, users=users, now=now, title=title, body=body, key="major")
+        robot_alerts.complaint_major(complaint=complaint, now=now, reasons=reasons_text(reasons))
     return became
 
 
