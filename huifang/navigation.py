@@ -9,6 +9,7 @@ from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE, SETUP_ROLES
 from huifang.accounts.selectors import all_roles
 from huifang.appointments.selectors import SETTINGS_ROLES as APPOINTMENT_SETTINGS_ROLES
 from huifang.appointments.selectors import VIEWER_ROLES as APPOINTMENT_ROLES
+from huifang.board.selectors import BOARD_ADMIN_ROLES
 from huifang.complaints.selectors import COMPLAINT_ROLES, POLICY_EDITOR_ROLES, REGIONAL_ROLES
 from huifang.followups.effectiveness import EFFECTIVENESS_ROLES
 from huifang.followups.selectors import RULE_VIEWER_ROLES
@@ -52,6 +53,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("complaints:settings", _("Complaint settings"), POLICY_EDITOR_ROLES, more=True),
     MenuItem("surveys:settings_index", _("Survey settings"), SURVEY_SETTINGS_ROLES, more=True),
     MenuItem("appointments:settings", _("Appointment settings"), frozenset(APPOINTMENT_SETTINGS_ROLES), more=True),
+    MenuItem("board:settings_index", _("Team board"), BOARD_ADMIN_ROLES, more=True),
     MenuItem("robots:settings_index", _("Work-group robot"), ROBOT_SETTINGS_ROLES, more=True),
     MenuItem("privacy:access_log", _("Access log"), PRIVACY_ROLES, more=True),
     MenuItem("privacy:retention_index", _("Retention list"), PRIVACY_ROLES, more=True),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "huifang.surveys",
     "huifang.privacy",
     "huifang.appointments",
+    "huifang.board",
     "huifang.robots",
 ]
 
@@ -245,6 +246,8 @@ HEALTH_WORKER_MAX_WAIT_SECONDS = int(os.environ.get("HEALTH_WORKER_MAX_WAIT_SECO
 HEALTH_SCHEDULER_MAX_SILENCE_SECONDS = int(os.environ.get("HEALTH_SCHEDULER_MAX_SILENCE_SECONDS", "180"))
 # Invitations to join a store are valid this long (days).
 INVITATION_VALID_DAYS = int(os.environ.get("HUIFANG_INVITATION_VALID_DAYS", "7"))
+# How often a paired team-board screen fetches fresh figures (seconds; board/defaults.py REFRESH_SECONDS).
+BOARD_REFRESH_SECONDS = int(os.environ.get("HUIFANG_BOARD_REFRESH_SECONDS", "30"))
 
 # Messaging (issue 3 §6): e-mail over SMTP (printed to the console in development); SMS through an HTTP
 # gateway (SMS_PROVIDER=http) or the console/log provider (SMS_PROVIDER=console, the default).

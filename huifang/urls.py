@@ -27,6 +27,7 @@ urlpatterns = [
     path("appointments/", include("huifang.appointments.urls")),
     path("robots/", include("huifang.robots.urls")),
     path("a/", include((appointment_urls.public_urlpatterns, "appointments_public"))),
+    path("board/", include("huifang.board.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("health", core_views.health, name="health"),

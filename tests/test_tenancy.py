@@ -41,6 +41,7 @@ from huifang.archive.models import (
 from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
 from huifang.audit.services import audit_record
+from huifang.board.models import BoardScreen
 from huifang.complaints.choices import ComplaintCategory, ComplaintChannel
 from huifang.complaints.models import Complaint, ComplaintAttachment, ComplaintEvent
 from huifang.core.phones import display_phone, mask_phone, national_digits
@@ -116,6 +117,7 @@ PARAMS_BY_NAME = {
     "campaign_id": "campaign",
     "key": "invitation_key",
     "appointment_id": "appointment",
+    "screen_id": "board_screen",
 }
 # `pk` / `id` are named by the path segment before them ("customers/<int:pk>/").
 PARAMS_BY_SEGMENT = {
@@ -144,6 +146,12 @@ PUBLIC_URL_NAMES = {
     "messaging:unsubscribe",
     "accounts:invitation_accept",
     "appointments_public:customer_link",
+    # The team board shows a store's figures only to a screen whose signed cookie names it; without one it says
+    # "not paired". The pairing page answers a wrong code with 400.
+    "board:index",
+    "board:live",
+    "board:pair",
+    "board:pair_code",
 }
 
 
@@ -214,6 +222,7 @@ class StoreA:
             list(RecordingAudit.objects.filter(store=store).order_by("pk").values()),
             list(KpiTarget.objects.filter(store=store).order_by("pk").values()),
             list(Appointment.objects.filter(store=store).order_by("pk").values()),
+            list(BoardScreen.objects.filter(store=store).order_by("pk").values()),
         )
 
 
@@ -434,7 +443,9 @@ def _store_a_workflow(store, specialist, customer, vehicle, order) -> dict:
         now=now,
         note=f"{customer.name} 机密同意",
     )
+    screen = BoardScreen.objects.create(store=store, name="机密看板", created_by=specialist, created_at=now)
     return {
+        "board_screen": screen.pk,
         "campaign": campaign.pk,
         "appointment": appointment.pk,
         "call": call.pk,

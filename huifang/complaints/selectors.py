@@ -185,6 +185,14 @@ def complaint_list(
     )
 
 
+def open_complaints_by_deadline(*, store: Store, now: datetime) -> QuerySet[Complaint]:
+    """The store's open complaints with `deadline` (first contact, then the level's) and `is_overdue` exactly as
+    the complaint list counts them, overdue first, then the soonest deadline (for the team board, which has no
+    user: its caller decides who may see it)."""
+    rows = _with_deadline(Complaint.objects.filter(store=store, status__in=list(OPEN_STATUSES)), now)
+    return rows.order_by(F("is_overdue").desc(), F("deadline").asc(nulls_last=True), "received_at", "pk")
+
+
 def complaint_detail(*, user: User, pk: int, now: datetime | None = None) -> Complaint:
     """One visible complaint with its timeline, attachments and follow-ups; 404 for anyone else's."""
     rows = complaints_visible_to(user=user).select_related(

@@ -47,12 +47,12 @@ def specialist_day(*, user: User, now: datetime) -> dict:
     }
 
 
-def store_day(*, stores: Sequence[Store], now: datetime) -> dict:
-    """The stores' day: tasks due and done today, overdue, calls, open and overdue complaints; and 30 days of
-    calls, reach rate, average score and complaints received per day."""
+def store_day(*, stores: Sequence[Store], now: datetime, trend_days: int = TREND_DAYS) -> dict:
+    """The stores' day: tasks due and done today, overdue, calls, open and overdue complaints; and `trend_days`
+    (30) days of calls, reach rate, average score and complaints received per day (the team board asks for 7)."""
     stores = list(stores)
     start, end = _day_bounds(now)
-    since = start - timedelta(days=TREND_DAYS - 1)
+    since = start - timedelta(days=trend_days - 1)
     # Open call tasks in the team queue's buckets, with the same words as the queue (issue 17).
     tasks = store_call_counts(stores=stores, now=now)
     tasks["done_today"] = FollowUpTask.objects.filter(
@@ -90,7 +90,7 @@ def store_day(*, stores: Sequence[Store], now: datetime) -> dict:
         .values("day")
         .annotate(n=Count("pk"))
     }
-    days = [since.date() + timedelta(days=i) for i in range(TREND_DAYS)]
+    days = [since.date() + timedelta(days=i) for i in range(trend_days)]
     trend = {
         "days": [f"{d:%m-%d}" for d in days],
         "calls": [_get(calls, d, "calls", 0) for d in days],
