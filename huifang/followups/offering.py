@@ -34,3 +34,35 @@ def call_tasks_offerable(*, stores: Iterable[Store], now: datetime, assigned_to=
     if assigned_to is not None:
         tasks = tasks.filter(assigned_to=assigned_to)
     return tasks.select_related("store", "customer", "vehicle", "repair_order").order_by("due_at", "id")
+
+
+def claim_free(*, user, now: datetime) -> Q:
+    """Tasks nobody else holds: never handed out, the hand-out ran out, or handed to `user` already."""
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lte=now) | Q(claimed_by=user)
+
+
+def call_task_claim_first(
+    *, tasks: QuerySet[FollowUpTask], user, now: datetime, until: datetime, batch: int = 5, rounds: int = 4
+) -> FollowUpTask | None:
+    """Hand the first task of `tasks` (ordered, offerable to `user`) that nobody else holds to `user` alone.
+
+    The claim is a conditional UPDATE that repeats the whole offer condition (status, assignee, due, free),
+    so of several agents racing for one task exactly one wins: PostgreSQL re-checks the condition on the row
+    once a competing update commits, SQLite writes one at a time. A manager's reassignment that commits
+    first makes the claim fail too (the assignee no longer matches). A loser simply takes the next one.
+    """
+    free = tasks.filter(claim_free(user=user, now=now))
+    for _round in range(rounds):
+        candidates = list(free[:batch])
+        for task in candidates:
+            if free.filter(pk=task.pk).update(claimed_by=user, claimed_until=until):
+                task.claimed_by, task.claimed_until = user, until
+                return task
+        if len(candidates) < batch:
+            return None
+    return None
+
+
+def call_task_release(*, task_id: int, user) -> None:
+    """Give back a task `user` holds (skipped, or its call saved) so it may be offered again."""
+    FollowUpTask.objects.filter(pk=task_id, claimed_by=user).update(claimed_by=None, claimed_until=None)

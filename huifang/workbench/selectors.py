@@ -22,7 +22,7 @@ from huifang.complaints.selectors import complaints_for_customer
 from huifang.core.phones import mask_phone
 from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
-from huifang.followups.offering import call_tasks_offerable, store_in_quiet_hours
+from huifang.followups.offering import call_tasks_offerable, claim_free, store_in_quiet_hours
 from huifang.followups.selectors import overdue_counts_by_assignee, task_holders_for_store, task_receivers_for_store
 from huifang.messaging import rules as messaging_rules
 from huifang.messaging.services import policy_for as messaging_policy_for
@@ -70,6 +70,15 @@ def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
     return FollowUpTask.objects.filter(
         Q(store__in=team_stores_for(user=user)) | Q(store__in=workbench_stores_for(user=user), assigned_to=user)
     )
+
+
+def tasks_workable_by(*, user: User, now: datetime) -> QuerySet[FollowUpTask]:
+    """Tasks the user may open and save a call on: those visible to them, and the one "next" handed them
+    that a manager has since given to someone else (the call in progress is not lost)."""
+    if not user.is_authenticated:
+        return FollowUpTask.objects.none()
+    held = Q(claimed_by=user, claimed_until__gt=now, store__in=workbench_stores_for(user=user))
+    return FollowUpTask.objects.filter(Q(pk__in=tasks_visible_to(user=user).values("pk")) | held)
 
 
 def _local_day_end(now: datetime, tz_name: str) -> datetime:
@@ -227,11 +236,12 @@ def task_rows(*, tasks: list[FollowUpTask], now: datetime) -> list[FollowUpTask]
 
 def next_task_for(*, user: User, now: datetime, store: Store | None = None) -> FollowUpTask | None:
     """My most urgent call task I may make now: overdue first (oldest window first), then due; none
-    inside the store's quiet hours or before a promised call-back time."""
+    inside the store's quiet hours, before a promised call-back time, or held by another caller. Only
+    looks: services.next_task_hand_out hands it out."""
     stores = list(workbench_stores_for(user=user))
     if store is not None:
         stores = [s for s in stores if s.pk == store.pk]
-    offerable = call_tasks_offerable(stores=stores, now=now, assigned_to=user)
+    offerable = call_tasks_offerable(stores=stores, now=now, assigned_to=user).filter(claim_free(user=user, now=now))
     return offerable.order_by("window_end", "due_at", "id").first()
 
 

@@ -20,7 +20,6 @@ from huifang.core import clock
 from huifang.core.permissions import role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
-from huifang.followups.offering import call_tasks_offerable
 from huifang.privacy.access import export_logged
 
 from . import defaults, selectors, services
@@ -195,18 +194,9 @@ def next_task(request):
     saved = request.GET.get("saved", "")
     suffix = f"?saved={saved}" if saved.isdigit() else ""
     now = clock.now()
-    task = selectors.next_task_for(user=request.user, now=now)
     skip = request.GET.get("skip", "")
-    if task is not None and skip.isdigit() and task.pk == int(skip):
-        # "Next" pressed on an unsaved call: the one after it, so the caller is not sent back to the same task.
-        task = (
-            call_tasks_offerable(
-                stores=selectors.workbench_stores_for(user=request.user), now=now, assigned_to=request.user
-            )
-            .exclude(pk=task.pk)
-            .order_by("window_end", "due_at", "id")
-            .first()
-        )
+    # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
+    task = services.next_task_hand_out(user=request.user, now=now, skip_id=int(skip) if skip.isdigit() else None)
     if task is None:
         messages.info(request, _nothing_to_call(request.user, now))
         return HttpResponseRedirect(reverse("workbench:queue") + suffix)
@@ -253,7 +243,9 @@ def _call_context(request, task, form=None) -> dict:
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
     task = get_object_or_404(
-        selectors.tasks_visible_to(user=request.user).select_related("store", "customer", "vehicle", "repair_order"),
+        selectors.tasks_workable_by(user=request.user, now=clock.now()).select_related(
+            "store", "customer", "vehicle", "repair_order"
+        ),
         pk=task_id,
     )
     if request.method != "POST":
