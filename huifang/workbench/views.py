@@ -20,6 +20,7 @@ from huifang.core import clock
 from huifang.core.permissions import role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
+from huifang.followups.offering import quiet_rules_for
 from huifang.privacy.access import export_logged
 
 from . import defaults, selectors, services
@@ -97,6 +98,8 @@ def queue(request):
     store = next((s for s in stores if s.pk == data.get("store")), None)
     team = bool(data.get("team")) and may_team
     page = request.GET.get("page", "1")
+    # The stores' quiet hours and calendars, read once for the rows and the "nothing to call" notice.
+    quiet_rules = quiet_rules_for(stores=stores)
     result = selectors.queue_for(
         user=request.user,
         now=now,
@@ -106,6 +109,8 @@ def queue(request):
         team=team,
         assignee_id=data.get("assignee") if team else None,
         page=int(page) if page.isdigit() else 1,
+        stores=[s for s in (team_stores if team else stores) if store is None or s.pk == store.pk],
+        quiet_rules=quiet_rules,
     )
     counts = result.get("counts", {})
     query = request.GET.copy()
@@ -118,7 +123,7 @@ def queue(request):
         "page": result.get("page", 1),
         "pages": result.get("pages", 1),
         "query": query.urlencode(),
-        "callable": None if team else _callable_state(request.user, now),
+        "callable": None if team else _callable_state(request.user, now, stores=stores, quiet_rules=quiet_rules),
         "team": team,
         "may_team": may_team,
         "now": now,
@@ -134,9 +139,9 @@ def queue(request):
     return render(request, template, context)
 
 
-def _callable_state(user, now) -> dict:
+def _callable_state(user, now, *, stores, quiet_rules) -> dict:
     """Quiet hours now and when the first task becomes callable, for the queue's notice and `n`."""
-    state = selectors.next_callable(user=user, now=now)
+    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules)
     state["windows"] = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
     editable = stores_where_role(user=user, roles=selectors.SETTINGS_ROLES)
     state["edit_store"] = next((q["store"] for q in state["quiet"] if editable.filter(pk=q["store"].pk).exists()), None)
