@@ -230,6 +230,8 @@ def task_rows(
     if quiet_rules is None or not stores.keys() <= quiet_rules.keys():
         quiet_rules = quiet_rules_for(stores=stores.values())
     quiet = {pk: quiet_rules[pk].quiet_at(now) for pk in stores}
+    # Translated once per call: get_kind_display() rebuilds and hashes every kind's lazy label for each row.
+    kind_labels = {value: str(label) for value, label in RuleKind.choices}
     day_ends = {s.time_zone: _local_day_end(now, s.time_zone) for s in stores.values()}
     missing = [t.pk for t in tasks if not hasattr(t, "attempts_count")]
     if missing:
@@ -244,7 +246,7 @@ def task_rows(
         task.customer_name = task.customer.name
         task.phone_masked = mask_phone(task.customer.mobile or task.customer.office_phone or task.customer.home_phone)
         task.plate = task.vehicle.plate if task.vehicle else ""
-        task.kind_label = task.get_kind_display()
+        task.kind_label = kind_labels.get(task.kind, task.kind)
         task.quiet = quiet[task.store_id]
         task.not_best_time = rules.best_time_ok(task.customer.best_contact_time, local) is False
         task.callback_at = task.next_call_at if task.next_call_at and task.next_call_at > now else None
