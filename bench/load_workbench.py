@@ -143,6 +143,8 @@ def prepare(args) -> dict:
 def tasks_ensure(*, store, agents, now, per_agent: int) -> dict:
     """The day's sweep, then post-service calls on the latest delivered orders without one until there are
     per_agent × agents open call tasks due now; they are dealt round-robin to the agents."""
+    from django.db import connection
+
     from huifang.archive.models import RepairOrder
     from huifang.followups.choices import RuleKind, TaskChannel, TaskStatus
     from huifang.followups.models import FollowUpRule, FollowUpTask
@@ -178,6 +180,8 @@ def tasks_ensure(*, store, agents, now, per_agent: int) -> dict:
         FollowUpTask.objects.filter(pk__in=ids[i :: len(agents)]).update(
             assigned_to=agent, claimed_by=None, claimed_until=None
         )
+    with connection.cursor() as cursor:  # planner statistics after the bulk insert, as after a DMS import
+        cursor.execute("ANALYZE")
     figures = {"swept": sum(swept.values()), "topped_up": topped, "open_calls": len(ids), "due_now": due.count()}
     print(f"tasks: {figures}", flush=True)
     return figures

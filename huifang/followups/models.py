@@ -93,7 +93,8 @@ class FollowUpTask(models.Model):
         indexes = [
             models.Index(fields=["store", "status", "due_at"]),
             models.Index(fields=["store", "status", "window_end"]),
-            models.Index(fields=["assigned_to", "status"]),
+            # A caller's open tasks, most urgent window first: the queue's rows and "next" (issue 18).
+            models.Index(fields=["assigned_to", "status", "window_end"]),
         ]
 
     def __str__(self) -> str:
