@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import time
 
 from locust import HttpUser, between, constant, events, task
 
@@ -52,6 +53,9 @@ class Agent(Browser):
         self.me = CONFIG["agents"].pop(0)
         self.session_key = self.me["session"]
         super().on_start()
+        if CONFIG["wait"][1] > 0:
+            # At a human pace agents are somewhere in their call when the run starts, not all at the queue.
+            time.sleep(random.uniform(0, CONFIG["wait"][1]))
 
     @task
     def work_one_call(self):
