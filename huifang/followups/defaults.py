@@ -166,3 +166,6 @@ RETRY_TIMES = "09:30,14:30,18:30"
 RETRY_OTHER_TIME_HOURS = 3
 # "A task cannot close as unreachable within the first few hours of its first attempt."
 UNREACHABLE_MIN_HOURS = 4
+# A task handed out by "next" stays the caller's alone this long (dialling, the questionnaire, saving), unless
+# the call is saved first; then the next caller may be offered it again.
+CALL_CLAIM_MINUTES = 30

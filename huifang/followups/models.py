@@ -73,6 +73,12 @@ class FollowUpTask(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=TaskChannel.choices)
     next_call_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    # Handed out by "next" to one caller until claimed_until (a lease, not a state of the task): nobody else
+    # is offered it meanwhile, even if a manager gives the task to someone else; saving the call ends it.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
@@ -87,7 +93,8 @@ class FollowUpTask(models.Model):
         indexes = [
             models.Index(fields=["store", "status", "due_at"]),
             models.Index(fields=["store", "status", "window_end"]),
-            models.Index(fields=["assigned_to", "status"]),
+            # A caller's open tasks, most urgent window first: the queue's rows and "next" (issue 18).
+            models.Index(fields=["assigned_to", "status", "window_end"]),
         ]
 
     def __str__(self) -> str:

@@ -127,7 +127,8 @@ def attempt_record(
         if status == TaskStatus.UNREACHABLE:
             locked.status = status
             on_task_unreachable(locked, now=now, actor=actor)
-    task.refresh_from_db()
+    # Only what an attempt changes: a full refresh would drop the caller's joined store, customer and vehicle.
+    task.refresh_from_db(fields=["status", "next_call_at", "closed_at"])
     return attempt
 
 

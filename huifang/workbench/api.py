@@ -61,7 +61,7 @@ def _store(request, code: str, roles=selectors.WORKBENCH_ROLES):
 
 
 def _task(request, task_id: int):
-    return get_object_or_404(selectors.tasks_visible_to(user=request.auth), pk=task_id)
+    return get_object_or_404(selectors.tasks_workable_by(user=request.auth, now=clock.now()), pk=task_id)
 
 
 def _call_out(call: CallRecord, user: User) -> dict:
@@ -149,13 +149,15 @@ def queue(
     operation_id="workbench_next",
     summary="下一个任务 / Next task to call",
     description="My most urgent task I may call now: overdue first, then due; never inside quiet hours "
-    "or before a promised call-back time. `task` is null when there is nothing to call.",
+    "or before a promised call-back time. The task is held for you alone for 30 minutes or until its call "
+    "is saved (no other caller is handed it, even if a manager moves it meanwhile). `task` is null when "
+    "there is nothing to call.",
     url_name="workbench_next",
 )
 def next_task(request, store: str | None = None):
     chosen = _store(request, store) if store else None
     now = clock.now()
-    task = selectors.next_task_for(user=request.auth, now=now, store=chosen)
+    task = services.next_task_hand_out(user=request.auth, now=now, store=chosen)
     if task is not None:
         selectors.task_rows(tasks=[task], now=now)
     return {"task": task}
@@ -250,7 +252,7 @@ def precall(request, task_id: int):
 )
 def call_save(request, task_id: int, payload: CallIn):
     task = _task(request, task_id)
-    if task.assigned_to_id != request.auth.pk and not has_role(
+    if request.auth.pk not in (task.assigned_to_id, task.claimed_by_id) and not has_role(
         user=request.auth, store=task.store, roles=selectors.TEAM_ROLES
     ):
         raise HttpError(403, NOT_YOURS)

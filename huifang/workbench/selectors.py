@@ -22,7 +22,13 @@ from huifang.complaints.selectors import complaints_for_customer
 from huifang.core.phones import mask_phone
 from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
-from huifang.followups.offering import call_tasks_offerable, store_in_quiet_hours
+from huifang.followups.offering import (
+    QuietRules,
+    call_tasks_offerable,
+    claim_free,
+    quiet_rules_for,
+    store_in_quiet_hours,
+)
 from huifang.followups.selectors import overdue_counts_by_assignee, task_holders_for_store, task_receivers_for_store
 from huifang.messaging import rules as messaging_rules
 from huifang.messaging.services import policy_for as messaging_policy_for
@@ -72,6 +78,15 @@ def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
     )
 
 
+def tasks_workable_by(*, user: User, now: datetime) -> QuerySet[FollowUpTask]:
+    """Tasks the user may open and save a call on: those visible to them, and the one "next" handed them
+    that a manager has since given to someone else (the call in progress is not lost)."""
+    if not user.is_authenticated:
+        return FollowUpTask.objects.none()
+    held = Q(claimed_by=user, claimed_until__gt=now, store__in=workbench_stores_for(user=user))
+    return FollowUpTask.objects.filter(Q(pk__in=tasks_visible_to(user=user).values("pk")) | held)
+
+
 def _local_day_end(now: datetime, tz_name: str) -> datetime:
     local = now.astimezone(ZoneInfo(tz_name))
     return datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=local.tzinfo)
@@ -100,11 +115,15 @@ def queue_for(
     assignee_id: int | None = None,
     page: int = 1,
     page_size: int = QUEUE_PAGE_SIZE,
+    stores: list[Store] | None = None,
+    quiet_rules: dict[int, QuietRules] | None = None,
 ) -> dict:
     """The user's open call tasks (or, team=True, their team's) in buckets overdue / due now / today /
     later with counts; each row carries customer, masked phone, plate, attempts, quiet-hours and
-    best-time marks. A few queries whatever the size: counts, rows, and quiet hours per store."""
-    stores = list((team_stores_for(user=user) if team else workbench_stores_for(user=user)).order_by("pk"))
+    best-time marks. A few queries whatever the size: counts, rows, and quiet hours of the stores. A screen that
+    has the user's `stores` (the team's with team=True) and their `quiet_rules` already passes them in."""
+    if stores is None:
+        stores = list((team_stores_for(user=user) if team else workbench_stores_for(user=user)).order_by("pk"))
     if store is not None:
         stores = [s for s in stores if s.pk == store.pk]
     tasks = FollowUpTask.objects.filter(store__in=stores, status=TaskStatus.OPEN, channel=TaskChannel.CALL)
@@ -124,7 +143,7 @@ def queue_for(
         .order_by("window_end", "due_at", "id")[offset : offset + page_size]
     )
     result: dict = {b: [] for b in BUCKETS}
-    for task in task_rows(tasks=rows, now=now):
+    for task in task_rows(tasks=rows, now=now, quiet_rules=quiet_rules):
         result[task.bucket].append(task)
     result["counts"] = counts
     result["truncated"] = counts["total"] > offset + len(rows)
@@ -167,13 +186,20 @@ def store_call_counts(*, stores: Iterable[Store], now: datetime) -> dict:
     return queue_counts(tasks=tasks, stores=stores, now=now)
 
 
-def next_callable(*, user: User, now: datetime) -> dict:
+def next_callable(
+    *, user: User, now: datetime, stores: list[Store] | None = None, quiet_rules: dict[int, QuietRules] | None = None
+) -> dict:
     """Why `n` may offer nothing now: the user's stores inside their quiet hours (with the windows and when
     they end), and when the first of the user's open call tasks becomes callable — the latest of its due
-    time, its call-back time and the end of the quiet hours it would fall in. One query per store."""
+    time, its call-back time and the end of the quiet hours it would fall in. One query per store (and the
+    stores and their quiet hours, unless the screen passes its own `stores` and `quiet_rules`)."""
     quiet, first = [], None
-    for store in workbench_stores_for(user=user).order_by("code"):
-        windows = messaging_policy_for(store=store).quiet_hours
+    if stores is None:
+        stores = list(workbench_stores_for(user=user).order_by("code"))
+    for store in stores:
+        windows = (
+            quiet_rules[store.pk].windows if quiet_rules is not None else messaging_policy_for(store=store).quiet_hours
+        )
         tz = ZoneInfo(store.time_zone)
         quiet_now = messaging_rules.in_quiet_hours(now.astimezone(tz).time(), windows)
         if quiet_now:
@@ -195,11 +221,17 @@ def _last_outcome() -> Subquery:
     return Subquery(latest, output_field=CharField())
 
 
-def task_rows(*, tasks: list[FollowUpTask], now: datetime) -> list[FollowUpTask]:
+def task_rows(
+    *, tasks: list[FollowUpTask], now: datetime, quiet_rules: dict[int, QuietRules] | None = None
+) -> list[FollowUpTask]:
     """Mark queue rows (tasks with store, customer and vehicle joined) with what a row shows: bucket,
     masked phone, plate, kind label, quiet hours, best time, call-back; counts attempts if not annotated."""
     stores = {t.store_id: t.store for t in tasks}
-    quiet = {pk: store_in_quiet_hours(store=s, now=now) for pk, s in stores.items()}
+    if quiet_rules is None or not stores.keys() <= quiet_rules.keys():
+        quiet_rules = quiet_rules_for(stores=stores.values())
+    quiet = {pk: quiet_rules[pk].quiet_at(now) for pk in stores}
+    # Translated once per call: get_kind_display() rebuilds and hashes every kind's lazy label for each row.
+    kind_labels = {value: str(label) for value, label in RuleKind.choices}
     day_ends = {s.time_zone: _local_day_end(now, s.time_zone) for s in stores.values()}
     missing = [t.pk for t in tasks if not hasattr(t, "attempts_count")]
     if missing:
@@ -214,7 +246,7 @@ def task_rows(*, tasks: list[FollowUpTask], now: datetime) -> list[FollowUpTask]
         task.customer_name = task.customer.name
         task.phone_masked = mask_phone(task.customer.mobile or task.customer.office_phone or task.customer.home_phone)
         task.plate = task.vehicle.plate if task.vehicle else ""
-        task.kind_label = task.get_kind_display()
+        task.kind_label = kind_labels.get(task.kind, task.kind)
         task.quiet = quiet[task.store_id]
         task.not_best_time = rules.best_time_ok(task.customer.best_contact_time, local) is False
         task.callback_at = task.next_call_at if task.next_call_at and task.next_call_at > now else None
@@ -227,11 +259,12 @@ def task_rows(*, tasks: list[FollowUpTask], now: datetime) -> list[FollowUpTask]
 
 def next_task_for(*, user: User, now: datetime, store: Store | None = None) -> FollowUpTask | None:
     """My most urgent call task I may make now: overdue first (oldest window first), then due; none
-    inside the store's quiet hours or before a promised call-back time."""
+    inside the store's quiet hours, before a promised call-back time, or held by another caller. Only
+    looks: services.next_task_hand_out hands it out."""
     stores = list(workbench_stores_for(user=user))
     if store is not None:
         stores = [s for s in stores if s.pk == store.pk]
-    offerable = call_tasks_offerable(stores=stores, now=now, assigned_to=user)
+    offerable = call_tasks_offerable(stores=stores, now=now, assigned_to=user).filter(claim_free(user=user, now=now))
     return offerable.order_by("window_end", "due_at", "id").first()
 
 

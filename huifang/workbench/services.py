@@ -4,6 +4,7 @@ answers, outcome and corrections, recordings, problem records and moving tasks b
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,7 +23,9 @@ from huifang.core import clock
 from huifang.core.phones import PhoneError, parse_phone
 from huifang.followups import rules as followup_rules
 from huifang.followups.choices import FAILED_OUTCOMES, AttemptOutcome, RuleKind, TaskChannel, TaskStatus
+from huifang.followups.defaults import CALL_CLAIM_MINUTES
 from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.followups.offering import call_task_claim_first, call_task_release, call_tasks_offerable
 from huifang.followups.services import attempt_record
 from huifang.notifications.services import notify
 
@@ -292,6 +295,28 @@ def call_policy_update(*, store: Store, actor: User | None, now: datetime, **val
             audit_record(obj=policy, action=AuditAction.UPDATE, at=now, actor=actor, source=SOURCE, changes=changes)
     policy.refresh_from_db()
     return policy
+
+
+# --- Handing out the next call -----------------------------------------------------------------------
+
+
+def next_task_hand_out(
+    *, user: User, now: datetime, store: Store | None = None, skip_id: int | None = None
+) -> FollowUpTask | None:
+    """Hand `user` their most urgent task callable now (selectors.next_task_for's order) and hold it for them
+    alone for CALL_CLAIM_MINUTES: two agents pressing "next" at once, or a manager moving the task meanwhile,
+    never get the same task. `skip_id`: the task just passed over unsaved, given back and not offered again.
+    The hold is a lease, not a change of the task: it is not audited; the saved call is."""
+    from .selectors import workbench_stores_for  # selectors import this module
+
+    stores = list(workbench_stores_for(user=user))
+    if store is not None:
+        stores = [s for s in stores if s.pk == store.pk]
+    offerable = call_tasks_offerable(stores=stores, now=now, assigned_to=user).order_by("window_end", "due_at", "id")
+    if skip_id is not None:
+        call_task_release(task_id=skip_id, user=user)
+        offerable = offerable.exclude(pk=skip_id)
+    return call_task_claim_first(tasks=offerable, user=user, now=now, until=now + timedelta(minutes=CALL_CLAIM_MINUTES))
 
 
 # --- Saving a call ---------------------------------------------------------------------------------
@@ -573,6 +598,7 @@ def call_record_save(
     else:
         attempt_kind = attempt_outcome
     with transaction.atomic():
+        _claim_check(task=task, actor=actor, now=now)
         try:
             attempt = attempt_record(
                 task=task,
@@ -620,6 +646,8 @@ def call_record_save(
             )
         if fixes:
             customer_update(customer=task.customer, actor=actor, now=now, source=SOURCE, **fixes)
+        if actor is not None and actor.is_authenticated:
+            call_task_release(task_id=task.pk, user=actor)
         audit_record(
             obj=call,
             action=AuditAction.CREATE,
@@ -638,6 +666,26 @@ def call_record_save(
             },
         )
     return call
+
+
+def _claim_check(*, task: FollowUpTask, actor: User | None, now: datetime) -> None:
+    """Refuse a call on a task that "next" handed to someone else who may be on the phone with the customer
+    now (a manager who moved it, a colleague who opened it from the queue); locks the task row."""
+    holder_id, until = (
+        FollowUpTask.objects.select_for_update(of=("self",))
+        .filter(pk=task.pk)
+        .values_list("claimed_by_id", "claimed_until")
+        .get()
+    )
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    if holder_id is not None and holder_id != actor_id and until is not None and until > now:
+        holder = User.objects.filter(pk=holder_id).first()
+        raise ValidationError(
+            {
+                "task": _("%(person)s is on this call (held for them until %(at)s); it cannot be saved twice.")
+                % {"person": holder, "at": f"{until.astimezone(ZoneInfo(task.store.time_zone)):%H:%M}"}
+            }
+        )
 
 
 def call_record_from_link(

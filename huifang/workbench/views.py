@@ -20,7 +20,7 @@ from huifang.core import clock
 from huifang.core.permissions import role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
-from huifang.followups.offering import call_tasks_offerable
+from huifang.followups.offering import quiet_rules_for
 from huifang.privacy.access import export_logged
 
 from . import defaults, selectors, services
@@ -98,6 +98,8 @@ def queue(request):
     store = next((s for s in stores if s.pk == data.get("store")), None)
     team = bool(data.get("team")) and may_team
     page = request.GET.get("page", "1")
+    # The stores' quiet hours and calendars, read once for the rows and the "nothing to call" notice.
+    quiet_rules = quiet_rules_for(stores=stores)
     result = selectors.queue_for(
         user=request.user,
         now=now,
@@ -107,6 +109,8 @@ def queue(request):
         team=team,
         assignee_id=data.get("assignee") if team else None,
         page=int(page) if page.isdigit() else 1,
+        stores=[s for s in (team_stores if team else stores) if store is None or s.pk == store.pk],
+        quiet_rules=quiet_rules,
     )
     counts = result.get("counts", {})
     query = request.GET.copy()
@@ -119,7 +123,7 @@ def queue(request):
         "page": result.get("page", 1),
         "pages": result.get("pages", 1),
         "query": query.urlencode(),
-        "callable": None if team else _callable_state(request.user, now),
+        "callable": None if team else _callable_state(request.user, now, stores=stores, quiet_rules=quiet_rules),
         "team": team,
         "may_team": may_team,
         "now": now,
@@ -135,9 +139,9 @@ def queue(request):
     return render(request, template, context)
 
 
-def _callable_state(user, now) -> dict:
+def _callable_state(user, now, *, stores, quiet_rules) -> dict:
     """Quiet hours now and when the first task becomes callable, for the queue's notice and `n`."""
-    state = selectors.next_callable(user=user, now=now)
+    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules)
     state["windows"] = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
     editable = stores_where_role(user=user, roles=selectors.SETTINGS_ROLES)
     state["edit_store"] = next((q["store"] for q in state["quiet"] if editable.filter(pk=q["store"].pk).exists()), None)
@@ -195,18 +199,9 @@ def next_task(request):
     saved = request.GET.get("saved", "")
     suffix = f"?saved={saved}" if saved.isdigit() else ""
     now = clock.now()
-    task = selectors.next_task_for(user=request.user, now=now)
     skip = request.GET.get("skip", "")
-    if task is not None and skip.isdigit() and task.pk == int(skip):
-        # "Next" pressed on an unsaved call: the one after it, so the caller is not sent back to the same task.
-        task = (
-            call_tasks_offerable(
-                stores=selectors.workbench_stores_for(user=request.user), now=now, assigned_to=request.user
-            )
-            .exclude(pk=task.pk)
-            .order_by("window_end", "due_at", "id")
-            .first()
-        )
+    # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
+    task = services.next_task_hand_out(user=request.user, now=now, skip_id=int(skip) if skip.isdigit() else None)
     if task is None:
         messages.info(request, _nothing_to_call(request.user, now))
         return HttpResponseRedirect(reverse("workbench:queue") + suffix)
@@ -253,7 +248,9 @@ def _call_context(request, task, form=None) -> dict:
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
     task = get_object_or_404(
-        selectors.tasks_visible_to(user=request.user).select_related("store", "customer", "vehicle", "repair_order"),
+        selectors.tasks_workable_by(user=request.user, now=clock.now()).select_related(
+            "store", "customer", "vehicle", "repair_order"
+        ),
         pk=task_id,
     )
     if request.method != "POST":

@@ -33,3 +33,16 @@ def test_masking_keeps_first_three_and_last_four_digits():
 def test_display_and_search_forms():
     assert display_phone("+8613812345678") == "138 1234 5678"
     assert phone_search_digits("+86 138-1234-5678") == "13812345678"
+
+
+def test_mobile_digits_without_parsing_are_what_phonenumbers_gives():
+    # national_digits skips phonenumbers for +86 mobiles (the queue masks 50 a page): the same digits
+    import re
+
+    import phonenumbers
+
+    from huifang.core.phones import national_digits
+
+    for e164 in ("+8613812345678", "+8619912345678", "+8617012345678", "+8614512345678", "+862165529988"):
+        national = phonenumbers.format_number(phonenumbers.parse(e164, "CN"), phonenumbers.PhoneNumberFormat.NATIONAL)
+        assert national_digits(e164) == re.sub(r"\D", "", national)
