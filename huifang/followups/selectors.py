@@ -24,7 +24,12 @@ def tasks_overdue(*, stores: Iterable[Store], now: datetime) -> QuerySet[FollowU
 
 def specialists_open_counts(*, store: Store, exclude_user_ids: Iterable[int] = ()) -> dict[int, int]:
     """{user id: open tasks in `store`} for every care specialist of the store who can take work now."""
-    rows = (
+    return dict(specialists_open_counts_query(store=store, exclude_user_ids=exclude_user_ids))
+
+
+def specialists_open_counts_query(*, store: Store, exclude_user_ids: Iterable[int] = ()) -> QuerySet:
+    """(user id, open tasks) rows of specialists_open_counts, as a query (the sweep's INSERT reads it inline)."""
+    return (
         User.objects.filter(
             memberships__store=store,
             memberships__scope=Scope.STORE,
@@ -40,9 +45,9 @@ def specialists_open_counts(*, store: Store, exclude_user_ids: Iterable[int] = (
                 distinct=True,
             )
         )
+        .order_by()
         .values_list("pk", "open_tasks")
     )
-    return dict(rows)
 
 
 # Who may see the rules and the overdue/team screen, and who may change rules.
