@@ -80,37 +80,42 @@ def tasks_insert_select(*, rule, store, now: datetime, candidates_sql: str, para
         "WHERE t.rule_id = %s AND t.subject = cand.subject AND t.occurrence_key = cand.occurrence_key))",
     ]
     all_params = [*params, rule.pk]
-    joins = ""
+    source = "fresh"
     if owner == OwnerRule.AUTOMATIC:
         assigned = "NULL"
     else:
         needs_team = "advisor_id IS NULL" if owner == OwnerRule.RO_ADVISOR else "1 = 1"
         staff_sql, staff_params = specialists_open_counts_query(store=store).query.sql_with_params()
         ctes += [
-            f"need AS (SELECT subject, occurrence_key, row_number() OVER (ORDER BY {HAND_OUT_ORDER}) AS n "
-            f"FROM fresh WHERE {needs_team})",
+            # The rows the care team gets, numbered in hand-out order (n is NULL for the advisor's own).
+            f"numbered AS (SELECT {cand_columns}, CASE WHEN {needs_team} THEN row_number() OVER "
+            f"(PARTITION BY CASE WHEN {needs_team} THEN 1 ELSE 0 END ORDER BY {HAND_OUT_ORDER}) END AS n FROM fresh)",
             f"staff (user_id, open_count) AS ({staff_sql})",
             # How far any specialist's load can rise while n tasks are handed out (NULL without staff: no slots).
-            "reach AS (SELECT (SELECT count(*) FROM need) / NULLIF(count(*), 0) + max(open_count) AS top, "
+            "reach AS (SELECT (SELECT count(n) FROM numbered) / NULLIF(count(*), 0) + max(open_count) AS top, "
             "min(open_count) AS bottom FROM staff)",
             "steps (j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM steps WHERE j < (SELECT top - bottom FROM reach))",
             "slots AS (SELECT user_id, row_number() OVER (ORDER BY open_count + j, user_id) AS n "
             "FROM staff JOIN steps ON j <= (SELECT top FROM reach) - open_count)",
+            # Slot n meets task n without a join (SQLite would compare every pair): both in one stream sorted
+            # by (n, slot first), each task takes the user of the row just before it when that is its slot.
+            f"paired AS (SELECT kind, n, {cand_columns}, LAG(kind) OVER w AS prev_kind, LAG(n) OVER w AS prev_n, "
+            f"LAG(user_id) OVER w AS prev_user FROM (SELECT 1 AS kind, n, NULL AS user_id, {cand_columns} "
+            f"FROM numbered UNION ALL SELECT 0, n, user_id, {', '.join(['NULL'] * len(CANDIDATE_COLUMNS))} "
+            "FROM slots) stream WINDOW w AS (ORDER BY n, kind))",
         ]
         all_params += list(staff_params)
-        joins = (
-            " LEFT JOIN need ON need.subject = f.subject AND need.occurrence_key = f.occurrence_key"
-            " LEFT JOIN slots ON slots.n = need.n"
-        )
-        assigned = "COALESCE(f.advisor_id, slots.user_id)" if owner == OwnerRule.RO_ADVISOR else "slots.user_id"
+        source = "paired"
+        slot_user = "CASE WHEN f.prev_kind = 0 AND f.prev_n = f.n THEN f.prev_user END"
+        assigned = f"COALESCE(f.advisor_id, {slot_user})" if owner == OwnerRule.RO_ADVISOR else slot_user
     values = ", ".join(f"f.{c}" for c in CANDIDATE_COLUMNS[:-1])
     # INSERT first, then WITH: Python's sqlite3 counts the rows of statements that start with INSERT only.
     sql = (
         f"INSERT INTO {task_table} ({', '.join(qn(c) for c in TASK_COLUMNS)}) "
         f"WITH RECURSIVE {', '.join(ctes)} "
-        f"SELECT %s, %s, %s, %s, %s, %s, {values}, {assigned} FROM fresh f{joins} "
+        f"SELECT %s, %s, %s, %s, %s, %s, {values}, {assigned} FROM {source} f "
         # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT (parsing ambiguity with JOIN … ON).
-        "WHERE 1 = 1 ON CONFLICT DO NOTHING"
+        f"WHERE {'f.kind = 1' if source == 'paired' else '1 = 1'} ON CONFLICT DO NOTHING"
     )
     created_at = connection.ops.adapt_datetimefield_value(now)
     all_params += [store.pk, rule.pk, rule.kind, TaskStatus.OPEN, rule.channel, created_at]

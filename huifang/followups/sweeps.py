@@ -505,15 +505,16 @@ def _birthday_due(s: Sweep) -> dict[int, dict[tuple[bool, int], tuple[date, date
     """{year: {(lunar?, month*100+day): (celebrated on, due at)}} for the birthdays due now."""
     days = days_between(s.first_day + timedelta(days=s.rule.lead_days), s.today + timedelta(days=s.rule.lead_days))
     solar, lunar = _birthday_keys(days)
+    years = rules.birthday_years_for(days)
     result: dict[int, dict] = {}
     for is_lunar, keys in ((False, solar), (True, lunar)):
         for key in keys:
             month, day = divmod(key, 100)
             try:
-                around = rules.birthday_dates_around(date(2000, month, day), is_lunar=is_lunar, today=s.today)
+                celebrations = rules.birthday_dates_in(date(2000, month, day), is_lunar=is_lunar, years=years)
             except ValueError:  # no such day (a lunar 30th of February cannot be stored either)
                 continue
-            for celebrated in around:
+            for celebrated in celebrations:
                 year = celebrated.year
                 due_at = rules.reminder_due(celebrated, s.rule.lead_days, s.tz)
                 if s.is_due(due_at):
