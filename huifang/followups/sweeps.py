@@ -33,12 +33,14 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
+    IntegerField,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth, Floor, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, Floor, NullIf, TruncDate
 
 from huifang.accounts.models import Store
 from huifang.archive.defaults import DAY_EPSILON
@@ -130,6 +132,21 @@ class Sweep:
 
 
 # SQL pieces shared by the builders.
+
+
+class MonthDay(Func):
+    """month * 100 + day of a date, natively on both databases (Django's ExtractMonth/ExtractDay are
+    Python functions on SQLite, called for every customer the birthday rule reads)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(strftime('%%%%m%%%%d', %(expressions)s) AS INTEGER)")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "(EXTRACT(MONTH FROM %(expressions)s) * 100 + EXTRACT(DAY FROM %(expressions)s))::integer"
+        return self.as_sql(compiler, connection, template=template)
+
 
 NO_ID = Cast(Value(None), BigIntegerField())
 NO_DATE = Cast(Value(None), DateField())
@@ -527,7 +544,7 @@ def _birthday(s: Sweep) -> int:
     for year, due in _birthday_due(s).items():  # one SELECT per year (usually one is due), one statement
         rows = (
             Customer.objects.filter(s.consent(), s.in_segment(), store=s.store, birthday__isnull=False)
-            .annotate(month_day=ExtractMonth("birthday") * 100 + ExtractDay("birthday"))
+            .annotate(month_day=MonthDay("birthday"))
             .filter(
                 Q(birthday_is_lunar=False, month_day__in=[k for lunar, k in due if not lunar])
                 | Q(birthday_is_lunar=True, month_day__in=[k for lunar, k in due if lunar])
