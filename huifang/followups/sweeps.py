@@ -182,6 +182,12 @@ def candidates(queryset: QuerySet, **columns) -> QuerySet:
     return queryset.order_by().annotate(**named).values_list(*named)
 
 
+def span(days) -> tuple[date, date]:
+    """The first and last of the due days: a BETWEEN (two comparisons a row, where IN makes one per day);
+    the join on the due days' VALUES then keeps exactly the due ones."""
+    return min(days), max(days)
+
+
 def days_between(low: date, high: date) -> list[date]:
     return [low + timedelta(days=n) for n in range((high - low).days + 1)]
 
@@ -306,7 +312,11 @@ def _date_reminder(column: str, key: Callable[[Sweep], object], only: Callable[[
         if not due:
             return 0
         rows = Vehicle.objects.filter(
-            s.consent("customer__"), s.in_segment("customer__"), only(s), store=s.store, **{f"{column}__in": list(due)}
+            s.consent("customer__"),
+            s.in_segment("customer__"),
+            only(s),
+            store=s.store,
+            **{f"{column}__range": span(due)},
         )
         return s.insert(
             candidates(
@@ -386,7 +396,7 @@ def _first_service(s: Sweep) -> int:
         )
         .annotate(start=FIRST_SERVICE_START, by_time=by_time, by_km=by_km)
         .annotate(target=earliest("by_time", "by_km"))
-        .filter(start__range=(low - timedelta(days=longest), high), target__in=list(due))
+        .filter(start__range=(low - timedelta(days=longest), high), target__range=span(due))
     )
     return s.insert(
         candidates(
@@ -421,7 +431,7 @@ def _first_service_lost(s: Sweep) -> int:
             s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
         )
         .annotate(start=FIRST_SERVICE_START)
-        .filter(start__in=list(due))
+        .filter(start__range=span(due))
     )
     return s.insert(
         candidates(
@@ -449,7 +459,7 @@ def _warranty(s: Sweep) -> int:
         Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), store=s.store)
         .annotate(by_km=by_km)
         .annotate(target=earliest("warranty_end_date", "by_km"))
-        .filter(target__in=list(due))
+        .filter(target__range=span(due))
     )
     # "<end date or ->/<end km or ->": a changed warranty is a new occurrence.
     key = Concat(
@@ -488,7 +498,7 @@ def _lost_customer(s: Sweep) -> int:
         rows = (
             Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), seen, store=s.store)
             .annotate(last_seen=last_seen)
-            .filter(last_seen__in=list(due))
+            .filter(last_seen__range=span(due))
         )
         parts.append(
             candidates(
