@@ -95,8 +95,10 @@ def tasks_insert_select(*, rule, store, now: datetime, candidates_sql: str, para
             "reach AS (SELECT (SELECT count(n) FROM numbered) / NULLIF(count(*), 0) + max(open_count) AS top, "
             "min(open_count) AS bottom FROM staff)",
             "steps (j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM steps WHERE j < (SELECT top - bottom FROM reach))",
+            # Nothing new for the team (a replay): the gate is false and the counts are never read.
             "slots AS (SELECT user_id, row_number() OVER (ORDER BY open_count + j, user_id) AS n "
-            "FROM staff JOIN steps ON j <= (SELECT top FROM reach) - open_count)",
+            "FROM staff JOIN steps ON j <= (SELECT top FROM reach) - open_count "
+            "WHERE EXISTS (SELECT 1 FROM numbered WHERE n IS NOT NULL))",
             # Slot n meets task n without a join (SQLite would compare every pair): both in one stream sorted
             # by (n, slot first), each task takes the user of the row just before it when that is its slot.
             f"paired AS (SELECT kind, n, {cand_columns}, LAG(kind) OVER w AS prev_kind, LAG(n) OVER w AS prev_n, "
