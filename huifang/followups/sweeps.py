@@ -4,13 +4,15 @@ Each enabled rule of the store becomes ONE `INSERT … SELECT … ON CONFLICT DO
 owner included: no candidate row passes through Python. What Python does is small and exact: the
 pure functions of `rules.py` decide, for the few dates a sweep can concern (the days of the rule's
 window), which target dates (or last-visit dates, start dates, birthdays) are due now and when; those
-few pairs become parameters of the statement (`column IN (…)` and `CASE column WHEN … THEN due`), so
-the database picks the rows and the rules stay in one place. The unique constraint (rule, subject,
+few pairs become parameters of the statement (`column BETWEEN first AND last` and a join on the due
+days' `VALUES (target, due, window end)`; birthdays a small `CASE`), so the database picks the rows and
+the rules stay in one place. The unique constraint (rule, subject,
 occurrence) makes running twice, or in two workers at once, create nothing twice.
 
 Only the first-visit series keeps its candidates in Python: its sample order is a SHA-256 hash, which
 SQLite has no function for, and its month offsets are counted in local time from the visit's hour.
-Its rows (a day's new customers) go into the same statement as VALUES.
+It reads only the whole first-visit days an offset brings into the window, and its rows go into the
+same statement as VALUES.
 
 The archive is read as it is now (derived vehicle figures included), so replaying a past day
 (`now` in the past) creates the occurrences that were due that day according to today's archive.
