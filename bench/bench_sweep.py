@@ -1,13 +1,19 @@
-"""Time the follow-up sweep (`sweep_run`) of a store holding N vehicles from the demo generator.
+"""Time the follow-up sweep of a store holding N vehicles, each rule beside its hand-written INSERT … SELECT.
 
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h5 .venv/bin/python bench/bench_sweep.py --vehicles 100000
 .venv/bin/python bench/bench_sweep.py --store SWEEP123 --date 2026-12-01   # a store loaded before, another day
 
-Three sweeps are timed: the day's first run (creates the tasks), the same run again (creates nothing:
-idempotent), and a replay of the next Spring Festival (every consenting customer gets a greeting).
+Per rule (baseline_sweep.py holds the hand-written statements): the product's `sweep_run(kinds=(rule,))` and
+the baseline run on the same data in one process, each inside a transaction rolled back afterwards, each
+twice in a row: the first run (creates the tasks) and the replay (the same run again: creates nothing). The
+rows made are compared (customer, vehicle, order, subject, occurrence, target, due, window end, owner,
+status, channel) and the ratio printed; every run starts from a store without tasks (specialists level).
+Then the whole daily sweep is timed for real (committed): first run, second run, and the next Spring
+Festival (every consenting customer gets a greeting).
 """
 
 import argparse
+import hashlib
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -19,6 +25,10 @@ VEHICLES_PER_CUSTOMER = 1.25
 SPECIALISTS = 6
 
 
+class Rollback(Exception):
+    pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vehicles", type=int, default=100_000)
@@ -26,6 +36,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--batch-size", type=int, default=2000, help="customers per load transaction")
     parser.add_argument("--date", type=date.fromisoformat, help="sweep as at 06:00 on this day (default today)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each side per rule (the best is kept)")
+    parser.add_argument("--kinds", help="only these rule kinds (comma-separated)")
+    parser.add_argument("--no-daily", action="store_true", help="skip the committed whole-sweep timing")
     args = parser.parse_args()
     setup_django()
     from zoneinfo import ZoneInfo
@@ -37,7 +50,8 @@ def main() -> None:
     from huifang.core import clock
     from huifang.core.calendar import festivals_in_year
     from huifang.followups.models import FollowUpTask
-    from huifang.followups.sweeps import sweep_run
+    from huifang.followups.services import rules_ensure_defaults
+    from huifang.followups.sweeps import DAILY_KINDS, FREQUENT_KINDS, sweep_run
 
     today = clock.today()
     if args.store:
@@ -62,19 +76,60 @@ def main() -> None:
     for i in range(SPECIALISTS):
         user, _ = User.objects.get_or_create(username=f"{store.code.lower()}_care{i}")
         Membership.objects.get_or_create(user=user, role=Role.CARE_SPECIALIST, scope=Scope.STORE, store=store)
+    rules_ensure_defaults(store=store)
+    FollowUpTask.objects.filter(store=store).delete()  # every comparison starts with level specialists
     vehicles = Vehicle.objects.filter(store=store).count()
     tz = ZoneInfo(store.time_zone)
     now = datetime.combine(args.date or today, dtime(6, 0), tzinfo=tz)  # the daily job's hour
+    festival = festivals_in_year(now.year + 1)["spring_festival"]
+    print(f"{vehicles:,} vehicles on {database_label()}; sweeping at {now.isoformat()}")
+
+    kinds = args.kinds.split(",") if args.kinds else [*FREQUENT_KINDS, *DAILY_KINDS]
+    compare = RuleComparison(store, now, festival, tz, rounds=args.rounds)
+    print(
+        f"\n| {'rule':<24} | {'rows':>7} | {'first s':>8} | {'in SQL':>7} | {'hand s':>8} | {'ratio':>5} "
+        f"| {'replay s':>8} | {'in SQL':>7} | {'hand s':>8} | {'ratio':>5} | same rows"
+    )
+    print(
+        f"|{'-' * 26}|{'-' * 9}|{'-' * 10}|{'-' * 9}|{'-' * 10}|{'-' * 7}|{'-' * 10}|{'-' * 9}|{'-' * 10}|{'-' * 7}"
+        "|----------"
+    )
+    totals = {key: 0.0 for key in ("first", "first_sql", "hand_first", "replay", "replay_sql", "hand_replay")}
+    for kind in kinds:
+        r = compare.run(kind)
+        print(
+            f"| {kind:<24} | {r['rows']:>7,} | {r['first']:>8.3f} | {r['first_sql']:>7.3f} | {r['hand_first']:>8.3f} | "
+            f"{r['first'] / r['hand_first']:>5.2f} | {r['replay']:>8.3f} | {r['replay_sql']:>7.3f} | "
+            f"{r['hand_replay']:>8.3f} | {r['replay'] / r['hand_replay']:>5.2f} | "
+            f"{'yes' if r['same'] else 'NO: ' + r['why']}",
+            flush=True,
+        )
+        for key in totals:
+            totals[key] += r[key]
+        common = {"database": database_label(), "vehicles": vehicles, "rows": r["rows"], "same": r["same"]}
+        for label, mine, hand in (("", "first", "hand_first"), (" replay", "replay", "hand_replay")):
+            report(
+                f"sweep {kind}{label}",
+                r[mine],
+                baseline_seconds=round(r[hand], 4),
+                ratio=round(r[mine] / r[hand], 2),
+                **common,
+            )
+    t = totals
+    print(
+        f"| {'all rules':<24} | {'':>7} | {t['first']:>8.3f} | {t['first_sql']:>7.3f} | {t['hand_first']:>8.3f} | "
+        f"{t['first'] / t['hand_first']:>5.2f} | {t['replay']:>8.3f} | {t['replay_sql']:>7.3f} | "
+        f"{t['hand_replay']:>8.3f} | {t['replay'] / t['hand_replay']:>5.2f} |"
+    )
+    if args.no_daily:
+        return
 
     figures = {}
     for label, at in (
         ("first run", now),
         ("second run (idempotent)", now + timedelta(minutes=5)),
-        ("spring festival replay", None),
+        ("spring festival replay", datetime.combine(festival, dtime(6, 0), tzinfo=tz)),
     ):
-        if at is None:
-            festival = festivals_in_year(today.year + 1)["spring_festival"]
-            at = datetime.combine(festival, dtime(6, 0), tzinfo=tz)
         with timer() as elapsed:
             counts = sweep_run(store=store, now=at)
         created = sum(counts.values())
@@ -82,16 +137,176 @@ def main() -> None:
         print(f"{label:<26} {elapsed():6.2f} s  {created:>8,} tasks  {dict((k, v) for k, v in counts.items() if v)}")
     total_tasks = FollowUpTask.objects.filter(store=store).count()
     print(f"{vehicles:,} vehicles on {database_label()}; {total_tasks:,} tasks in the store now")
+    first = figures["first run"][0]
+    print(f"daily sweep per 10,000 vehicles: {first / vehicles * 10_000:.2f} s")
     report(
         "sweep_run",
-        figures["first run"][0],
+        first,
         database=database_label(),
         vehicles=vehicles,
         created=figures["first run"][1],
+        per_10k_seconds=round(first / vehicles * 10_000, 3),
         rerun_seconds=round(figures["second run (idempotent)"][0], 2),
         festival_seconds=round(figures["spring festival replay"][0], 2),
         festival_created=figures["spring festival replay"][1],
     )
+
+
+class RuleComparison:
+    """The product's sweep of one rule and the hand-written statement, on the same data, rows compared."""
+
+    def __init__(self, store, now, festival, tz, rounds):
+        import baseline_sweep as hand
+        from django.db import connection
+
+        from huifang.archive.services import policy_for
+        from huifang.followups.choices import RuleKind
+        from huifang.followups.models import FollowUpRule
+
+        self.hand, self.store, self.now, self.tz, self.rounds = hand, store, now, tz, rounds
+        self.dialect = hand.Dialect(connection.vendor)
+        self.rules = {r.kind: r for r in FollowUpRule.objects.filter(store=store)}
+        enabled = {kind for kind, r in self.rules.items() if r.enabled}
+        self.flags = {
+            "first_service_on": RuleKind.FIRST_SERVICE_REMINDER in enabled,
+            "first_lost_on": RuleKind.FIRST_SERVICE_LOST in enabled,
+            "lost_months": policy_for(store=store).first_service_lost_months,
+        }
+        self.festival = festival
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            connection.connection.create_function(
+                "bench_sha256", 1, lambda text: hashlib.sha256(text.encode()).hexdigest(), deterministic=True
+            )
+        with connection.cursor() as cursor:
+            hand.calendar_table(cursor, self.dialect, now.date())
+
+    def at(self, kind: str) -> datetime:
+        if kind == "holiday_greeting":
+            return datetime.combine(self.festival, dtime(6, 0), tzinfo=self.tz)
+        return self.now
+
+    def run(self, kind: str) -> dict:
+        best: dict[str, float] = {}
+        rows = {}
+        for round_ in range(self.rounds):
+            sides = ("product", "hand") if round_ % 2 == 0 else ("hand", "product")
+            for side in sides:
+                (first, replay), (first_sql, replay_sql), made = self._once(kind, side)
+                rows[side] = made
+                for label, seconds in (
+                    (f"{side}_first", first),
+                    (f"{side}_replay", replay),
+                    (f"{side}_first_sql", first_sql),
+                    (f"{side}_replay_sql", replay_sql),
+                ):
+                    best[label] = min(best.get(label, seconds), seconds)
+        same = rows["product"] == rows["hand"]
+        why = ""
+        if not same:
+            only_p, only_h = rows["product"] - rows["hand"], rows["hand"] - rows["product"]
+            why = f"{len(only_p)} only in product, {len(only_h)} only in hand; e.g. {sorted(only_p)[:1]} {sorted(only_h)[:1]}"
+        return {
+            "rows": len(rows["product"]),
+            "first": best["product_first"],
+            "replay": best["product_replay"],
+            "hand_first": best["hand_first"],
+            "hand_replay": best["hand_replay"],
+            # Of the product's time, the part spent in the database (the rest is Python: ORM, rules.py).
+            "first_sql": best["product_first_sql"],
+            "replay_sql": best["product_replay_sql"],
+            "same": same,
+            "why": why,
+        }
+
+    def _once(self, kind: str, side: str):
+        from django.db import connection, transaction
+
+        from huifang.followups.models import FollowUpTask
+        from huifang.followups.sweeps import sweep_run
+
+        rule = self.rules[kind]
+        at = self.at(kind)
+        seconds, in_database = [], []
+        database = [0.0]
+
+        def timed(execute, sql, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                database[0] += time.perf_counter() - start
+
+        try:
+            with transaction.atomic(), connection.execute_wrapper(timed):
+                for _ in range(2):  # the first run, then the replay (creates nothing)
+                    database[0] = 0.0
+                    with timer() as elapsed:
+                        if side == "product":
+                            sweep_run(store=self.store, now=at, kinds=(kind,))
+                        else:
+                            with connection.cursor() as cursor:
+                                self.hand.baseline_run(
+                                    cursor,
+                                    self.dialect,
+                                    self._rule(rule),
+                                    store_id=self.store.pk,
+                                    now=at,
+                                    context=self._context(kind, at),
+                                )
+                    seconds.append(elapsed())
+                    in_database.append(database[0])
+                made = {
+                    (*row[:6], _second(row[6]), _second(row[7]), *row[8:])
+                    for row in FollowUpTask.objects.filter(rule=rule).values_list(
+                        "customer_id",
+                        "vehicle_id",
+                        "repair_order_id",
+                        "subject",
+                        "occurrence_key",
+                        "target_date",
+                        "due_at",
+                        "window_end",
+                        "assigned_to_id",
+                        "status",
+                        "channel",
+                        "kind",
+                    )
+                }
+                raise Rollback
+        except Rollback:
+            pass
+        return (seconds[0], seconds[1]), (in_database[0], in_database[1]), made
+
+    def _rule(self, rule):
+        return self.hand.Rule(
+            id=rule.pk, kind=rule.kind, owner_rule=rule.owner_rule, channel=rule.channel,
+            lead_days=rule.lead_days, window_hours=rule.window_hours, delay_hours=rule.delay_hours,
+            offsets=rule.offsets, km_threshold=rule.km_threshold, sample_percent=rule.sample_percent,
+            marketing_only=rule.marketing_only, festivals=rule.festivals,
+        )  # fmt: skip
+
+    def _context(self, kind: str, at: datetime) -> dict:
+        params: dict = {}
+        local = at.astimezone(self.tz)
+        if kind == "holiday_greeting":
+            due = datetime.combine(self.festival - timedelta(days=self.rules[kind].lead_days), dtime(0), tzinfo=self.tz)
+            params = {
+                "festival_key": f"spring_festival:{self.festival.year}",
+                "festival_day": self.festival,
+                "festival_due": due,
+            }
+        if kind == "first_visit_series":
+            # Whole local days (complete cohorts) from a little over 3 months back to today.
+            params = {
+                "visits_from": datetime.combine(local.date() - timedelta(days=110), dtime(0), tzinfo=self.tz),
+                "visits_to": datetime.combine(local.date() + timedelta(days=1), dtime(0), tzinfo=self.tz),
+            }
+        return {"flags": self.flags, "params": params}
+
+
+def _second(moment):
+    return moment.replace(microsecond=0) if moment else moment
 
 
 if __name__ == "__main__":

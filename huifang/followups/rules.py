@@ -161,9 +161,18 @@ def lost_due(last_seen: date, offset: Offset, tz: tzinfo) -> datetime:
 
 def birthday_dates_around(birthday: date, *, is_lunar: bool, today: date) -> list[date]:
     """The days the birthday is celebrated in the solar years around `today` (last, this and next)."""
-    return [
-        _celebrated_on(birthday.month, birthday.day, is_lunar, y) for y in (today.year - 1, today.year, today.year + 1)
-    ]
+    return birthday_dates_in(birthday, is_lunar=is_lunar, years=(today.year - 1, today.year, today.year + 1))
+
+
+def birthday_years_for(days: Iterable[date]) -> list[int]:
+    """The solar years whose celebration can fall on one of `days`: their own, and the year before (a lunar
+    date missing from its year is celebrated early in the next one); never the year after."""
+    return sorted({day.year for day in days} | {day.year - 1 for day in days})
+
+
+def birthday_dates_in(birthday: date, *, is_lunar: bool, years: Iterable[int]) -> list[date]:
+    """The days the birthday is celebrated in each of the solar `years` (lunar conversion is slow: cached)."""
+    return [_celebrated_on(birthday.month, birthday.day, is_lunar, year) for year in years]
 
 
 @lru_cache(maxsize=8192)

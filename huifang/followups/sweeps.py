@@ -1,44 +1,66 @@
 """The follow-up sweep: turn the archive into due tasks, idempotently and set-based.
 
-For each enabled rule of the store, ONE query selects a superset of the candidates straight from
-the archive tables (a date range on an indexed column, never a query per row); the pure functions
-of `rules.py` compute each candidate's exact due time, and the tasks due now are inserted in
-batches with `bulk_create(ignore_conflicts=True)` against the unique constraint
-(rule, subject, occurrence): running twice, or in two workers at once, creates nothing twice.
-Holiday greetings, which go to every consenting customer at once, skip Python altogether:
-one `INSERT … SELECT … ON CONFLICT DO NOTHING` per festival.
+Each enabled rule of the store becomes ONE `INSERT … SELECT … ON CONFLICT DO NOTHING` (sweep_sql.py),
+owner included: no candidate row passes through Python. What Python does is small and exact: the
+pure functions of `rules.py` decide, for the few dates a sweep can concern (the days of the rule's
+window), which target dates (or last-visit dates, start dates, birthdays) are due now and when; those
+few pairs become parameters of the statement (`column BETWEEN first AND last` and a join on the due
+days' `VALUES (target, due, window end)`; birthdays a small `CASE`), so the database picks the rows and
+the rules stay in one place. The unique constraint (rule, subject,
+occurrence) makes running twice, or in two workers at once, create nothing twice.
+
+Only the first-visit series keeps its candidates in Python: its sample order is a SHA-256 hash, which
+SQLite has no function for, and its month offsets are counted in local time from the visit's hour.
+It reads only the whole first-visit days an offset brings into the window, and its rows go into the
+same statement as VALUES.
 
 The archive is read as it is now (derived vehicle figures included), so replaying a past day
 (`now` in the past) creates the occurrences that were due that day according to today's archive.
 """
 
 import calendar
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import CharField, DateField, DateTimeField, ExpressionWrapper, F, FloatField, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth, Floor, NullIf, TruncDate
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Floor, NullIf, TruncDate
 
 from huifang.accounts.models import Store
 from huifang.archive.defaults import DAY_EPSILON
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.archive.segments import segment_q
 from huifang.core.calendar import solar_to_lunar
-from huifang.core.sql import AddDays
+from huifang.core.sql import AddDays, AddMonths
 
 from . import rules
-from .choices import OwnerRule, RuleKind, TaskStatus
-from .models import FollowUpRule, FollowUpTask
-from .selectors import specialists_open_counts
+from .choices import OwnerRule, RuleKind
+from .defaults import DEFAULT_RULES
+from .models import FollowUpRule
 from .services import rules_ensure_defaults
+from .sweep_sql import CANDIDATE_COLUMNS, due_days_join, tasks_insert_select
 
-# Rows per INSERT and per fetch from the archive; a million vehicles never sit in memory at once.
-BATCH_SIZE = 5000
-CHUNK_SIZE = 10000
+# First-visit rows per statement: 5 parameters a row stay under SQLite's limit (32,766). One statement
+# hands the whole batch out in order; a larger day (rare) continues in the next one, still least loaded first.
+VALUES_BATCH = 5000
 
 
 @dataclass
@@ -60,24 +82,6 @@ class Sweep:
         self.today = self.now.astimezone(self.tz).date()
         self.first_day = (self.now - self.window).astimezone(self.tz).date()
 
-    def task(self, *, customer_id, due_at, key, vehicle_id=None, repair_order_id=None, target=None):
-        return FollowUpTask(
-            store_id=self.store.pk,
-            rule_id=self.rule.pk,
-            kind=self.rule.kind,
-            customer_id=customer_id,
-            vehicle_id=vehicle_id,
-            repair_order_id=repair_order_id,
-            subject=f"v{vehicle_id}" if vehicle_id else f"c{customer_id}",
-            occurrence_key=key,
-            target_date=target,
-            due_at=due_at,
-            window_end=due_at + self.window,
-            status=TaskStatus.OPEN,
-            channel=self.rule.channel,
-            created_at=self.now,
-        )
-
     def is_due(self, due_at: datetime) -> bool:
         return rules.is_due(due_at, self.window, self.now)
 
@@ -85,6 +89,11 @@ class Sweep:
         """Target dates whose reminder (lead days before) falls due inside the window."""
         lead = timedelta(days=self.rule.lead_days)
         return self.first_day + lead, self.today + lead
+
+    def due_targets(self, targets: Iterable[date]) -> dict[date, datetime]:
+        """{target date: due time} for the targets whose reminder is due now (rules.reminder_due)."""
+        due = {target: rules.reminder_due(target, self.rule.lead_days, self.tz) for target in targets}
+        return {target: due_at for target, due_at in due.items() if self.is_due(due_at)}
 
     def consent(self, prefix: str = "") -> Q:
         from huifang.messaging.consent import (  # issue 8 §4: per channel and purpose
@@ -102,48 +111,149 @@ class Sweep:
         """Only customers in the rule's segment (seed 002 客户细分): an IN (subquery) inside the same statement."""
         return segment_q(store=self.store, segment=self.rule.segment, prefix=prefix)
 
+    def insert(
+        self, rows: "QuerySet | list[QuerySet]", owner: str | None = None, due: dict[date, datetime] | None = None
+    ) -> int:
+        """INSERT the candidate rows (candidates() querysets, one statement for all) as tasks; rows inserted.
+        With `due` ({target date: due time}), each row's due time is looked up by its target date."""
+        parts = rows if isinstance(rows, list) else [rows]
+        if not parts:
+            return 0
+        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        sql, params = union.query.sql_with_params()
+        if due is not None:
+            sql, params = due_days_join(sql, list(params), due, self.window)
+        return tasks_insert_select(
+            rule=self.rule,
+            store=self.store,
+            now=self.now,
+            candidates_sql=sql,
+            params=list(params),
+            owner=owner or self.rule.owner_rule,
+        )
 
-# A candidate is (unsaved task, the advisor who should get it or None).
-Candidates = Iterator[tuple[FollowUpTask, int | None]]
+
+# SQL pieces shared by the builders.
 
 
-def _post_service(s: Sweep) -> Candidates:
+class MonthDay(Func):
+    """month * 100 + day of a date, natively on both databases (Django's ExtractMonth/ExtractDay are
+    Python functions on SQLite, called for every customer the birthday rule reads)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(strftime('%%%%m%%%%d', %(expressions)s) AS INTEGER)")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "(EXTRACT(MONTH FROM %(expressions)s) * 100 + EXTRACT(DAY FROM %(expressions)s))::integer"
+        return self.as_sql(compiler, connection, template=template)
+
+
+NO_ID = Cast(Value(None), BigIntegerField())
+NO_DATE = Cast(Value(None), DateField())
+NO_TIME = Cast(Value(None), DateTimeField())
+
+
+def text(expression) -> Cast:
+    return Cast(expression, CharField())
+
+
+def vehicle_subject() -> Concat:
+    return Concat(Value("v"), text("pk"))
+
+
+def by_value(expression, mapping: dict, output_field) -> Case:
+    """CASE expression WHEN key THEN value … (the few due dates computed by rules.py)."""
+    whens = [When(**{expression: key}, then=Value(value, output_field=output_field)) for key, value in mapping.items()]
+    return Case(*whens, default=None, output_field=output_field)
+
+
+def candidates(queryset: QuerySet, **columns) -> QuerySet:
+    """The rows of `queryset` as CANDIDATE_COLUMNS (missing ones NULL), ready for Sweep.insert."""
+    defaults = {
+        "vehicle_id": NO_ID,
+        "repair_order_id": NO_ID,
+        "target_date": NO_DATE,
+        "due_at": NO_TIME,  # looked up by target date when Sweep.insert is given the due days
+        "window_end": NO_TIME,
+        "advisor_id": NO_ID,
+    }
+    values = {**defaults, **columns}
+    named = {f"t_{name}": values[name] for name in CANDIDATE_COLUMNS}
+    return queryset.order_by().annotate(**named).values_list(*named)
+
+
+def span(days) -> tuple[date, date]:
+    """The first and last of the due days: a BETWEEN (two comparisons a row, where IN makes one per day);
+    the join on the due days' VALUES then keeps exactly the due ones."""
+    return min(days), max(days)
+
+
+def days_between(low: date, high: date) -> list[date]:
+    return [low + timedelta(days=n) for n in range((high - low).days + 1)]
+
+
+# One builder per kind: (sweep) -> rows inserted.
+
+
+def _post_service(s: Sweep) -> int:
     delay = timedelta(hours=s.rule.delay_hours)
-    rows = (
-        RepairOrder.objects.filter(
-            s.consent("customer__"),
-            s.in_segment("customer__"),
-            store=s.store,
-            delivered_at__gt=s.now - s.window - delay,
-            delivered_at__lte=s.now - delay,
-        )
-        .values_list(
-            "pk", "customer_id", "vehicle_id", "delivered_at", "advisor_id", "advisor__is_active", "advisor__on_leave"
-        )
-        .iterator(chunk_size=CHUNK_SIZE)
+    due_at = ExpressionWrapper(F("delivered_at") + Value(delay), output_field=DateTimeField())
+    rows = RepairOrder.objects.filter(
+        s.consent("customer__"),
+        s.in_segment("customer__"),
+        store=s.store,
+        # rules.post_service_due and is_due: delivered + delay <= now < delivered + delay + window.
+        delivered_at__gt=s.now - s.window - delay,
+        delivered_at__lte=s.now - delay,
     )
-    for ro_id, customer_id, vehicle_id, delivered_at, advisor_id, active, on_leave in rows:
-        due_at = rules.post_service_due(delivered_at, s.rule.delay_hours)
-        if s.is_due(due_at):
-            task = s.task(
-                customer_id=customer_id, vehicle_id=vehicle_id, repair_order_id=ro_id, due_at=due_at, key=f"ro{ro_id}"
-            )
-            yield task, advisor_id if advisor_id and active and not on_leave else None
+    return s.insert(
+        candidates(
+            rows,
+            customer_id=F("customer_id"),
+            vehicle_id=F("vehicle_id"),
+            repair_order_id=F("pk"),
+            subject=Case(
+                When(vehicle_id__isnull=False, then=Concat(Value("v"), text("vehicle_id"))),
+                default=Concat(Value("c"), text("customer_id")),
+            ),
+            occurrence_key=Concat(Value("ro"), text("pk")),
+            due_at=due_at,
+            window_end=ExpressionWrapper(F("delivered_at") + Value(delay + s.window), output_field=DateTimeField()),
+            # The order's advisor when at work, else the care team (rule "RO advisor").
+            advisor_id=Case(
+                When(advisor__is_active=True, advisor__on_leave=False, then=F("advisor_id")),
+                default=None,
+                output_field=BigIntegerField(),
+            ),
+        )
+    )
 
 
-def _first_visit_series(s: Sweep) -> Candidates:
+def _first_visit_series(s: Sweep) -> int:
     offsets = rules.parse_offsets(s.rule.offsets)
     if not offsets:
-        return
+        return 0
     longest = max(o.max_days for o in offsets)
     shortest = min(o.min_days for o in offsets)
-    # Whole local days, so each day's cohort of new customers is complete for the sample (issue 14 §2).
-    since = rules.start_of_day((s.now - s.window - timedelta(days=longest + 1)).astimezone(s.tz).date(), s.tz)
-    until = rules.start_of_day((s.now - timedelta(days=shortest)).astimezone(s.tz).date() + timedelta(days=1), s.tz)
+    # Only the first-visit days an offset brings into the window (a dozen, not three months), each read whole
+    # so the day's cohort of new customers is complete for the sample (issue 14 §2).
+    since = (s.now - s.window - timedelta(days=longest + 1)).astimezone(s.tz).date()
+    until = (s.now - timedelta(days=shortest)).astimezone(s.tz).date()
+    days = [d for d in days_between(since, until) if any(s.first_day <= o.after(d) <= s.today for o in offsets)]
+    if not days:
+        return 0
+    whole_days = Q()
+    for first, last in _runs(days):
+        whole_days |= Q(
+            first_visit_at__gte=rules.start_of_day(first, s.tz),
+            first_visit_at__lt=rules.start_of_day(last + timedelta(days=1), s.tz),
+        )
     rows = list(
-        Customer.objects.filter(
-            s.consent(), s.in_segment(), store=s.store, first_visit_at__gte=since, first_visit_at__lt=until
-        ).values_list("pk", "first_visit_at")
+        Customer.objects.filter(s.consent(), s.in_segment(), whole_days, store=s.store).values_list(
+            "pk", "first_visit_at"
+        )
     )
     chosen = None
     if s.rule.sample_percent < 100:
@@ -151,44 +261,90 @@ def _first_visit_series(s: Sweep) -> Candidates:
         for customer_id, first_visit_at in rows:
             cohorts.setdefault(first_visit_at.astimezone(s.tz).date(), []).append(customer_id)
         chosen = set().union(*(rules.sampled(s.store.pk, ids, s.rule.sample_percent) for ids in cohorts.values()))
+    due = []
     for customer_id, first_visit_at in rows:
         if chosen is not None and customer_id not in chosen:
             continue
         for offset in offsets:
             due_at = rules.series_due(first_visit_at.astimezone(s.tz), offset)
             if s.is_due(due_at):
-                yield s.task(customer_id=customer_id, due_at=due_at, key=offset.key), None
+                due.append((customer_id, offset.key, due_at))
+    created = 0
+    for start in range(0, len(due), VALUES_BATCH):
+        created += _insert_values(s, due[start : start + VALUES_BATCH])
+    return created
 
 
-def _date_reminder(
-    column: str, key_of: Callable, only: Callable[[Sweep], Q] = lambda s: Q()
-) -> Callable[[Sweep], Candidates]:
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]
+
+
+def _insert_values(s: Sweep, due: list[tuple[int, str, datetime]]) -> int:
+    """Customer tasks computed in Python, as a VALUES list in the same INSERT … SELECT."""
+    adapt = connection.ops.adapt_datetimefield_value
+    row = (
+        "(CAST(%s AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(%s AS VARCHAR(24)), "
+        "CAST(%s AS VARCHAR(64)), CAST(NULL AS DATE), %s, %s, CAST(NULL AS BIGINT))"
+    )
+    params: list = []
+    for customer_id, key, due_at in due:
+        params += [customer_id, f"c{customer_id}", key, adapt(due_at), adapt(due_at + s.window)]
+    return tasks_insert_select(
+        rule=s.rule,
+        store=s.store,
+        now=s.now,
+        candidates_sql="VALUES " + ", ".join([row] * len(due)),
+        params=params,
+        owner=s.rule.owner_rule,
+    )
+
+
+def _date_reminder(column: str, key: Callable[[Sweep], object], only: Callable[[Sweep], Q] = lambda s: Q()):
     """Reminder `lead_days` before the date in `column` (maintenance, insurance, inspection, licence)."""
 
-    def build(s: Sweep) -> Candidates:
-        low, high = s.target_range()
-        rows = (
-            Vehicle.objects.filter(
-                s.consent("customer__"),
-                s.in_segment("customer__"),
-                only(s),
-                store=s.store,
-                **{f"{column}__range": (low, high)},
-            )
-            .values_list("pk", "customer_id", column, "last_maintenance_at", "delivery_date", "purchase_date")
-            .iterator(chunk_size=CHUNK_SIZE)
+    def build(s: Sweep) -> int:
+        due = s.due_targets(days_between(*s.target_range()))
+        if not due:
+            return 0
+        rows = Vehicle.objects.filter(
+            s.consent("customer__"),
+            s.in_segment("customer__"),
+            only(s),
+            store=s.store,
+            **{f"{column}__range": span(due)},
         )
-        for vehicle_id, customer_id, target, last_maintenance_at, delivery, purchase in rows:
-            due_at = rules.reminder_due(target, s.rule.lead_days, s.tz)
-            if s.is_due(due_at):
-                base = last_maintenance_at.astimezone(s.tz).date() if last_maintenance_at else delivery or purchase
-                key = key_of(target=target, base=base)
-                yield (
-                    s.task(customer_id=customer_id, vehicle_id=vehicle_id, due_at=due_at, key=key, target=target),
-                    None,
-                )
+        return s.insert(
+            candidates(
+                rows,
+                customer_id=F("customer_id"),
+                vehicle_id=F("pk"),
+                subject=vehicle_subject(),
+                occurrence_key=key(s),
+                target_date=F(column),
+            ),
+            due=due,
+        )
 
     return build
+
+
+def _maintenance_key(s: Sweep):
+    """One reminder per service: m<local date of the last maintenance, else delivery, else purchase, else target>."""
+    base = Coalesce(
+        TruncDate("last_maintenance_at", tzinfo=s.tz), "delivery_date", "purchase_date", "next_maintenance_date"
+    )
+    return Concat(Value("m"), text(base))
+
+
+def _date_key(column: str) -> Callable[[Sweep], object]:
+    return lambda s: text(column)
 
 
 def _maintenance_only(s: Sweep) -> Q:
@@ -203,126 +359,161 @@ def _maintenance_only(s: Sweep) -> Q:
 FIRST_SERVICE_START = Coalesce("delivery_date", "purchase_date")
 
 
-def _first_service(s: Sweep) -> Candidates:
+def km_reached(start, km) -> Case:
+    """SQL of rules.km_reached_on: start + floor(km / km per day + ε) days; NULL without a km/day."""
+    days = Floor(
+        ExpressionWrapper(km * 1.0 / NullIf("avg_km_per_day", 0.0) + Value(DAY_EPSILON), output_field=FloatField())
+    )
+    return Case(When(avg_km_per_day__gt=0, then=AddDays(start, days)), default=None, output_field=DateField())
+
+
+def earliest(first: str, second: str) -> Case:
+    """SQL of rules.earliest for two annotated dates (either may be NULL)."""
+    return Case(
+        When(**{f"{first}__isnull": True}, then=F(second)),
+        When(**{f"{second}__lt": F(first)}, then=F(second)),
+        default=F(first),
+        output_field=DateField(),
+    )
+
+
+def _first_service(s: Sweep) -> int:
     offsets = rules.parse_offsets(s.rule.offsets)
     offset = offsets[0] if offsets else None
     low, high = s.target_range()
+    due = s.due_targets(days_between(low, high))
+    if not due:
+        return 0
     longest = offset.max_days if offset else 0
+    if offset is None:
+        by_time = NO_DATE
+    elif offset.unit == "m":
+        by_time = AddMonths(FIRST_SERVICE_START, Value(offset.n))
+    else:
+        by_time = AddDays(FIRST_SERVICE_START, Value(offset.n))
+    by_km = km_reached(FIRST_SERVICE_START, Value(s.rule.km_threshold)) if s.rule.km_threshold else NO_DATE
     rows = (
         Vehicle.objects.filter(
             s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
         )
-        .annotate(start=FIRST_SERVICE_START)
-        .filter(start__range=(low - timedelta(days=longest), high))
-        .values_list("pk", "customer_id", "start", "avg_km_per_day")
-        .iterator(chunk_size=CHUNK_SIZE)
+        .annotate(start=FIRST_SERVICE_START, by_time=by_time, by_km=by_km)
+        .annotate(target=earliest("by_time", "by_km"))
+        .filter(start__range=(low - timedelta(days=longest), high), target__range=span(due))
     )
-    for vehicle_id, customer_id, start, km_per_day in rows:
-        target = rules.first_service_target(start, offset, s.rule.km_threshold, km_per_day)
-        if target is None:
-            continue
-        due_at = rules.reminder_due(target, s.rule.lead_days, s.tz)
-        if s.is_due(due_at):
-            yield (
-                s.task(customer_id=customer_id, vehicle_id=vehicle_id, due_at=due_at, key="first", target=target),
-                None,
-            )
+    return s.insert(
+        candidates(
+            rows,
+            customer_id=F("customer_id"),
+            vehicle_id=F("pk"),
+            subject=vehicle_subject(),
+            occurrence_key=Value("first"),
+            target_date=F("target"),
+        ),
+        due=due,
+    )
 
 
-def _first_service_lost(s: Sweep) -> Candidates:
+def _first_service_lost(s: Sweep) -> int:
     """First service lost (首保流失): a car with no maintenance visit at all, on the day the store's period
     (archive policy, 12 months by default) after its delivery, else purchase, has run out."""
     from huifang.archive.services import policy_for
 
     months = policy_for(store=s.store).first_service_lost_months
-    # Month arithmetic is not exactly reversible at month ends: select a few days more, decide in rules.
+    # Month arithmetic is not exactly reversible at month ends: look at a few more start days, decide in rules.
     slack = timedelta(days=3)
     low = s.first_day + timedelta(days=s.rule.lead_days) - relativedelta(months=months) - slack
     high = s.today + timedelta(days=s.rule.lead_days) - relativedelta(months=months) + slack
+    lost_on = {start: rules.first_service_lost_on(start, months) for start in days_between(low, high)}
+    due_by_day = s.due_targets(set(lost_on.values()))
+    due = {start: due_by_day[day] for start, day in lost_on.items() if day in due_by_day}
+    if not due:
+        return 0
     rows = (
         Vehicle.objects.filter(
             s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
         )
         .annotate(start=FIRST_SERVICE_START)
-        .filter(start__range=(low, high))
-        .values_list("pk", "customer_id", "start")
-        .iterator(chunk_size=CHUNK_SIZE)
+        .filter(start__range=span(due))
     )
-    for vehicle_id, customer_id, start in rows:
-        lost_on = rules.first_service_lost_on(start, months)
-        due_at = rules.reminder_due(lost_on, s.rule.lead_days, s.tz)
-        if s.is_due(due_at):
-            task = s.task(
-                customer_id=customer_id, vehicle_id=vehicle_id, due_at=due_at, key="first_lost", target=lost_on
-            )
-            yield task, None
-
-
-def _warranty(s: Sweep) -> Candidates:
-    low, high = s.target_range()
-    km_date = AddDays(
-        Coalesce("delivery_date", "purchase_date"),
-        Floor(
-            ExpressionWrapper(
-                F("warranty_end_km") * 1.0 / NullIf("avg_km_per_day", 0.0) + Value(DAY_EPSILON),
-                output_field=FloatField(),
-            )
+    return s.insert(
+        candidates(
+            rows,
+            customer_id=F("customer_id"),
+            vehicle_id=F("pk"),
+            subject=vehicle_subject(),
+            occurrence_key=Value("first_lost"),
+            target_date=by_value("start", {start: lost_on[start] for start in due}, DateField()),
         ),
+        due=due_by_day,
+    )
+
+
+def _warranty(s: Sweep) -> int:
+    due = s.due_targets(days_between(*s.target_range()))
+    if not due:
+        return 0
+    by_km = Case(
+        When(warranty_end_km__gt=0, then=km_reached(FIRST_SERVICE_START, F("warranty_end_km"))),
+        default=None,
+        output_field=DateField(),
     )
     rows = (
         Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), store=s.store)
-        .annotate(km_date=km_date)
-        .filter(
-            Q(warranty_end_date__range=(low, high))
-            | Q(warranty_end_km__isnull=False, avg_km_per_day__gt=0, km_date__range=(low, high))
-        )
-        .values_list(
-            "pk",
-            "customer_id",
-            "warranty_end_date",
-            "warranty_end_km",
-            "delivery_date",
-            "purchase_date",
-            "avg_km_per_day",
-        )
-        .iterator(chunk_size=CHUNK_SIZE)
+        .annotate(by_km=by_km)
+        .annotate(target=earliest("warranty_end_date", "by_km"))
+        .filter(target__range=span(due))
     )
-    for vehicle_id, customer_id, end_date, end_km, delivery, purchase, km_per_day in rows:
-        target = rules.warranty_target(end_date, end_km, delivery or purchase, km_per_day)
-        if target is None:
-            continue
-        due_at = rules.reminder_due(target, s.rule.lead_days, s.tz)
-        if s.is_due(due_at):
-            key = f"{end_date or '-'}/{end_km or '-'}"
-            yield s.task(customer_id=customer_id, vehicle_id=vehicle_id, due_at=due_at, key=key, target=target), None
+    # "<end date or ->/<end km or ->": a changed warranty is a new occurrence.
+    key = Concat(
+        Coalesce(text("warranty_end_date"), Value("-")),
+        Value("/"),
+        Coalesce(text(NullIf("warranty_end_km", 0)), Value("-")),
+    )
+    return s.insert(
+        candidates(
+            rows,
+            customer_id=F("customer_id"),
+            vehicle_id=F("pk"),
+            subject=vehicle_subject(),
+            occurrence_key=key,
+            target_date=F("target"),
+        ),
+        due=due,
+    )
 
 
-def _lost_customer(s: Sweep) -> Candidates:
+def _lost_customer(s: Sweep) -> int:
     offsets = rules.parse_offsets(s.rule.offsets)
-    if not offsets:
-        return
-    # Month arithmetic is not exactly reversible at month ends: select a few days more, decide in rules.
-    slack = timedelta(days=3)
-    ranges = Q()
-    for offset in offsets:
-        ranges |= Q(last_seen__range=(offset.before(s.first_day) - slack, offset.before(s.today) + slack))
     last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=s.tz), "delivery_date", "purchase_date")
     # A car never seen in the workshop since its delivery is a first-service case (首保提醒, then 首保流失),
     # not a lost customer (issue 14 §2): it counts from its first visit.
     seen = Q(last_visit_at__isnull=False) if RuleKind.FIRST_SERVICE_LOST in s.enabled_kinds else Q()
-    rows = (
-        Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), seen, store=s.store)
-        .annotate(last_seen=last_seen)
-        .filter(ranges)
-        .values_list("pk", "customer_id", "last_seen")
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-    for vehicle_id, customer_id, seen in rows:
-        for offset in offsets:
-            due_at = rules.lost_due(seen, offset, s.tz)
-            if s.is_due(due_at):
-                key = f"{offset.key}:{seen.isoformat()}"
-                yield s.task(customer_id=customer_id, vehicle_id=vehicle_id, due_at=due_at, key=key, target=seen), None
+    # Month arithmetic is not exactly reversible at month ends: look at a few more days, decide in rules.
+    slack = timedelta(days=3)
+    parts, due_all = [], {}
+    for offset in offsets:  # one SELECT per offset (its occurrence key and due days), one statement for all
+        days = days_between(offset.before(s.first_day) - slack, offset.before(s.today) + slack)
+        due = {day: rules.lost_due(day, offset, s.tz) for day in days}
+        due = {day: due_at for day, due_at in due.items() if s.is_due(due_at)}
+        if not due:
+            continue
+        rows = (
+            Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), seen, store=s.store)
+            .annotate(last_seen=last_seen)
+            .filter(last_seen__range=span(due))
+        )
+        parts.append(
+            candidates(
+                rows,
+                customer_id=F("customer_id"),
+                vehicle_id=F("pk"),
+                subject=vehicle_subject(),
+                occurrence_key=Concat(Value(f"{offset.key}:"), text("last_seen")),
+                target_date=F("last_seen"),
+            )
+        )
+        due_all.update(due)
+    return s.insert(parts, due=due_all)
 
 
 def _birthday_keys(days: list[date]) -> tuple[list[int], list[int]]:
@@ -339,181 +530,120 @@ def _birthday_keys(days: list[date]) -> tuple[list[int], list[int]]:
     return sorted(solar), sorted(lunar)
 
 
-def _birthday(s: Sweep) -> Candidates:
-    lead = timedelta(days=s.rule.lead_days)
-    days, day = [], s.first_day + lead
-    while day <= s.today + lead:
-        days.append(day)
-        day += timedelta(days=1)
+def _birthday_due(s: Sweep) -> dict[int, dict[tuple[bool, int], tuple[date, datetime]]]:
+    """{year: {(lunar?, month*100+day): (celebrated on, due at)}} for the birthdays due now."""
+    days = days_between(s.first_day + timedelta(days=s.rule.lead_days), s.today + timedelta(days=s.rule.lead_days))
     solar, lunar = _birthday_keys(days)
-    rows = (
-        Customer.objects.filter(s.consent(), s.in_segment(), store=s.store, birthday__isnull=False)
-        .annotate(month_day=ExtractMonth("birthday") * 100 + ExtractDay("birthday"))
-        .filter(Q(birthday_is_lunar=False, month_day__in=solar) | Q(birthday_is_lunar=True, month_day__in=lunar))
-        .values_list("pk", "birthday", "birthday_is_lunar")
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-    for customer_id, birthday, is_lunar in rows:
-        for celebrated in rules.birthday_dates_around(birthday, is_lunar=is_lunar, today=s.today):
-            due_at = rules.reminder_due(celebrated, s.rule.lead_days, s.tz)
-            if s.is_due(due_at):
-                key = str(celebrated.year)
-                yield s.task(customer_id=customer_id, due_at=due_at, key=key, target=celebrated), None
+    years = rules.birthday_years_for(days)
+    result: dict[int, dict] = {}
+    for is_lunar, keys in ((False, solar), (True, lunar)):
+        for key in keys:
+            month, day = divmod(key, 100)
+            try:
+                celebrations = rules.birthday_dates_in(date(2000, month, day), is_lunar=is_lunar, years=years)
+            except ValueError:  # no such day (a lunar 30th of February cannot be stored either)
+                continue
+            for celebrated in celebrations:
+                year = celebrated.year
+                due_at = rules.reminder_due(celebrated, s.rule.lead_days, s.tz)
+                if s.is_due(due_at):
+                    result.setdefault(year, {})[(is_lunar, key)] = (celebrated, due_at)
+    return result
+
+
+def _birthday(s: Sweep) -> int:
+    parts = []
+    for year, due in _birthday_due(s).items():  # one SELECT per year (usually one is due), one statement
+        rows = (
+            Customer.objects.filter(s.consent(), s.in_segment(), store=s.store, birthday__isnull=False)
+            .annotate(month_day=MonthDay("birthday"))
+            .filter(
+                Q(birthday_is_lunar=False, month_day__in=[k for lunar, k in due if not lunar])
+                | Q(birthday_is_lunar=True, month_day__in=[k for lunar, k in due if lunar])
+            )
+        )
+
+        def case(pick, output_field, due=due):
+            whens = [
+                When(birthday_is_lunar=lunar, month_day=key, then=Value(pick(value), output_field=output_field))
+                for (lunar, key), value in due.items()
+            ]
+            return Case(*whens, default=None, output_field=output_field)
+
+        parts.append(
+            candidates(
+                rows,
+                customer_id=F("pk"),
+                subject=Concat(Value("c"), text("pk")),
+                occurrence_key=Value(str(year)),
+                target_date=case(lambda v: v[0], DateField()),
+                due_at=case(lambda v: v[1], DateTimeField()),
+                window_end=case(lambda v: v[1] + s.window, DateTimeField()),
+            )
+        )
+    return s.insert(parts)
 
 
 def _holiday(s: Sweep) -> int:
-    """Holiday greetings go to every (consenting) customer at once: INSERT … SELECT, no row through Python."""
-    due_now = [
-        (festival, day, rules.reminder_due(day, s.rule.lead_days, s.tz))
-        for festival, day in rules.festival_dates_around(s.rule.festivals.split(","), s.today)
-    ]
+    """Holiday greetings go to every (consenting) customer at once; never assigned (automatic messages)."""
     created = 0
-    for festival, day, due_at in due_now:
+    for festival, day in rules.festival_dates_around(s.rule.festivals.split(","), s.today):
+        due_at = rules.reminder_due(day, s.rule.lead_days, s.tz)
         if not s.is_due(due_at):
             continue
-        select = (
-            Customer.objects.filter(s.consent(), s.in_segment(), store=s.store)
-            .order_by()
-            .annotate(
-                t_store=Value(s.store.pk),
-                t_rule=Value(s.rule.pk),
-                t_kind=Value(s.rule.kind),
-                t_subject=Concat(Value("c"), Cast("pk", CharField())),
-                t_key=Value(f"{festival}:{day.year}"),
-                t_target=Value(day, output_field=DateField()),
-                t_due=Value(due_at, output_field=DateTimeField()),
-                t_end=Value(due_at + s.window, output_field=DateTimeField()),
-                t_status=Value(TaskStatus.OPEN),
-                t_channel=Value(s.rule.channel),
-                t_created=Value(s.now, output_field=DateTimeField()),
-            )
-            .values_list(
-                "t_store",
-                "t_rule",
-                "t_kind",
-                "pk",
-                "t_subject",
-                "t_key",
-                "t_target",
-                "t_due",
-                "t_end",
-                "t_status",
-                "t_channel",
-                "t_created",
-            )
+        rows = Customer.objects.filter(s.consent(), s.in_segment(), store=s.store)
+        created += s.insert(
+            candidates(
+                rows,
+                customer_id=F("pk"),
+                subject=Concat(Value("c"), text("pk")),
+                occurrence_key=Value(f"{festival}:{day.year}"),
+                target_date=Value(day, output_field=DateField()),
+                due_at=Value(due_at, output_field=DateTimeField()),
+                window_end=Value(due_at + s.window, output_field=DateTimeField()),
+            ),
+            owner=OwnerRule.AUTOMATIC,
         )
-        created += _insert_select(select)
     return created
 
 
-def _insert_select(select) -> int:
-    """INSERT INTO followuptask (…) SELECT …  ON CONFLICT DO NOTHING (PostgreSQL and SQLite ≥ 3.24); rows inserted."""
-    columns = (
-        "store_id",
-        "rule_id",
-        "kind",
-        "customer_id",
-        "subject",
-        "occurrence_key",
-        "target_date",
-        "due_at",
-        "window_end",
-        "status",
-        "channel",
-        "created_at",
-    )
-    sql, params = select.query.sql_with_params()
-    table = connection.ops.quote_name(FollowUpTask._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    # The SELECT always has a WHERE (the store), which SQLite needs before ON CONFLICT.
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) {sql} ON CONFLICT DO NOTHING", params)
-        return cursor.rowcount
-
-
-BUILDERS: dict[str, Callable[[Sweep], Candidates]] = {
+BUILDERS: dict[str, Callable[[Sweep], int]] = {
     RuleKind.POST_SERVICE_CALL: _post_service,
     RuleKind.FIRST_VISIT_SERIES: _first_visit_series,
-    RuleKind.MAINTENANCE_REMINDER: _date_reminder(
-        "next_maintenance_date", lambda target, base: f"m{base or target}", _maintenance_only
-    ),
+    RuleKind.MAINTENANCE_REMINDER: _date_reminder("next_maintenance_date", _maintenance_key, _maintenance_only),
     RuleKind.FIRST_SERVICE_REMINDER: _first_service,
     RuleKind.FIRST_SERVICE_LOST: _first_service_lost,
     RuleKind.WARRANTY_EXPIRY: _warranty,
-    RuleKind.INSURANCE_RENEWAL: _date_reminder("insurance_expiry", lambda target, base: target.isoformat()),
-    RuleKind.INSPECTION_DUE: _date_reminder("inspection_due", lambda target, base: target.isoformat()),
-    RuleKind.LICENCE_DUE: _date_reminder("licence_due", lambda target, base: target.isoformat()),
+    RuleKind.INSURANCE_RENEWAL: _date_reminder("insurance_expiry", _date_key("insurance_expiry")),
+    RuleKind.INSPECTION_DUE: _date_reminder("inspection_due", _date_key("inspection_due")),
+    RuleKind.LICENCE_DUE: _date_reminder("licence_due", _date_key("licence_due")),
     RuleKind.LOST_CUSTOMER: _lost_customer,
     RuleKind.BIRTHDAY_GREETING: _birthday,
+    RuleKind.HOLIDAY_GREETING: _holiday,
     # Complaint follow-ups are created by the complaints app when a complaint closes (issue 3, later).
 }
 
-# Kinds whose tasks are inserted straight from a SELECT (no assignment, possibly every customer).
-INSERT_SELECT_BUILDERS: dict[str, Callable[[Sweep], int]] = {RuleKind.HOLIDAY_GREETING: _holiday}
-
 # Kinds the 5-minute job sweeps; the daily job sweeps the rest.
 FREQUENT_KINDS = (RuleKind.POST_SERVICE_CALL,)
-DAILY_KINDS = tuple(kind for kind in (*BUILDERS, *INSERT_SELECT_BUILDERS) if kind not in FREQUENT_KINDS)
-
-
-class _Assigner:
-    """Who gets each new task: the RO's advisor when the rule says so, else the least loaded specialist."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self._balancer: rules.Balancer | None = None
-
-    def __call__(self, rule: FollowUpRule, advisor_id: int | None) -> int | None:
-        if rule.owner_rule == OwnerRule.AUTOMATIC:
-            return None
-        if rule.owner_rule == OwnerRule.RO_ADVISOR and advisor_id is not None:
-            return advisor_id
-        if self._balancer is None:  # current open counts, read once per sweep
-            self._balancer = rules.Balancer(specialists_open_counts(store=self.store))
-        return self._balancer.take()
+DAILY_KINDS = tuple(kind for kind in BUILDERS if kind not in FREQUENT_KINDS)
 
 
 def sweep_run(*, store: Store, now: datetime, kinds: tuple[str, ...] | None = None) -> dict[str, int]:
-    """Create every task of `store` due at `now` (or only of `kinds`); returns {kind: tasks created}."""
-    rules_ensure_defaults(store=store)
-    enabled = list(FollowUpRule.objects.filter(store=store, enabled=True).order_by("kind"))
+    """Create every task of `store` due at `now` (or only of `kinds`); returns {kind: tasks created}.
+
+    Rules run one after the other, each reading the specialists' open work as the previous ones left it,
+    so the care team's load stays level across the whole sweep."""
+    stored = list(FollowUpRule.objects.filter(store=store).order_by("kind"))
+    if not DEFAULT_RULES.keys() <= {rule.kind for rule in stored}:  # a new store: one more read, once
+        rules_ensure_defaults(store=store)
+        stored = list(FollowUpRule.objects.filter(store=store).order_by("kind"))
+    enabled = [rule for rule in stored if rule.enabled]
     enabled_kinds = frozenset(rule.kind for rule in enabled)
     selected = [rule for rule in enabled if kinds is None or rule.kind in kinds]
     tz = ZoneInfo(store.time_zone)
-    assign = _Assigner(store)
     counts: dict[str, int] = {}
     for rule in selected:
-        sweep = Sweep(store=store, rule=rule, now=now, tz=tz, enabled_kinds=enabled_kinds)
-        if rule.kind in INSERT_SELECT_BUILDERS:
-            counts[rule.kind] = INSERT_SELECT_BUILDERS[rule.kind](sweep)
-        elif rule.kind in BUILDERS:
-            counts[rule.kind] = _insert(sweep, BUILDERS[rule.kind](sweep), assign)
+        if rule.kind in BUILDERS:
+            sweep = Sweep(store=store, rule=rule, now=now, tz=tz, enabled_kinds=enabled_kinds)
+            counts[rule.kind] = BUILDERS[rule.kind](sweep)
     return counts
-
-
-def _insert(sweep: Sweep, candidates: Candidates, assign: _Assigner) -> int:
-    # Occurrences already made in this window are skipped before assignment, so workloads stay true;
-    # the unique constraint still protects against a second worker inserting the same rows meanwhile.
-    existing = set(
-        FollowUpTask.objects.filter(
-            rule=sweep.rule, due_at__gt=sweep.now - sweep.window, due_at__lte=sweep.now
-        ).values_list("subject", "occurrence_key")
-    )
-    created, batch = 0, []
-    for task, advisor_id in candidates:
-        if (task.subject, task.occurrence_key) in existing:
-            continue
-        existing.add((task.subject, task.occurrence_key))
-        task.assigned_to_id = assign(sweep.rule, advisor_id)
-        batch.append(task)
-        if len(batch) >= BATCH_SIZE:
-            created += _flush(batch)
-            batch = []
-    if batch:
-        created += _flush(batch)
-    return created
-
-
-def _flush(batch: list[FollowUpTask]) -> int:
-    FollowUpTask.objects.bulk_create(batch, batch_size=BATCH_SIZE, ignore_conflicts=True)
-    return len(batch)

@@ -4,6 +4,7 @@ from collections import Counter
 
 from huifang.accounts.choices import Role
 from huifang.audit.models import AuditEntry
+from huifang.followups import rules
 from huifang.followups.choices import RuleKind, TaskStatus
 from huifang.followups.models import FollowUpTask
 from huifang.followups.services import tasks_reassign
@@ -125,3 +126,40 @@ def test_reassigning_only_moves_the_given_stores_tasks(store, other_store, speci
     assert tasks_reassign(from_user=absent, to_user=specialist, store=store, actor=director, now=NOW) == 1
     theirs.refresh_from_db()
     assert theirs.assigned_to == absent
+
+
+def test_the_sweeps_one_statement_hands_out_in_the_balancers_order(store):
+    # given three specialists holding 3, 0 and 1 open tasks
+    a = member(store, Role.CARE_SPECIALIST, username="a")
+    b = member(store, Role.CARE_SPECIALIST, username="b")
+    c = member(store, Role.CARE_SPECIALIST, username="c")
+    for user, n in ((a, 3), (c, 1)):
+        for _ in range(n):
+            make_task(store, assigned_to=user)
+    # when 7 insurance renewals, due the same morning, are swept (one INSERT … SELECT)
+    insurance_due(store, 7)
+    sweep_run(store=store, now=NOW, kinds=(RuleKind.INSURANCE_RENEWAL,))
+    # then, in hand-out order (due time, customer), each went where the one-by-one balancer sends it
+    made = FollowUpTask.objects.filter(vehicle__isnull=False).order_by("due_at", "customer_id")
+    assert [t.assigned_to_id for t in made] == rules.balanced_assignees({a.pk: 3, b.pk: 0, c.pk: 1}, 7)
+    assert open_counts(store) == {a.pk: 4, b.pk: 4, c.pk: 3}
+
+
+def test_the_advisors_calls_take_no_turn_from_the_care_team(store):
+    # given two level specialists and three delivered orders, the middle one with its advisor at work
+    first = member(store, Role.CARE_SPECIALIST, username="first")
+    second = member(store, Role.CARE_SPECIALIST, username="second")
+    advisor = member(store, Role.SERVICE_ADVISOR, username="adv")
+    orders = [deliver(store), deliver(store, advisor), deliver(store)]
+    # when the post-service sweep runs
+    sweep_run(store=store, now=NOW, kinds=(RuleKind.POST_SERVICE_CALL,))
+    # then the advisor keeps theirs and the two others go one to each specialist
+    owners = {t.repair_order_id: t.assigned_to for t in FollowUpTask.objects.all()}
+    assert owners[orders[1].pk] == advisor
+    assert {owners[orders[0].pk], owners[orders[2].pk]} == {first, second}
+
+
+def test_without_specialists_the_care_teams_tasks_are_made_unassigned(store):
+    insurance_due(store, 2)
+    assert sweep_run(store=store, now=NOW, kinds=(RuleKind.INSURANCE_RENEWAL,)) == {RuleKind.INSURANCE_RENEWAL: 2}
+    assert list(FollowUpTask.objects.values_list("assigned_to", flat=True)) == [None, None]

@@ -247,3 +247,25 @@ def test_the_sample_is_reproducible_and_grows_with_the_share(ids, low, high):
     assert small == rules.sampled(3, sorted(ids, reverse=True), low)
     assert len(small) * 100 >= len(ids) * low
     assert small <= rules.sampled(3, ids, high) <= ids
+
+
+# Lunar conversion is slow: the lunar months whose dates cross a solar new year, a few days each.
+LUNAR_SAMPLE = [(month, day) for month in (1, 11, 12) for day in (1, 10, 20, 29, 30)]
+SOLAR_ALL = [(month, day) for month in range(1, 13) for day in range(1, 32)]
+
+
+@pytest.mark.parametrize(("is_lunar", "keys"), [(False, SOLAR_ALL), (True, LUNAR_SAMPLE)])
+def test_the_birthday_years_looked_at_find_every_celebration_on_the_days(is_lunar, keys):
+    # given birthdays and days around the turn of two years (lunar 12th months fall in January/February, a
+    # lunar date missing from its year falls early in the next one)
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 60, 2)] + [date(2026, 12, 30)]
+    for month, day in keys:
+        try:
+            birthday = date(2000, month, day)
+        except ValueError:
+            continue
+        # when the celebrations are looked for in birthday_years_for(days) only
+        few = set(rules.birthday_dates_in(birthday, is_lunar=is_lunar, years=rules.birthday_years_for(days)))
+        wide = set(rules.birthday_dates_in(birthday, is_lunar=is_lunar, years=range(2024, 2029)))
+        # then none falling on one of the days is missed
+        assert {d for d in wide if d in days} == {d for d in few if d in days}
