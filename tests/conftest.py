@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from huifang.accounts.choices import Role
+from huifang.core import clock
 from huifang.core import middleware as _middleware  # noqa: F401  (connects the login receiver before any request)
 
 from .factories import StoreFactory, member
@@ -101,3 +102,24 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch, now):
+    """Services read the time from core.clock; pin it to the folder's `now` (tests move it with .set)."""
+
+    class Frozen:
+        value = now
+
+        def set(self, value):
+            self.value = value
+
+    frozen = Frozen()
+    monkeypatch.setattr(clock, "now", lambda: frozen.value)
+    return frozen
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Background tasks run at once, in the test's own transaction."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

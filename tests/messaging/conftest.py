@@ -11,8 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 
-from huifang.core import clock
-
 SH = ZoneInfo("Asia/Shanghai")
 GATEWAY_KEY = "test-gateway-key-123"
 
@@ -21,26 +19,6 @@ GATEWAY_KEY = "test-gateway-key-123"
 def now():
     """Tuesday 2 June 2026, 10:30 in Shanghai: outside every default quiet window."""
     return datetime(2026, 6, 2, 10, 30, tzinfo=SH)
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch, now):
-    """Tasks read the time from core.clock; pin it to `now` (tests move it with frozen_clock.set)."""
-
-    class Frozen:
-        value = now
-
-        def set(self, value):
-            self.value = value
-
-    frozen = Frozen()
-    monkeypatch.setattr(clock, "now", lambda: frozen.value)
-    return frozen
-
-
-@pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def _free_port() -> int:

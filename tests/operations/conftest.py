@@ -3,8 +3,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from huifang.core import clock
-
 SH = ZoneInfo("Asia/Shanghai")
 # Wednesday 18 March 2026, 10:00 in Shanghai (outside SMS quiet hours).
 NOW = datetime(2026, 3, 18, 10, 0, tzinfo=SH)
@@ -17,18 +15,3 @@ def at(*args) -> datetime:
 @pytest.fixture
 def now():
     return NOW
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    """Views read the time from core.clock; pin it to NOW."""
-
-    class Frozen:
-        value = NOW
-
-        def set(self, value):
-            self.value = value
-
-    frozen = Frozen()
-    monkeypatch.setattr(clock, "now", lambda: frozen.value)
-    return frozen

@@ -154,21 +154,3 @@ def robot_on(store, fake: FakeRobot, *, token: str, secret: str = "", now=None, 
 def now():
     """Tuesday 2 June 2026, 10:30 in Shanghai."""
     return datetime(2026, 6, 2, 10, 30, tzinfo=SH)
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch, now):
-    class Frozen:
-        value = now
-
-        def set(self, value):
-            self.value = value
-
-    frozen = Frozen()
-    monkeypatch.setattr(clock, "now", lambda: frozen.value)
-    return frozen
-
-
-@pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
