@@ -4,6 +4,11 @@ from .choices import OwnerRule, RuleKind, TaskChannel
 
 # Seed 000: the post-service call is made within 72 h of delivery; seed 001 says 3 days, the same window.
 POST_SERVICE_WINDOW_HOURS = 72
+# Seed 000/003: every customer is called after delivery. An order whose 72 h passed while no sweep ran
+# (worker down, a weekly DMS import) is still called, late, up to this many days after delivery; 0 = never.
+POST_SERVICE_CATCH_UP_DAYS = 7
+# A call a month after delivery no longer asks about that service.
+MAX_CATCH_UP_DAYS = 30
 # Seed 002/004 and brief §3: a closed complaint is called back within 3 days.
 COMPLAINT_FOLLOW_UP_WINDOW_HOURS = 72
 # A missed appointment is called back within two days (the slot is still fresh in the customer's mind).

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import User
 
-from . import rules
+from . import defaults, rules
 from .choices import OwnerRule, RuleKind, TaskChannel
 
 
@@ -31,6 +31,12 @@ class RuleForm(forms.Form):
         max_value=100,
         help_text=_("At least this share of each day's new customers, picked the same way every time."),
     )
+    catch_up_days = forms.IntegerField(
+        label=_("late calls up to (days after delivery)"),
+        min_value=0,
+        max_value=defaults.MAX_CATCH_UP_DAYS,
+        help_text=_("Orders whose call window passed before any sweep ran are still called, late; 0 = off."),
+    )
     channel = forms.ChoiceField(label=_("channel"), choices=TaskChannel.choices)
     owner_rule = forms.ChoiceField(label=_("owner"), choices=OwnerRule.choices)
     script = forms.CharField(label=_("script / template"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -40,6 +46,9 @@ class RuleForm(forms.Form):
         # Only the first-visit series samples its customers (issue 14 §2); other kinds keep every subject.
         if kind is not None and kind != RuleKind.FIRST_VISIT_SERIES:
             del self.fields["sample_percent"]
+        # Only the post-service call catches up on windows that passed unswept.
+        if kind is not None and kind != RuleKind.POST_SERVICE_CALL:
+            del self.fields["catch_up_days"]
 
     def clean_offsets(self) -> str:
         value = self.cleaned_data["offsets"].strip()

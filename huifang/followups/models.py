@@ -36,6 +36,11 @@ class FollowUpRule(models.Model):
     )
     # Issue 14 §2 (seed 003): the share of the subjects that get the task, at least; 100 = every one.
     sample_percent = models.PositiveSmallIntegerField(_("share of new customers called (%)"), default=100)
+    # Post-service call only: orders whose window passed unswept still get their (late) call up to this many
+    # days after delivery; 0 = off.
+    catch_up_days = models.PositiveSmallIntegerField(
+        _("late calls up to (days after delivery)"), default=defaults.POST_SERVICE_CATCH_UP_DAYS
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=TaskChannel.choices, default=TaskChannel.CALL)
     owner_rule = models.CharField(_("owner"), max_length=15, choices=OwnerRule.choices, default=OwnerRule.CARE_TEAM)
     script = models.TextField(_("script / template"), blank=True)

@@ -84,6 +84,15 @@ def post_service_due(delivered_at: datetime, delay_hours: int = 0) -> datetime:
     return delivered_at + timedelta(hours=delay_hours)
 
 
+def post_service_since(now: datetime, delay_hours: int, window: timedelta, catch_up_days: int) -> datetime:
+    """Post-service sweep at `now` calls the orders delivered after this instant (and delay hours before now):
+    those still in their window, and, with a catch-up limit, those whose window passed while no sweep ran
+    (worker down, a weekly DMS import) up to `catch_up_days` after delivery; they are created late, with the
+    due time and window end they always had, so they show as overdue and count as not on time."""
+    in_window = now - window - timedelta(hours=delay_hours)
+    return min(in_window, now - timedelta(days=catch_up_days))
+
+
 def series_due(event_at: datetime, offset: Offset) -> datetime:
     """First-visit series: due `offset` after the first visit (same time of day)."""
     return offset.after(event_at)

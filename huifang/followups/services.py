@@ -14,7 +14,7 @@ from huifang.audit.services import audit_entry, audit_record, audit_record_many,
 from huifang.core.calendar import festivals_in_year
 from huifang.messaging import services as messaging_services
 
-from . import rules
+from . import defaults, rules
 from .choices import FAILED_OUTCOMES, AttemptOutcome, OwnerRule, RuleKind, TaskChannel, TaskStatus
 from .defaults import DEFAULT_RULES
 from .models import ContactAttempt, FollowUpRule, FollowUpTask
@@ -183,6 +183,7 @@ RULE_EDITABLE_FIELDS = (
     "marketing_only",
     "max_failed_attempts",
     "sample_percent",
+    "catch_up_days",
     "channel",
     "owner_rule",
     "script",
@@ -223,6 +224,8 @@ def rule_validate(*, rule: FollowUpRule, values: dict) -> None:
         errors["km_threshold"] = _("The km threshold must be positive.")
     if not 1 <= values.get("sample_percent", rule.sample_percent) <= 100:
         errors["sample_percent"] = _("The share must be between 1 and 100 %.")
+    if not 0 <= values.get("catch_up_days", rule.catch_up_days) <= defaults.MAX_CATCH_UP_DAYS:
+        errors["catch_up_days"] = _("Late calls: between 0 (off) and %(n)s days.") % {"n": defaults.MAX_CATCH_UP_DAYS}
     channel = values.get("channel", rule.channel)
     owner_rule = values.get("owner_rule", rule.owner_rule)
     if channel not in TaskChannel.values:

@@ -204,8 +204,9 @@ def _post_service(s: Sweep) -> int:
         s.consent("customer__"),
         s.in_segment("customer__"),
         store=s.store,
-        # rules.post_service_due and is_due: delivered + delay <= now < delivered + delay + window.
-        delivered_at__gt=s.now - s.window - delay,
+        # rules.post_service_due: delivered + delay <= now; still in the window, or within the catch-up limit
+        # (a late task: due time and window end as always, so overdue and not on time).
+        delivered_at__gt=rules.post_service_since(s.now, s.rule.delay_hours, s.window, s.rule.catch_up_days),
         delivered_at__lte=s.now - delay,
     )
     return s.insert(

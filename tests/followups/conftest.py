@@ -26,7 +26,8 @@ def world(store, advisor):
     """One archive row per rule kind that is due at NOW, one that is not, with the due time computed by hand."""
     w = {}
     plain = CustomerFactory(store=store, name="李四")
-    # Post-service: delivered 23 Nov 15:00 -> due then, 72 h to 26 Nov 15:00; one delivered 21 Nov 09:00 ran out.
+    # Post-service: delivered 23 Nov 15:00 -> due then, 72 h to 26 Nov 15:00; one delivered 21 Nov 09:00 ran out
+    # (24 Nov 09:00) before the first sweep: still called, late (within the 7-day catch-up limit).
     w["ro"] = RepairOrderFactory(
         vehicle__customer=plain, opened_at=at(2026, 11, 23, 9), delivered_at=at(2026, 11, 23, 15), advisor=advisor
     )

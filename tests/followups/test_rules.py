@@ -269,3 +269,16 @@ def test_the_birthday_years_looked_at_find_every_celebration_on_the_days(is_luna
         wide = set(rules.birthday_dates_in(birthday, is_lunar=is_lunar, years=range(2024, 2029)))
         # then none falling on one of the days is missed
         assert {d for d in wide if d in days} == {d for d in few if d in days}
+
+
+def test_post_service_since_reaches_back_to_the_catch_up_limit_or_the_window():
+    from datetime import UTC, datetime, timedelta
+
+    from huifang.followups.rules import post_service_since
+
+    now = datetime(2026, 11, 25, 2, tzinfo=UTC)
+    # 7 days of catch-up reach further back than 72 h (+ 2 h delay)
+    assert post_service_since(now, 2, timedelta(hours=72), 7) == datetime(2026, 11, 18, 2, tzinfo=UTC)
+    # off (0), or shorter than the window: the window alone, as before
+    assert post_service_since(now, 2, timedelta(hours=72), 0) == datetime(2026, 11, 22, 0, tzinfo=UTC)
+    assert post_service_since(now, 0, timedelta(hours=72), 2) == datetime(2026, 11, 22, 2, tzinfo=UTC)
