@@ -91,3 +91,30 @@ def test_a_catch_up_limit_beyond_a_month_is_refused(store):
     assert "catch_up_days" in raised.value.message_dict
     rule.refresh_from_db()
     assert rule.catch_up_days == 7
+
+
+def test_the_director_sets_the_catch_up_limit_on_the_post_service_rule_only(client, store):
+    from django.urls import reverse
+
+    from huifang.accounts.choices import Role
+
+    from ..factories import member
+    from .test_views import rule_audits, rule_post
+
+    client.force_login(member(store, Role.CARE_DIRECTOR, username="catch-up-director"))
+    rules_ensure_defaults(store=store)
+    post = FollowUpRule.objects.get(store=store, kind=RuleKind.POST_SERVICE_CALL)
+    insurance = FollowUpRule.objects.get(store=store, kind=RuleKind.INSURANCE_RENEWAL)
+    # when the director lowers the limit to 3 days, and sends one with the insurance rule too
+    url = reverse("followups:rule_edit", args=[store.pk, post.pk])
+    assert client.post(url, rule_post(post, catch_up_days=3)).status_code == 302
+    client.post(reverse("followups:rule_edit", args=[store.pk, insurance.pk]), rule_post(insurance, catch_up_days=1))
+    # then the post-service rule keeps 3 (audited), the insurance rule has no such setting and is unchanged
+    post.refresh_from_db()
+    insurance.refresh_from_db()
+    assert (post.catch_up_days, insurance.catch_up_days) == (3, 7)
+    assert rule_audits(post).filter(changes__has_key="catch_up_days").exists()
+    # and a limit above 30 days is refused on the form
+    response = client.post(url, rule_post(post, catch_up_days=31))
+    assert response.status_code == 422
+    assert "catch_up_days" in response.context["form"].errors

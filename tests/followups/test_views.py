@@ -42,6 +42,7 @@ def rule_post(rule: FollowUpRule, **changes) -> dict:
         "window_hours": rule.window_hours,
         "max_failed_attempts": rule.max_failed_attempts,
         "sample_percent": rule.sample_percent,
+        "catch_up_days": rule.catch_up_days,
         "return_window_days": rule.return_window_days,
         "channel": rule.channel,
         "owner_rule": rule.owner_rule,
