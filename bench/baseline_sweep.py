@@ -34,6 +34,7 @@ class Rule:
     sample_percent: int
     marketing_only: bool
     festivals: str
+    catch_up_days: int = 0  # post-service call: late calls up to this many days after delivery
 
 
 class Dialect:
@@ -172,7 +173,10 @@ def candidates_sql(d: Dialect, rule: Rule, *, first_service_on: bool, first_lost
             "CASE WHEN a.is_active AND NOT a.on_leave THEN ro.advisor_id END "
             "FROM archive_repairorder ro JOIN archive_customer c ON c.id = ro.customer_id "
             "LEFT JOIN accounts_user a ON a.id = ro.advisor_id WHERE ro.store_id = %(store)s "
-            f"AND {due_now(d, d.plus_hours(delivered, rule.delay_hours), rule)} AND {consent(d, rule)}"
+            f"AND {d.plus_hours(delivered, rule.delay_hours)} <= %(now)s "
+            # still in the window, or a late call within the catch-up limit after delivery
+            f"AND ({d.plus_hours(delivered, rule.delay_hours + rule.window_hours)} > %(now)s "
+            f"OR {d.plus_hours(delivered, rule.catch_up_days * 24)} > %(now)s) AND {consent(d, rule)}"
         )
     if kind == "maintenance_reminder":
         base = f"COALESCE({d.local_day('v.last_maintenance_at')}, v.delivery_date, v.purchase_date, v.next_maintenance_date)"

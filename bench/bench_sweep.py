@@ -283,7 +283,7 @@ class RuleComparison:
             id=rule.pk, kind=rule.kind, owner_rule=rule.owner_rule, channel=rule.channel,
             lead_days=rule.lead_days, window_hours=rule.window_hours, delay_hours=rule.delay_hours,
             offsets=rule.offsets, km_threshold=rule.km_threshold, sample_percent=rule.sample_percent,
-            marketing_only=rule.marketing_only, festivals=rule.festivals,
+            marketing_only=rule.marketing_only, festivals=rule.festivals, catch_up_days=rule.catch_up_days,
         )  # fmt: skip
 
     def _context(self, kind: str, at: datetime) -> dict:
