@@ -225,7 +225,7 @@ def _call_context(request, task, form=None) -> dict:
         form = CallForm(questions=questions, initial={"started_at": now})
     policy = services.call_policy_for(store=task.store)
     return {
-        "task": task,
+        "task": precall["task"],
         "p": precall,
         "questionnaire": questionnaire,
         "question_rows": [_question_row(form, q) for q in questions],
@@ -247,14 +247,12 @@ def _call_context(request, task, form=None) -> dict:
 @role_required(*selectors.WORKBENCH_ROLES)
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
-    task = get_object_or_404(
-        selectors.tasks_workable_by(user=request.user, now=clock.now()).select_related(
-            "store", "customer", "vehicle", "repair_order"
-        ),
-        pk=task_id,
-    )
+    workable = selectors.tasks_workable_by(user=request.user, now=clock.now())
     if request.method != "POST":
+        # The screen reads the task again with everything joined (precall_for): here only the access check.
+        task = get_object_or_404(workable.select_related("store"), pk=task_id)
         return render(request, "workbench/call.html", _call_context(request, task))
+    task = get_object_or_404(workable.select_related("store", "customer", "vehicle", "repair_order"), pk=task_id)
     questionnaire = services.questionnaire_current(store=task.store, now=clock.now())
     form = CallForm(request.POST, request.FILES, questions=list(questionnaire.questions.all()))
     if form.is_valid():
