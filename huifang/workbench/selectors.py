@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huifang.accounts.choices import Role
-from huifang.accounts.models import Store, User
+from huifang.accounts.models import Membership, Store, User
 from huifang.accounts.selectors import has_role, stores_where_role
 from huifang.archive.choices import CustomerKind
 from huifang.archive.models import Contact, Customer, RepairOrderLine
@@ -80,6 +80,18 @@ def workbench_stores_for(*, user: User) -> QuerySet[Store]:
 
 def team_stores_for(*, user: User) -> QuerySet[Store]:
     return stores_where_role(user=user, roles=TEAM_ROLES)
+
+
+def workbench_stores_marked(*, user: User) -> list[Store]:
+    """The user's workbench stores by code, each with `leads_team` (a team role there): one query, where
+    reading the two lists apart took two."""
+    stores = workbench_stores_for(user=user).order_by("code")
+    if user.is_superuser:
+        return list(stores.annotate(leads_team=Value(True)))
+    team = Membership.objects.filter(user=user, role__in=TEAM_ROLES).filter(
+        Q(store=OuterRef("pk")) | Q(group=OuterRef("group")) | Q(region=OuterRef("region"))
+    )
+    return list(stores.annotate(leads_team=Exists(team)))
 
 
 def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:

@@ -84,9 +84,8 @@ def _advisors_for(stores) -> list:
 def queue(request):
     """My queue (or the team's for managers): overdue, due now, due today, later, with counts."""
     now = clock.now()
-    stores = list(selectors.workbench_stores_for(user=request.user).order_by("code"))
-    team_ids = set(selectors.team_stores_for(user=request.user).values_list("pk", flat=True))
-    team_stores = [s for s in stores if s.pk in team_ids]
+    stores = selectors.workbench_stores_marked(user=request.user)
+    team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
     filters = QueueFilterForm(
         request.GET or None,
