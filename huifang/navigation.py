@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE, SETUP_ROLES
-from huifang.accounts.selectors import all_roles
 from huifang.appointments.selectors import SETTINGS_ROLES as APPOINTMENT_SETTINGS_ROLES
 from huifang.appointments.selectors import VIEWER_ROLES as APPOINTMENT_ROLES
 from huifang.board.selectors import BOARD_ADMIN_ROLES
 from huifang.complaints.selectors import COMPLAINT_ROLES, POLICY_EDITOR_ROLES, REGIONAL_ROLES
+from huifang.core.permissions import request_roles
 from huifang.followups.effectiveness import EFFECTIVENESS_ROLES
 from huifang.followups.selectors import RULE_VIEWER_ROLES
 from huifang.messaging.selectors import OUTBOX_ROLES
@@ -72,5 +72,5 @@ def main_menu(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    menu = menu_for(all_roles(user=user))
+    menu = menu_for(set(request_roles(request)))
     return {"menu": menu, "menu_names": {item.url_name for item in menu}}

@@ -84,9 +84,8 @@ def _advisors_for(stores) -> list:
 def queue(request):
     """My queue (or the team's for managers): overdue, due now, due today, later, with counts."""
     now = clock.now()
-    stores = list(selectors.workbench_stores_for(user=request.user).order_by("code"))
-    team_ids = set(selectors.team_stores_for(user=request.user).values_list("pk", flat=True))
-    team_stores = [s for s in stores if s.pk in team_ids]
+    stores = selectors.workbench_stores_marked(user=request.user)
+    team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
     filters = QueueFilterForm(
         request.GET or None,
@@ -225,7 +224,7 @@ def _call_context(request, task, form=None) -> dict:
         form = CallForm(questions=questions, initial={"started_at": now})
     policy = services.call_policy_for(store=task.store)
     return {
-        "task": task,
+        "task": precall["task"],
         "p": precall,
         "questionnaire": questionnaire,
         "question_rows": [_question_row(form, q) for q in questions],
@@ -247,14 +246,12 @@ def _call_context(request, task, form=None) -> dict:
 @role_required(*selectors.WORKBENCH_ROLES)
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
-    task = get_object_or_404(
-        selectors.tasks_workable_by(user=request.user, now=clock.now()).select_related(
-            "store", "customer", "vehicle", "repair_order"
-        ),
-        pk=task_id,
-    )
+    workable = selectors.tasks_workable_by(user=request.user, now=clock.now())
     if request.method != "POST":
+        # The screen reads the task again with everything joined (precall_for): here only the access check.
+        task = get_object_or_404(workable.select_related("store"), pk=task_id)
         return render(request, "workbench/call.html", _call_context(request, task))
+    task = get_object_or_404(workable.select_related("store", "customer", "vehicle", "repair_order"), pk=task_id)
     questionnaire = services.questionnaire_current(store=task.store, now=clock.now())
     form = CallForm(request.POST, request.FILES, questions=list(questionnaire.questions.all()))
     if form.is_valid():

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import F
 
+from huifang.accounts.choices import Role, Scope
+from huifang.accounts.models import Membership
 from huifang.archive.choices import ContactRole, CustomerKind
 from huifang.archive.models import Contact
 from huifang.complaints import services as complaint_services
@@ -14,7 +16,7 @@ from huifang.followups.models import FollowUpTask
 from huifang.messaging.services import policy_for
 from huifang.workbench import selectors
 
-from ..factories import CustomerFactory
+from ..factories import CustomerFactory, StoreFactory, member
 from .factories import NOW, at, call_task
 
 
@@ -185,3 +187,18 @@ def test_today_ends_at_midnight_of_the_store_time_zone(store, specialist):
     # then the task is due later today, not tomorrow
     result = selectors.queue_for(user=specialist, now=NOW)
     assert ids(result["today"]) == [task.pk] and result["counts"]["today"] == 1 and result["counts"]["later"] == 0
+
+
+def test_workbench_stores_mark_where_the_user_leads_the_team(store, other_store, django_assert_num_queries):
+    # given a care specialist in one store who manages a second store's whole dealer group
+    StoreFactory(code="SZ09", group=other_store.group)
+    user = member(store, Role.CARE_SPECIALIST)
+    Membership.objects.create(user=user, role=Role.SERVICE_MANAGER, scope=Scope.GROUP, group=other_store.group)
+    # when the queue reads the stores
+    with django_assert_num_queries(1):
+        stores = selectors.workbench_stores_marked(user=user)
+    # then all three, by code, and the team only where the manager role reaches (the group's stores)
+    assert [(s.code, s.leads_team) for s in stores] == [("GZ02", True), ("SZ01", False), ("SZ09", True)]
+    assert {s.pk for s in stores if s.leads_team} == set(
+        selectors.team_stores_for(user=user).values_list("pk", flat=True)
+    )
