@@ -9,7 +9,7 @@ Per-store corrections (a newly published schedule) are passed in as `overrides`.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 from lunar_python import Lunar, LunarYear, Solar
@@ -57,16 +57,19 @@ def official_schedule_known(year: int) -> bool:
     return True
 
 
+@cache
 def lunar_to_solar(year: int, lunar_month: int, lunar_day: int) -> date:
     """The solar date of a lunar month/day in the lunar year that starts in solar `year`.
 
-    A lunar day 30 in a month that has only 29 days this year falls on the month's last day.
+    A lunar day 30 in a month that has only 29 days this year falls on the month's last day. Cached: building
+    a LunarYear costs 15–30 ms, and the greeting rules ask for the same few days on every sweep.
     """
     days_in_month = LunarYear.fromYear(year).getMonth(lunar_month).getDayCount()
     solar = Lunar.fromYmd(year, lunar_month, min(lunar_day, days_in_month)).getSolar()
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
+@lru_cache(maxsize=4096)
 def solar_to_lunar(day: date) -> tuple[int, int, int]:
     """(lunar year, month, day) of a solar date; a leap month is reported by its month number."""
     lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()
@@ -98,11 +101,16 @@ SOLAR_FESTIVALS = {"new_year": (1, 1), "may_day": (5, 1), "national_day": (10, 1
 
 
 def festivals_in_year(year: int) -> dict[str, date]:
-    """Every greeting festival falling in solar `year`, by key."""
+    """Every greeting festival falling in solar `year`, by key (a new dict; the lunar days are cached)."""
+    return dict(_festivals_in_year(year))
+
+
+@cache
+def _festivals_in_year(year: int) -> tuple[tuple[str, date], ...]:
     result = {key: date(year, m, d) for key, (m, d) in SOLAR_FESTIVALS.items()}
     for key, (m, d) in LUNAR_FESTIVALS.items():
         result[key] = lunar_to_solar(year, m, d)
-    return result
+    return tuple(result.items())
 
 
 def workdays_between(start: date, end: date, overrides: Mapping[date, bool] | None = None) -> int:

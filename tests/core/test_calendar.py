@@ -52,6 +52,17 @@ def test_lunar_festivals_across_years():
     assert festivals_in_year(2027)["may_day"] == date(2027, 5, 1)
 
 
+def test_festival_days_are_cached_but_each_caller_gets_its_own_dict():
+    # given a caller that changes the dict it was given
+    first = festivals_in_year(2028)
+    first["spring_festival"] = date(2028, 1, 1)
+    # when the year is asked for again (served from the cache)
+    again = festivals_in_year(2028)
+    # then the festival days are unchanged
+    assert again["spring_festival"] == date(2028, 1, 26)
+    assert again is not first
+
+
 def test_lunar_birthday_moves_each_year_and_day_30_is_clamped():
     # lunar 8/15 birthday is Mid-Autumn day
     assert birthday_in_year(date(1980, 8, 15), is_lunar=True, year=2026) == date(2026, 9, 25)
