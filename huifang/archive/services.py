@@ -22,13 +22,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Floor, Least, TruncDate
+from django.db.models.functions import Coalesce, Floor, Least
 from django.db.models.lookups import LessThan, LessThanOrEqual
 
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record, field_changes
 from huifang.core.phones import PhoneError, display_phone, parse_phone
-from huifang.core.sql import AddDays, AddMonths, DayNumber
+from huifang.core.sql import AddDays, AddMonths, DayNumber, LocalDate
 
 from .choices import MAINTENANCE_TYPES, ActivityState, CustomerSource
 from .defaults import DAY_EPSILON
@@ -176,7 +176,7 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
     )
     # Pass 2: predictions and activity from the figures pass 1 wrote. Whichever of the month
     # interval and the km interval (at the vehicle's own km per day) comes first (seed 000).
-    base_date = Coalesce(TruncDate("last_maintenance_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
+    base_date = Coalesce(LocalDate("last_maintenance_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     by_months = AddMonths(base_date, Value(policy.maintenance_interval_months))
     km_to_go = policy.maintenance_interval_km * 1.0
     # The day the interval is reached, not the next one: 5,000 km at 150 km/day is day 33.3 -> day 33 (issue 14 §2,
@@ -185,7 +185,7 @@ def vehicle_figures_refresh(*, store, today: date, vehicle_ids=None) -> int:
         base_date,
         Floor(ExpressionWrapper(Value(km_to_go) / F("avg_km_per_day") + Value(DAY_EPSILON), output_field=FloatField())),
     )
-    last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
+    last_seen = Coalesce(LocalDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     lost_before = today - relativedelta(months=policy.lost_after_months)
     dormant_before = today - relativedelta(months=policy.dormant_after_months)
     # First service lost (首保流失, issue 14 §2): never maintained, and delivered (else bought) at least the store's

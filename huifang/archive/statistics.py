@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Store
-from huifang.core.sql import AddMonths
+from huifang.core.sql import AddMonths, LocalDate
 
 from . import defaults
 from .choices import MAINTENANCE_TYPES, ActivityState, Gender
@@ -120,7 +120,7 @@ def archive_statistics(*, stores: Sequence[Store], today: date) -> dict:
     new_per_month = _per_month(new, months)
 
     # Lost: a vehicle becomes lost `lost_after_months` (the store's policy) after its last visit.
-    last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
+    last_seen = Coalesce(LocalDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     lost_after = Coalesce(F("store__archive_policy__lost_after_months"), Value(defaults.LOST_AFTER_MONTHS))
     # Only vehicles last seen in the window that can make them lost now reach the per-row date arithmetic.
     policies = dict(ArchivePolicy.objects.filter(store__in=stores).values_list("store_id", "lost_after_months"))
@@ -174,7 +174,7 @@ def first_service_lost_per_month(
     period = Coalesce(F("store__archive_policy__first_service_lost_months"), Value(defaults.FIRST_SERVICE_LOST_MONTHS))
     # A maintenance visit (首保 or 定保) before the day it would be lost means the first service was made.
     serviced_before = RepairOrder.objects.filter(vehicle=OuterRef("pk"), ro_type__in=MAINTENANCE_TYPES).filter(
-        LessThan(TruncDate("opened_at", tzinfo=tz), OuterRef("lost_on"))
+        LessThan(LocalDate("opened_at", tzinfo=tz), OuterRef("lost_on"))
     )
     rows = (
         Vehicle.objects.filter(store__in=stores)

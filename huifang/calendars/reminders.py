@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import TruncDate
 
 from huifang.accounts.models import Store
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
+from huifang.core.sql import LocalDate
 
 from . import defaults
 from .selectors import calendar_for
@@ -39,7 +39,7 @@ def reminders_move_to_open_days(
         store=store, kind__in=kinds, status=TaskStatus.OPEN, due_at__gte=_midnight(today, tz)
     )
     days = set(
-        reminders.annotate(day=TruncDate("due_at", tzinfo=tz)).order_by().values_list("day", flat=True).distinct()
+        reminders.annotate(day=LocalDate("due_at", tzinfo=tz)).order_by().values_list("day", flat=True).distinct()
     )
     cal = calendar_for(store=store)
     moved = 0

@@ -42,14 +42,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Floor, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, Floor, NullIf
 
 from huifang.accounts.models import Store
 from huifang.archive.defaults import DAY_EPSILON
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.archive.segments import segment_q
 from huifang.core.calendar import solar_to_lunar
-from huifang.core.sql import AddDays, AddMonths
+from huifang.core.sql import AddDays, AddMonths, LocalDate
 
 from . import rules
 from .choices import OwnerRule, RuleKind
@@ -339,7 +339,7 @@ def _date_reminder(column: str, key: Callable[[Sweep], object], only: Callable[[
 def _maintenance_key(s: Sweep):
     """One reminder per service: m<local date of the last maintenance, else delivery, else purchase, else target>."""
     base = Coalesce(
-        TruncDate("last_maintenance_at", tzinfo=s.tz), "delivery_date", "purchase_date", "next_maintenance_date"
+        LocalDate("last_maintenance_at", tzinfo=s.tz), "delivery_date", "purchase_date", "next_maintenance_date"
     )
     return Concat(Value("m"), text(base))
 
@@ -485,7 +485,7 @@ def _warranty(s: Sweep) -> int:
 
 def _lost_customer(s: Sweep) -> int:
     offsets = rules.parse_offsets(s.rule.offsets)
-    last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=s.tz), "delivery_date", "purchase_date")
+    last_seen = Coalesce(LocalDate("last_visit_at", tzinfo=s.tz), "delivery_date", "purchase_date")
     # A car never seen in the workshop since its delivery is a first-service case (首保提醒, then 首保流失),
     # not a lost customer (issue 14 §2): it counts from its first visit.
     seen = Q(last_visit_at__isnull=False) if RuleKind.FIRST_SERVICE_LOST in s.enabled_kinds else Q()

@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, DateField, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Store
 from huifang.archive.models import ArchivePolicy, RepairOrder, Vehicle
-from huifang.core.sql import AddMonths
+from huifang.core.sql import AddMonths, LocalDate
 
 from . import defaults, rules
 from .choices import FigureSource
@@ -115,7 +115,7 @@ def customer_statistics(*, store: Store, year: int, today: date, lost_after_mont
         .values("model", "m")
         .annotate(n=Count("pk"))
     )
-    last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
+    last_seen = Coalesce(LocalDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     lost = grid(
         Vehicle.objects.filter(store=store)
         .filter(Q(last_visit_at__lt=end) | Q(last_visit_at__isnull=True))

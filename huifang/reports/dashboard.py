@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncDate
 
 from huifang.accounts.models import Store, User
 from huifang.complaints.choices import OPEN_STATUSES
 from huifang.complaints.models import Complaint
+from huifang.core.sql import LocalDate
 from huifang.followups.choices import TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.workbench.models import CallRecord
@@ -69,7 +69,7 @@ def store_day(*, stores: Sequence[Store], now: datetime, trend_days: int = TREND
     calls = {
         r["day"]: r
         for r in CallRecord.objects.filter(store__in=stores, ended_at__gte=since, ended_at__lt=end)
-        .annotate(day=TruncDate("ended_at", tzinfo=tz))
+        .annotate(day=LocalDate("ended_at", tzinfo=tz))
         .order_by()
         .values("day")
         .annotate(calls=Count("pk"), score=Avg("score"))
@@ -77,7 +77,7 @@ def store_day(*, stores: Sequence[Store], now: datetime, trend_days: int = TREND
     attempts = {
         r["day"]: r
         for r in ContactAttempt.objects.filter(task__store__in=stores, at__gte=since, at__lt=end)
-        .annotate(day=TruncDate("at", tzinfo=tz))
+        .annotate(day=LocalDate("at", tzinfo=tz))
         .order_by()
         .values("day")
         .annotate(n=Count("pk"), reached=Count("pk", filter=Q(outcome__in=REACHED_OUTCOMES)))
@@ -85,7 +85,7 @@ def store_day(*, stores: Sequence[Store], now: datetime, trend_days: int = TREND
     received = {
         r["day"]: r["n"]
         for r in Complaint.objects.filter(store__in=stores, received_at__gte=since, received_at__lt=end)
-        .annotate(day=TruncDate("received_at", tzinfo=tz))
+        .annotate(day=LocalDate("received_at", tzinfo=tz))
         .order_by()
         .values("day")
         .annotate(n=Count("pk"))

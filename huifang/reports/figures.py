@@ -30,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import Store, User
@@ -38,6 +38,7 @@ from huifang.archive.choices import RepairOrderType
 from huifang.archive.models import RepairOrder
 from huifang.complaints.choices import ComplaintCategory, ComplaintChannel, ComplaintStatus
 from huifang.complaints.models import Complaint, ComplaintFollowUp
+from huifang.core.sql import LocalDate
 from huifang.followups.choices import FAILED_OUTCOMES, AttemptOutcome, RuleKind, TaskStatus
 from huifang.followups.effectiveness import reminder_effectiveness
 from huifang.followups.models import ContactAttempt, FollowUpTask
@@ -597,7 +598,7 @@ def implausible_calls(*, store: Store, month: date, policy: ReportPolicy | None 
             duration_seconds__lt=policy.implausible_seconds,
             caller__isnull=False,
         )
-        .annotate(day=TruncDate("ended_at", tzinfo=tz))
+        .annotate(day=LocalDate("ended_at", tzinfo=tz))
         .order_by()
         .values("caller", "day")
         .annotate(calls=Count("pk"), shortest=Min("duration_seconds"), average=Avg("duration_seconds"))
@@ -764,7 +765,7 @@ def customer_flow(*, stores: Sequence[Store], month: date) -> list[dict]:
         .values("month")
         .annotate(count=Count("customer", distinct=True))
     )
-    last_seen = Coalesce(TruncDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
+    last_seen = Coalesce(LocalDate("last_visit_at", tzinfo=tz), F("delivery_date"), F("purchase_date"))
     lost_after = Coalesce(F("store__archive_policy__lost_after_months"), Value(archive_defaults.LOST_AFTER_MONTHS))
     policies = dict(ArchivePolicy.objects.filter(store__in=stores).values_list("store_id", "lost_after_months"))
     spans = [policies.get(s.pk, archive_defaults.LOST_AFTER_MONTHS) for s in stores] or [
