@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from huifang.appointments.dms_import.columns import COLUMNS
 from huifang.archive.dms_reference import column_reference_markdown, sample_export_write
 from huifang.archive.importing.fields import FIELDS
 
@@ -25,6 +26,19 @@ def test_reference_lists_every_accepted_header():
         assert f"`{field.name}` | {field.label_zh} | {field.label_en} |" in text
         for synonym in field.synonyms:
             assert synonym.replace("|", "\\|") in text
+
+
+def test_reference_lists_every_appointment_column_after_the_archive_fields():
+    # when the reference is generated
+    text = column_reference_markdown()
+    section = text[text.index("## 预约导出") :]
+    # then the appointment import's section names each column, its headers and whether it is required
+    for column in COLUMNS:
+        required = "是 · yes" if column.required else ""
+        assert f"| `{column.name}` | {column.label_zh} | {column.label_en} | " in section
+        assert all(synonym in section for synonym in column.synonyms)
+        assert section.split(f"| `{column.name}` |")[1].split("\n")[0].endswith(f"| {required} |")
+    assert "| `dms_number` | 预约单号 |" in section and "`line_amount`" not in section
 
 
 @pytest.mark.django_db
