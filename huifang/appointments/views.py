@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from huifang.accounts.selectors import has_role
 from huifang.archive.models import Customer
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import require_store_role, role_required
 from huifang.core.throttle import rate_limited
 
@@ -370,8 +371,7 @@ def settings(request):
             try:
                 services.policy_update(store=store, actor=request.user, now=clock.now(), **values)
             except ValidationError as exc:
-                for key, errs in exc.message_dict.items():
-                    form.add_error(key if key in form.fields else None, errs)
+                form_add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Appointment settings saved."))
                 return redirect(f"{request.path}?store={store.pk}")

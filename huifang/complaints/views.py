@@ -23,6 +23,7 @@ from huifang.audit.services import audit_record
 from huifang.calendars.selectors import calendar_for
 from huifang.core import clock
 from huifang.core.calendar import official_schedule_known
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import role_required
 from huifang.core.phones import display_phone, mask_phone
 from huifang.privacy.access import export_logged
@@ -77,15 +78,6 @@ def _task_url(task_id: int | None) -> str:
         return reverse("workbench:task", args=[task_id])
     except NoReverseMatch:
         return ""
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the named fields (or the whole form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- list ------------------------------------------------------------------------------------------
@@ -171,7 +163,7 @@ def _intake_save(request, form) -> Complaint | None:
             for upload in files:
                 services.attachment_add(complaint=complaint, actor=request.user, now=now, file=upload)
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        form_add_validation_errors(form, exc)
         return None
     return complaint
 
@@ -291,7 +283,7 @@ def _act(
         try:
             call(complaint, form.cleaned_data, clock.now())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_errors(form, exc)
         else:
             messages.success(request, done)
             if request.htmx:
@@ -571,7 +563,7 @@ def policy_edit(request, store_id: int):
                     apply=form.cleaned_data["apply_to_open"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Complaint policy saved."))
                 if recomputed is not None:
@@ -617,7 +609,7 @@ def reason_list(request, store_id: int):
             try:
                 services.reason_save(store=store, actor=request.user, now=now, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Sub-reason added."))
                 return redirect("complaints:reasons", store_id=store.pk)

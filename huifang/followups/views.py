@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from huifang.accounts.selectors import has_role
 from huifang.archive.segments import segment_describe
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import require_store_role, role_required
 from huifang.core.phones import mask_phone
 
@@ -91,9 +92,7 @@ def rule_edit(request, store_id: int, pk: int):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    target = segment_form if field in segment_form.fields else form
-                    target.add_error(field if field in target.fields else None, errors)
+                form_add_validation_errors(form, exc, segment_form)
             else:
                 messages.success(request, _("Rule saved."))
                 return redirect("followups:rule_list", store_id=store.pk)

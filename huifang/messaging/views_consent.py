@@ -10,6 +10,7 @@ from huifang.accounts.selectors import has_role
 from huifang.archive.models import Customer
 from huifang.archive.selectors import customers_visible_to
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.throttle import rate_limited
 
 from . import consent, unsubscribe
@@ -65,8 +66,7 @@ def customer_consent(request, customer_id: int):
             customer=customer, source=ConsentSource.FRONT_DESK, actor=request.user, now=clock.now(), **form.cleaned_data
         )
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        form_add_validation_errors(form, exc)
         return _panel(request, customer, form, status=422)
     if not request.htmx:  # a plain form post (no JavaScript) goes back to the customer page
         return redirect("archive:customer_detail", customer.pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from huifang.accounts.selectors import has_role
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import require_store_role, role_required
 from huifang.core.throttle import rate_limited
 
@@ -62,11 +63,6 @@ def _base(request, store, **extra) -> dict:
 
 def _store_today(store) -> date:
     return clock.now().astimezone(ZoneInfo(store.time_zone)).date()
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @role_required(*READ)
@@ -123,7 +119,7 @@ def lounge_today(request, store_id: int):
                     now=clock.now(),
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Checklist signed.") if "sign" in request.POST else _("Checklist saved."))
                 return redirect("operations:lounge_today", store_id=store.pk)
@@ -204,7 +200,7 @@ def lounge_items(request, store_id: int):
         try:
             services.lounge_item_save(store=store, item=None, actor=request.user, now=clock.now(), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_errors(form, exc)
         else:
             messages.success(request, _("Item added."))
             return redirect("operations:lounge_items", store_id=store.pk)
@@ -223,7 +219,7 @@ def lounge_item_edit(request, store_id: int, item_id: int):
         try:
             services.lounge_item_save(store=store, item=item, actor=request.user, now=clock.now(), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_errors(form, exc)
         else:
             messages.success(request, _("Item saved."))
             return redirect("operations:lounge_items", store_id=store.pk)
@@ -320,7 +316,7 @@ def club_level_edit(request, store_id: int, level_id: int | None = None):
         try:
             services.club_level_save(store=store, level=level, actor=request.user, now=clock.now(), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_errors(form, exc)
         else:
             messages.success(request, _("Level saved."))
             return redirect("operations:club", store_id=store.pk)
@@ -346,7 +342,7 @@ def event_list(request, store_id: int):
                     store=store, actor=request.user, now=clock.now(), **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Event created."))
                 return redirect("operations:event_detail", store_id=store.pk, event_id=event.pk)
@@ -425,7 +421,7 @@ def event_signup(request, store_id: int, event_id: int):
                 event=event, member=form.cleaned_data["member"], source=source, actor=request.user, now=clock.now()
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_errors(form, exc)
         else:
             text = (
                 _("Signed up.") if signup.status == SignupStatus.CONFIRMED else _("The event is full: on the waitlist.")
@@ -566,7 +562,7 @@ def staffing_table_edit(request, store_id: int):
                 store=store, formulas=form.formulas(), actor=request.user, now=clock.now()
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_errors(form, exc)
         else:
             messages.success(request, _("%(n)s cells changed.") % {"n": changed})
             return redirect("operations:staffing", store_id=store.pk)

@@ -11,12 +11,13 @@ from django.views.decorators.http import require_GET
 
 from huifang.archive.segments import segment_describe
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import role_required
 
 from . import campaigns, selectors
 from .choices import CampaignStatus
 from .forms import CampaignForm
-from .views import READ, _apply_errors, _base, _store
+from .views import READ, _base, _store
 
 # Sending to a whole segment is the director's decision (brief §9: the director runs customer care).
 SEND = selectors.EDIT_ROLES
@@ -69,7 +70,7 @@ def campaign_new(request, store_id: int):
                     return redirect("operations:campaign_detail", store_id=store.pk, campaign_id=campaign.pk)
                 preview = campaigns.campaign_preview(**values)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_validation_errors(form, exc)
         if form.errors:
             return render(request, "operations/campaign_new.html", _base(request, store, form=form), status=422)
     return render(request, "operations/campaign_new.html", _base(request, store, form=form, preview=preview))

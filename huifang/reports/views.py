@@ -19,6 +19,7 @@ from huifang.accounts.selectors import has_role, stores_visible_to
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import require_store_role, role_required
 
 from . import dashboard as dash
@@ -239,8 +240,7 @@ def pdca_entry(request, entry_id: int):
         try:
             services.pdca_save(store=entry.store, month=entry.month, actor=request.user, now=clock.now(), **data)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            form_add_validation_errors(form, exc)
         else:
             messages.success(request, _("PDCA line saved."))
             return redirect(f"{_url('reports:pdca', entry.store_id)}?month={entry.month:%Y-%m}")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import role_required
 from huifang.messaging.choices import MessageStatus
 
@@ -41,8 +42,7 @@ def settings_edit(request, store_id: int):
             try:
                 services.settings_update(store=store, actor=request.user, now=clock.now(), **form.cleaned_data)
             except ValidationError as exc:
-                for key, errors in exc.message_dict.items():
-                    form.add_error(key if key in form.fields else None, errors)
+                form_add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Robot settings saved."))
                 return redirect("robots:settings", store_id=store.pk)

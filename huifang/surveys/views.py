@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from huifang.core import clock
+from huifang.core.form_errors import form_add_validation_errors
 from huifang.core.permissions import role_required
 from huifang.core.throttle import rate_limited
 from huifang.workbench import services as workbench_services
@@ -136,8 +137,7 @@ def policy_edit(request, store_id: int):
             try:
                 services.policy_update(store=store, actor=request.user, now=clock.now(), **values)
             except ValidationError as exc:
-                for key, errs in exc.message_dict.items():
-                    form.add_error(key if key in form.fields else None, errs)
+                form_add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Survey settings saved."))
                 return redirect("surveys:settings", store_id=store.pk)
