@@ -249,6 +249,7 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=400)
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--store", help="time a store loaded by an earlier run (its code) instead of loading one")
+    parser.add_argument("--queries", action="store_true", help="also print the board's slowest queries (warm)")
     args = parser.parse_args()
     setup_django("bench_board.sqlite3")
     from django.db import connection
@@ -271,6 +272,8 @@ def main() -> None:
         }
         print(f"{database_label()}: store {store.code} loaded before, {counts}")
         _time(store=store, now=now, counts=counts)
+        if args.queries:
+            slowest_queries(store=store, now=now)
         return
     store = bench_store(f"BRD{random.Random().randint(0, 99999):05d}")
     with timer() as load:
@@ -280,6 +283,34 @@ def main() -> None:
             cur.execute("ANALYZE")
     print(f"{database_label()}: store {store.code}, {counts} loaded in {load():.1f} s")
     _time(store=store, now=now, counts=counts)
+    if args.queries:
+        slowest_queries(store=store, now=now)
+
+
+def slowest_queries(*, store, now, runs: int = 3, top: int = 4) -> None:
+    """Each of the board's queries timed in the database (best of `runs` warm runs), the slowest first."""
+    import time as clock_time
+
+    from django.db import connection
+
+    best: dict[int, tuple[float, str]] = {}
+
+    for _ in range(runs):
+        seen: list[tuple[float, str]] = []
+
+        def timed_query(execute, sql, params, many, context, seen=seen):
+            start = clock_time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                seen.append((clock_time.perf_counter() - start, sql))
+
+        with connection.execute_wrapper(timed_query):
+            project(store=store, now=now)
+        for i, (seconds, sql) in enumerate(seen):
+            best[i] = min(best.get(i, (seconds, sql)), (seconds, sql))
+    for i, (seconds, sql) in sorted(best.items(), key=lambda item: -item[1][0])[:top]:
+        print(f"  query {i + 1}: {seconds * 1000:6.1f} ms  {' '.join(sql.split())[:150]}")
 
 
 def _time(*, store, now, counts: dict) -> None:

@@ -100,6 +100,8 @@ class FollowUpTask(models.Model):
             models.Index(fields=["store", "status", "window_end"]),
             # A caller's open tasks, most urgent window first: the queue's rows and "next" (issue 18).
             models.Index(fields=["assigned_to", "status", "window_end"]),
+            # Tasks closed in a period (today's board, the dashboard's week), polled by every paired screen.
+            models.Index(fields=["store", "closed_at"]),
         ]
 
     def __str__(self) -> str:
@@ -122,6 +124,8 @@ class ContactAttempt(models.Model):
         verbose_name = _("contact attempt")
         verbose_name_plural = _("contact attempts")
         ordering = ["at", "id"]
+        # Attempts in a period (the board's and dashboard's days): a range on `at`, then their tasks' store.
+        indexes = [models.Index(fields=["at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"

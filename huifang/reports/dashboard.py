@@ -3,7 +3,8 @@
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, OuterRef, Q, Subquery
+from django.db.models.lookups import In
 
 from huifang.accounts.models import Store, User
 from huifang.complaints.choices import OPEN_STATUSES
@@ -51,6 +52,7 @@ def store_day(*, stores: Sequence[Store], now: datetime, trend_days: int = TREND
     """The stores' day: tasks due and done today, overdue, calls, open and overdue complaints; and `trend_days`
     (30) days of calls, reach rate, average score and complaints received per day (the team board asks for 7)."""
     stores = list(stores)
+    store_ids = [store.pk for store in stores]
     start, end = _day_bounds(now)
     since = start - timedelta(days=trend_days - 1)
     # Open call tasks in the team queue's buckets, with the same words as the queue (issue 17).
@@ -76,7 +78,10 @@ def store_day(*, stores: Sequence[Store], now: datetime, trend_days: int = TREND
     }
     attempts = {
         r["day"]: r
-        for r in ContactAttempt.objects.filter(task__store__in=stores, at__gte=since, at__lt=end)
+        for r in ContactAttempt.objects.filter(at__gte=since, at__lt=end)
+        # Each attempt's store read by primary key (a few thousand attempts a week), not by a join: with
+        # PostgreSQL's default costs the join read the stores' whole task history (146,400 tasks, 80 ms).
+        .filter(In(Subquery(FollowUpTask.objects.filter(pk=OuterRef("task_id")).values("store_id")), store_ids))
         .annotate(day=LocalDate("at", tzinfo=tz))
         .order_by()
         .values("day")
