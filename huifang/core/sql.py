@@ -119,7 +119,9 @@ class LocalDate(TruncDate):
 
     def as_sqlite(self, compiler, connection, **extra):
         general_sql, general_params = super().as_sql(compiler, connection)
-        fixed = fixed_offset_since(self.get_tzname())
+        tzname = self.get_tzname()
+        # Stored instants are UTC text only with USE_TZ and the connection's default time zone.
+        fixed = fixed_offset_since(tzname) if tzname and connection.timezone_name == "UTC" else None
         if fixed is None:
             return general_sql, general_params
         since, seconds = fixed

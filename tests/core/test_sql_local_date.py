@@ -88,3 +88,14 @@ def test_on_sqlite_recent_instants_use_sqlites_own_date_function():
     assert "date(" in query and "+28800 seconds" in query
     berlin = str(Vehicle.objects.annotate(day=LocalDate("last_visit_at", tzinfo=ZoneInfo("Europe/Berlin"))).query)
     assert "seconds" not in berlin
+
+
+@pytest.mark.django_db
+def test_on_sqlite_instants_stored_in_another_zone_keep_djangos_function(monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL computes the local date with AT TIME ZONE")
+    # given a connection whose stored instants are not UTC (DATABASES TIME_ZONE set)
+    monkeypatch.setattr(connection, "timezone_name", "Asia/Shanghai")
+    # when the local date is compiled, then the fixed-offset shortcut is not used
+    query = str(Vehicle.objects.annotate(day=LocalDate("last_visit_at", tzinfo=ZoneInfo("Asia/Shanghai"))).query)
+    assert "seconds" not in query
