@@ -20,6 +20,12 @@ ENTITIES = ("customer", "contact", "vehicle", "repair_order", "line")
 # of one customer, follow each other in an export, so a small cache catches the repeats; a large one would
 # grow with the file (100,000 entries per entity held ~300 MB at 500,000 rows).
 CACHE_LIMIT = 4096
+# Outcomes remembered per column, by the cell's text (see RowParser._parse_entity); emptied when full, so memory
+# stays bounded whatever the file.
+CELL_MEMO_LIMIT = 2048
+# What one cell turned out to be.
+_EMPTY, _VALUE, _ERROR, _FLAGGED = object(), object(), object(), object()
+_EMPTY_OUTCOME = (_EMPTY, None, "", "")
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,9 @@ class RowParser:
             if columns
         }
         self._cache: dict[str, dict[tuple, tuple[dict | None, tuple[CellError, ...]]]] = {e: {} for e in ENTITIES}
+        self._cell_memos: dict[str, list[dict[str, tuple]]] = {
+            entity: [{} for _ in columns] for entity, columns in self.columns.items()
+        }
 
     def header_of(self, field: str) -> str:
         for columns in self.columns.values():
@@ -185,23 +194,27 @@ class RowParser:
             return hit
         values: dict[str, Any] = {}
         errors: list[CellError] = []
-        for (position, spec), cell in zip(columns, raw, strict=True):
-            if parsing.is_empty_marker(cell, yes_no=spec.yes_no):
+        for (position, spec), cell, memo in zip(columns, raw, self._cell_memos[entity], strict=True):
+            # A text cell's outcome is looked up by its text: an export repeats the same dates, amounts,
+            # phones, part codes and names on thousands of rows, and a dict lookup costs far less than a parse.
+            if type(cell) is str:
+                outcome = memo.get(cell)
+                if outcome is None:
+                    if len(memo) >= CELL_MEMO_LIMIT:
+                        memo.clear()
+                    outcome = memo[cell] = self._cell_outcome(spec, cell)
+            else:
+                outcome = self._cell_outcome(spec, cell)
+            kind, value, text, reason = outcome
+            if kind is _EMPTY:
                 continue
-            try:
-                value = spec.parse(cell)
-            except parsing.FieldError as exc:
-                errors.append(CellError(spec.name, self.headers[position], parsing.report_text(cell)[:255], str(exc)))
+            if kind is _ERROR:
+                errors.append(CellError(spec.name, self.headers[position], text, reason))
                 continue
-            if isinstance(value, parsing.Flagged):
-                errors.append(
-                    CellError(
-                        spec.name, self.headers[position], parsing.report_text(cell)[:255], value.reason, warning=True
-                    )
-                )
+            if kind is _FLAGGED:
+                errors.append(CellError(spec.name, self.headers[position], text, reason, warning=True))
                 if spec.flag_attr:
                     values[spec.flag_attr] = True
-                value = value.value
             elif spec.flag_attr and value is not None:
                 values[spec.flag_attr] = False
             if value is not None:
@@ -211,6 +224,19 @@ class RowParser:
             cache.clear()
         cache[raw] = result
         return result
+
+    @staticmethod
+    def _cell_outcome(spec: FieldSpec, cell: Any) -> tuple[object, Any, str, str]:
+        """(kind, value, cell as the report shows it, reason) of one cell; the same cell always gives the same."""
+        if parsing.is_empty_marker(cell, yes_no=spec.yes_no):
+            return _EMPTY_OUTCOME
+        try:
+            value = spec.parse(cell)
+        except parsing.FieldError as exc:
+            return (_ERROR, None, parsing.report_text(cell)[:255], str(exc))
+        if isinstance(value, parsing.Flagged):
+            return (_FLAGGED, value.value, parsing.report_text(cell)[:255], value.reason)
+        return (_VALUE, value, "", "")
 
     @staticmethod
     def _single(columns: list[tuple[int, FieldSpec]]) -> Callable[[list[Any]], tuple]:
