@@ -87,6 +87,7 @@ def dump(store, batches):
     rank(Vehicle, Vehicle.objects.filter(store=store))
     rank(RepairOrder, RepairOrder.objects.filter(store=store))
     rank(Contact, Contact.objects.filter(customer__store=store))
+    rank(ConsentRecord, ConsentRecord.objects.filter(store=store))
     refs = {"customer_id": "Customer", "vehicle_id": "Vehicle", "repair_order_id": "RepairOrder"}
 
     def rows(model, queryset):
@@ -112,6 +113,9 @@ def dump(store, batches):
     for entry in AuditEntry.objects.filter(store=store).order_by("pk"):
         kind = models_by_type.get(entry.content_type_id)
         object_rank = ranks.get(kind, {}).get(entry.object_id, entry.object_id)
+        text = entry.object_repr
+        if kind == "ConsentRecord":  # "#<id> 电话 · …"
+            text = re.sub(r"^#\d+", f"#{object_rank}", text)
         changes = dict(entry.changes)
         for key, target in (("customer", "Customer"), ("vehicle", "Vehicle")):
             if key in changes:
@@ -122,7 +126,7 @@ def dump(store, batches):
                 "actor": entry.actor_id,
                 "model": kind,
                 "object": object_rank,
-                "repr": entry.object_repr,
+                "repr": text,
                 "source": re.sub(r"import #\d+", "import #n", entry.source),
                 "changes": changes,
             },

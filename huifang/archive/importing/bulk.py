@@ -46,14 +46,14 @@ def _prepared(fields, rows: Iterable[dict[str, Any]], defaults: dict[str, Any]) 
     # one C-level check of the row's value types instead of a Python call per value (JSON columns excepted,
     # whose text must be encoded).
     whole_rows = connection.vendor == "postgresql" and not any(isinstance(f, models.JSONField) for f in fields)
-    pairs = [(attname, default) for attname, _, default in plan]
+    attnames = [attname for attname, _, _ in plan]
+    fallbacks = [default for _, _, default in plan]
     for row in rows:
-        if whole_rows:
-            values = tuple([row.get(attname, default) for attname, default in pairs])
-            if COPY_AS_IS.issuperset(map(type, values)):
-                yield values
-                continue
-        yield tuple([convert(row.get(attname, default)) for attname, convert, default in plan])
+        values = tuple(map(row.get, attnames, fallbacks))  # row.get(attname, default), in C
+        if whole_rows and COPY_AS_IS.issuperset(map(type, values)):
+            yield values
+            continue
+        yield tuple([convert(value) for (_, convert, _), value in zip(plan, values, strict=True)])
 
 
 def _copy(cursor, table: str, columns: str, values: Iterator[tuple]) -> int:

@@ -16,6 +16,8 @@ from . import parsing
 from .fields import FIELDS_BY_NAME
 
 ENTITIES = ("customer", "contact", "vehicle", "repair_order", "line")
+# The entities repeated on every line row of an order (all but the line itself).
+HEAD_ENTITIES = ENTITIES[:-1]
 # Distinct parsed parts remembered per entity before the cache is emptied. The rows of one order, and the orders
 # of one customer, follow each other in an export, so a small cache catches the repeats; a large one would
 # grow with the file (100,000 entries per entity held ~300 MB at 500,000 rows).
@@ -163,6 +165,13 @@ class RowParser:
             if columns
         }
         self._cache: dict[str, dict[tuple, tuple[dict | None, tuple[CellError, ...]]]] = {e: {} for e in ENTITIES}
+        head_positions = [position for entity in HEAD_ENTITIES for position, _ in self.columns[entity]]
+        self._head_picker: Callable[[list[Any]], Any] = (
+            itemgetter(*head_positions)
+            if len(head_positions) > 1
+            else (lambda cells: tuple(cells[p] for p in head_positions))
+        )
+        self._heads: dict[Any, Head] = {}
         self._cell_memos: dict[str, list[dict[str, tuple]]] = {
             entity: [{} for _ in columns] for entity, columns in self.columns.items()
         }
@@ -247,10 +256,49 @@ class RowParser:
         """Parsed parts per entity (None when the row has nothing for it) and every cell error or warning."""
         if len(cells) < self.width:
             cells = [*cells, *([None] * (self.width - len(cells)))]
-        parts: dict[str, dict | None] = {}
-        errors: list[CellError] = []
-        for entity in ENTITIES:
-            values, entity_errors = self._parse_entity(entity, cells)
-            parts[entity] = values
-            errors.extend(entity_errors)
-        return parts, errors
+        head = self.parse_head(cells)
+        line, line_errors = self._parse_entity("line", cells)
+        parts = dict(head.parts)
+        parts["line"] = line
+        return parts, [*head.errors, *line_errors]
+
+    def parse_head(self, cells: list[Any]) -> "Head":
+        """The customer, contact, vehicle and order parts of a row (cells padded to the sheet's width).
+
+        Every line row of an order repeats these cells: one lookup of all of them together replaces four, and
+        the same `Head` comes back for each row of the order (`Head.derived` lets the caller keep what it
+        works out from them once).
+        """
+        raw = self._head_picker(cells)
+        head = self._heads.get(raw)
+        if head is None:
+            parts: dict[str, dict | None] = {}
+            errors: list[CellError] = []
+            for entity in HEAD_ENTITIES:
+                values, entity_errors = self._parse_entity(entity, cells)
+                parts[entity] = values
+                errors.extend(entity_errors)
+            head = Head(parts, tuple(errors), {})
+            if len(self._heads) >= CACHE_LIMIT:
+                self._heads.clear()
+            self._heads[raw] = head
+        return head
+
+    def parse_line(self, cells: list[Any]) -> tuple[dict | None, tuple[CellError, ...]]:
+        """The line part of a row (cells padded to the sheet's width) and its cell errors or warnings."""
+        return self._parse_entity("line", cells)
+
+    def padded(self, cells: list[Any]) -> list[Any]:
+        """The row's cells, at least as many as the sheet's mapped columns."""
+        if len(cells) < self.width:
+            return [*cells, *([None] * (self.width - len(cells)))]
+        return cells
+
+
+@dataclass(slots=True)
+class Head:
+    """The parsed customer, contact, vehicle and order parts of one distinct set of cells."""
+
+    parts: dict[str, dict | None]
+    errors: tuple[CellError, ...]
+    derived: dict  # what the caller works out from the parts alone, kept with them
