@@ -24,7 +24,10 @@ HEAD_ENTITIES = ENTITIES[:-1]
 CACHE_LIMIT = 4096
 # Outcomes remembered per column, by the cell's text (see RowParser._parse_entity); emptied when full, so memory
 # stays bounded whatever the file.
-CELL_MEMO_LIMIT = 2048
+CELL_MEMO_LIMIT = 512
+# Distinct order heads remembered (the rows of one order follow each other, so a few suffice; a head holds
+# every non-line cell of its rows).
+HEAD_CACHE_LIMIT = 64
 # What one cell turned out to be.
 _EMPTY, _VALUE, _ERROR, _FLAGGED = object(), object(), object(), object()
 _EMPTY_OUTCOME = (_EMPTY, None, "", "")
@@ -279,7 +282,7 @@ class RowParser:
                 parts[entity] = values
                 errors.extend(entity_errors)
             head = Head(parts, tuple(errors), {})
-            if len(self._heads) >= CACHE_LIMIT:
+            if len(self._heads) >= HEAD_CACHE_LIMIT:
                 self._heads.clear()
             self._heads[raw] = head
         return head
