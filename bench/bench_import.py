@@ -58,6 +58,24 @@ def copy_baseline(path) -> tuple[float, int]:
     return elapsed(), rows
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL server process (same machine only), else None."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: PTH123, SIM115
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_memory_mb() -> float:
     """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -111,12 +129,21 @@ def main() -> None:
             last[0] = now
             print(f"  {phase:<9} {done:>9,}/{total:,}")
 
+    backend_before = backend_cpu_seconds()
     copy_seconds, copied = copy_baseline(path)
     print(f"baseline: COPY of the same file into an all-text table: {copied:,} rows in {copy_seconds:.1f} s")
+    if backend_before is not None:
+        print(f"  CPU: {backend_cpu_seconds() - backend_before:.1f} s in the PostgreSQL backend")
     memory_before = peak_memory_mb()
+    cpu_before, backend_before = time.process_time(), backend_cpu_seconds()
     with timer() as first:
         batch = dms_import_file(store=store, path=path, actor=None, progress=progress)
+    cpu, backend_after = time.process_time() - cpu_before, backend_cpu_seconds()
     print(f"import into {database_label()} store {store.code}: {batch.status} in {first():.1f} s")
+    # Where the wall time went: this process's CPU, the PostgreSQL server process's CPU, the rest waiting
+    # (for the CPU on a shared machine, for the disk).
+    backend = None if backend_before is None or backend_after is None else backend_after - backend_before
+    print(f"  CPU: {cpu:.1f} s in Python" + ("" if backend is None else f", {backend:.1f} s in the PostgreSQL backend"))
     ratio = first() / copy_seconds
     print(
         f"  ratio to COPY: {ratio:.1f}x; peak memory {peak_memory_mb():.0f} MB (before the import {memory_before:.0f} MB)"
@@ -135,6 +162,8 @@ def main() -> None:
         baseline_seconds=round(copy_seconds, 2),
         ratio=round(ratio, 1),
         peak_memory_mb=round(peak_memory_mb()),
+        python_cpu_seconds=round(cpu, 1),
+        backend_cpu_seconds=None if backend is None else round(backend, 1),
     )
     if args.no_reimport:
         return

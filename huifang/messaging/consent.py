@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from huifang.archive.importing.bulk import insert_rows
+from huifang.archive.importing.bulk import insert_objects, insert_rows
 from huifang.archive.models import Customer
 from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
@@ -307,8 +307,8 @@ def consent_import(
     ]
     if not records:
         return 0
-    ConsentRecord.objects.bulk_create(records, batch_size=CHUNK)
-    # Ids are needed for the audit rows; bulk_create sets them on PostgreSQL and on SQLite 3.35+.
+    # Ids are needed for the audit rows: taken from the sequence first, then the records go through COPY.
+    insert_objects(ConsentRecord, records, stamps={})
     # One audit row per record, as audit_entry() makes it, with the record's text built once per kind of
     # record: a big import writes thousands and the translated labels cost more than the rows.
     content_type = ContentType.objects.get_for_model(ConsentRecord)

@@ -288,3 +288,43 @@ def test_a_column_the_store_chose_to_ignore_is_not_guessed():
     mapping, unmatched = match_headers(["车主姓名", "VIN码"], saved={"VIN码": ""})
     assert mapping == {0: "customer_name"}
     assert unmatched == ["VIN码"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # the short path's shape (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS): the same answers as the general path
+        ("2026-05-29 09:39:00", datetime(2026, 5, 29, 9, 39, tzinfo=SH)),
+        ("2026-05-29", datetime(2026, 5, 29, tzinfo=SH)),
+        ("0000-00-00 00:00:00", None),
+        ("2026-02-30", "日期不存在 / no such date: '2026-02-30'"),
+        ("2026-02-30 10:00:00", "日期不存在 / no such date: '2026-02-30 10:00:00'"),
+        ("2026-05-29 24:00:00", "时间不正确 / not a time of day: '2026-05-29 24:00:00'"),
+        ("2026-05-29 23:59:60", "时间不正确 / not a time of day: '2026-05-29 23:59:60'"),
+        # just outside the shape: the general path
+        (" 2026-05-29 09:39:00 ", datetime(2026, 5, 29, 9, 39, tzinfo=SH)),
+        ("2026-05-29T09:39:00", datetime(2026, 5, 29, 9, 39, tzinfo=SH)),
+        ("2026-05-29 09:39", datetime(2026, 5, 29, 9, 39, tzinfo=SH)),
+    ],
+)
+def test_iso_date_times_read_the_same_on_the_short_path(raw, expected):
+    # when
+    try:
+        got = parsing.parse_datetime(raw, SH)
+    except FieldError as exc:
+        got = str(exc)
+    # then
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("403", 403), ("0403", 403), ("0", 0), ("2000000", 2_000_000), ("2000001", None), ("12,345", 12_345)],
+)
+def test_plain_digit_mileage_short_path_keeps_the_limit(raw, expected):
+    # when / then
+    if expected is None:
+        with pytest.raises(FieldError, match="mileage too large"):
+            parsing.parse_km(raw)
+    else:
+        assert parsing.parse_km(raw) == expected

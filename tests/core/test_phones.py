@@ -46,3 +46,28 @@ def test_mobile_digits_without_parsing_are_what_phonenumbers_gives():
     for e164 in ("+8613812345678", "+8619912345678", "+8617012345678", "+8614512345678", "+862165529988"):
         national = phonenumbers.format_number(phonenumbers.parse(e164, "CN"), phonenumbers.PhoneNumberFormat.NATIONAL)
         assert national_digits(e164) == re.sub(r"\D", "", national)
+
+
+def test_bare_mobile_shortcut_gives_what_the_full_parse_gives():
+    # given every mainland mobile prefix 130-199, each with a few subscriber numbers (known and unknown ranges)
+    import random
+
+    from huifang.core.phones import mainland_mobile_e164, parse_phone_by_shape
+
+    rng = random.Random(18)
+    numbers = [f"{prefix}{rng.randrange(10**8):08d}" for prefix in range(130, 200) for _ in range(12)]
+    numbers += [f"{prefix}00000000" for prefix in range(130, 200)] + [f"{prefix}99999999" for prefix in range(130, 200)]
+    checked = 0
+    for text in numbers:
+        # when
+        fast = mainland_mobile_e164(text)
+        # then: the import's shortcut agrees with phonenumbers' full parse (179… is left to the parser)
+        if text.startswith("179"):
+            assert fast is None
+            continue
+        full = parse_phone_by_shape(text)
+        assert fast == (full.e164, full.unverified), text
+        checked += 1
+    assert checked == len(numbers) - 14
+    assert mainland_mobile_e164("0755-88881234") is None
+    assert mainland_mobile_e164("1381234567") is None

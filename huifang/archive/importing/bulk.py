@@ -42,8 +42,18 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
 def _prepared(fields, rows: Iterable[dict[str, Any]], defaults: dict[str, Any]) -> Iterator[tuple]:
     fallback = {f.attname: defaults.get(f.attname, defaults.get(f.name, f.get_default())) for f in fields}
     plan = [(f.attname, _converter(f), fallback[f.attname]) for f in fields]
+    # On PostgreSQL a row whose values are all of the plain types COPY takes as they are needs no conversion:
+    # one C-level check of the row's value types instead of a Python call per value (JSON columns excepted,
+    # whose text must be encoded).
+    whole_rows = connection.vendor == "postgresql" and not any(isinstance(f, models.JSONField) for f in fields)
+    attnames = [attname for attname, _, _ in plan]
+    fallbacks = [default for _, _, default in plan]
     for row in rows:
-        yield tuple([convert(row.get(attname, default)) for attname, convert, default in plan])
+        values = tuple(map(row.get, attnames, fallbacks))  # row.get(attname, default), in C
+        if whole_rows and COPY_AS_IS.issuperset(map(type, values)):
+            yield values
+            continue
+        yield tuple([convert(value) for (_, convert, _), value in zip(plan, values, strict=True)])
 
 
 def _copy(cursor, table: str, columns: str, values: Iterator[tuple]) -> int:
@@ -56,14 +66,20 @@ def _copy(cursor, table: str, columns: str, values: Iterator[tuple]) -> int:
 
 
 def insert_rows(
-    model: type[models.Model], rows: Iterable[dict[str, Any]], *, defaults: dict[str, Any], ignore_conflicts=False
+    model: type[models.Model],
+    rows: Iterable[dict[str, Any]],
+    *,
+    defaults: dict[str, Any],
+    ignore_conflicts=False,
+    with_pk=False,
 ) -> int:
     """INSERT rows given as {attname: value}; a column missing from a row takes `defaults` or the field default.
 
     auto_now / auto_now_add columns must be given (in `defaults`): nothing is filled in behind the caller's back.
-    With `ignore_conflicts`, rows that break a unique constraint are skipped.
+    With `ignore_conflicts`, rows that break a unique constraint are skipped. With `with_pk`, every row carries
+    its primary key (see `insert_objects`).
     """
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
@@ -104,3 +120,53 @@ def insert_rows(
 def model_values(obj: models.Model) -> dict[str, Any]:
     """An unsaved instance's column values, for insert_rows."""
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key}
+
+
+def reserve_ids(model: type[models.Model], n: int) -> list[int]:
+    """`n` new primary keys for `model`, ascending, taken before the rows are written (so COPY can carry them).
+
+    PostgreSQL: from the table's own sequence in one query, so concurrent writers never get the same ids.
+    SQLite: above the highest id the table ever handed out (its AUTOINCREMENT counter), as it would have;
+    SQLite has one writer at a time and the import holds it for its whole transaction.
+    """
+    if n <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n]
+            )
+            return sorted(pk for (pk,) in cursor.fetchall())
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({quote(column)}), 0) FROM {quote(table)}")  # noqa: S608
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+        if cursor.fetchone():
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            found = cursor.fetchone()
+            if found and found[0] > highest:
+                highest = found[0]
+    return list(range(highest + 1, highest + 1 + n))
+
+
+def insert_objects(model: type[models.Model], objects: list[models.Model], *, stamps: dict[str, Any]) -> None:
+    """Write unsaved instances with ids reserved up front (`reserve_ids`) through `insert_rows`' COPY, and set
+    each instance's pk, as `bulk_create` would, without the ORM compiling every value of every object.
+
+    `stamps` gives the auto_now / auto_now_add columns (the import's own time, like its orders and vehicles).
+    """
+    if not objects:
+        return
+    ids = reserve_ids(model, len(objects))
+    attname = model._meta.pk.attname
+    rows = []
+    for obj, pk in zip(objects, ids, strict=True):
+        setattr(obj, attname, pk)
+        obj._state.adding = False
+        values = model_values(obj)
+        values.update(stamps)
+        values[attname] = pk
+        rows.append(values)
+    insert_rows(model, rows, defaults=stamps, with_pk=True)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from huifang.core.phones import PhoneError, parse_phone_by_shape
+from huifang.core.phones import PhoneError, mainland_mobile_e164, parse_phone_by_shape
 from huifang.core.vehicle_ids import IdentifierError, normalize_plate, normalize_vin
 
 from ..choices import Channel, CustomerKind, CustomerSource, Gender, LineKind, RepairOrderType
@@ -103,12 +103,16 @@ _SEPARATED = re.compile(
 )
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_ISO_FIXED = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def clean_text(value: Any) -> str:
     """A cell as stripped text; whole numbers from spreadsheets lose their '.0'; control characters are
     dropped; a cell with broken characters (lone surrogates, undecodable bytes) is refused."""
+    if type(value) is str and value.isascii() and value.isprintable():
+        # The common cell: no control characters, nothing NFKC would change, nothing unreadable.
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -134,6 +138,14 @@ def _serial_to_datetime(serial: float) -> datetime:
 
 def _parse_naive(value: Any) -> datetime | None:
     """A date or date-time cell as a naive datetime (time 00:00 when only a date is given)."""
+    if type(value) is str and len(value) in (10, 19) and _ISO_FIXED.fullmatch(value):
+        # '2026-05-29 09:39:00' or '2026-05-29', the shape most exports use: read in C. For exactly this shape
+        # the result is the one the general path below gives; an impossible date or time falls through to it,
+        # which says why.
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -207,6 +219,11 @@ def parse_amount(value: Any) -> Decimal | None:
 
 def parse_km(value: Any) -> int | None:
     """'12,345', '12345 km', '12345公里' -> 12345."""
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 7:
+        # Plain digits, the common cell: the same number the general path reads, without Decimal.
+        number = int(value)
+        if number <= 2_000_000:
+            return number
     if value is None or value == "":
         return None
     text = clean_text(value)
@@ -388,6 +405,9 @@ def parse_line_kind(value: Any) -> str | None:
 
 @lru_cache(maxsize=8192)
 def _phone(text: str) -> tuple[str, bool]:
+    found = mainland_mobile_e164(text)
+    if found is not None:
+        return found
     try:
         phone = parse_phone_by_shape(text)
     except PhoneError as exc:

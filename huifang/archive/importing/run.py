@@ -147,6 +147,7 @@ class CustomerSlot:
     has_name: bool = False
     obj: Customer | None = None
     existing: dict | None = None
+    last_applied: dict | None = None  # the row dict merged into `values` last
 
 
 @dataclass
@@ -156,6 +157,7 @@ class VehicleSlot:
     owner: CustomerSlot | None = None
     obj: Vehicle | None = None
     existing: dict | None = None
+    last_applied: dict | None = None
 
 
 @dataclass
@@ -169,6 +171,7 @@ class OrderSlot:
     existing: dict | None = None
     pk: int | None = None
     vehicle_id: int | None = None
+    last_applied: dict | None = None
 
 
 @dataclass
@@ -461,8 +464,11 @@ class ImportRun:
             cslot = customers.get(row.customer_key) if row.customer_key else None
             if cslot is not None:
                 used_customers.add(id(cslot))
-                if row.customer:
+                # The rows of one order usually share one parsed dict (the parser's cache): applying the dict
+                # just applied again changes nothing.
+                if row.customer and row.customer is not cslot.last_applied:
                     cslot.values.update(row.customer)
+                    cslot.last_applied = row.customer
                 if row.contact:
                     for role, name_attr, phone_attr, ext_attr in CONTACT_COLUMNS:
                         name = row.contact.get(name_attr)
@@ -478,13 +484,15 @@ class ImportRun:
                 used_vehicles.add(id(vslot))
                 if vslot.owner is not None:
                     used_customers.add(id(vslot.owner))
-            if vslot is not None and row.vehicle:
+            if vslot is not None and row.vehicle and row.vehicle is not vslot.last_applied:
                 vslot.values.update(row.vehicle)
+                vslot.last_applied = row.vehicle
             if row.ro_number:
                 oslot = orders[row.ro_number]
-                if row.order:
+                if row.order and row.order is not oslot.last_applied:
                     for attr, value in row.order.items():
                         oslot.values.setdefault(attr, value)
+                    oslot.last_applied = row.order
                 oslot.vehicle = vslot
                 if cslot is not None:
                     oslot.customer = cslot
@@ -815,10 +823,14 @@ class ParsedRow:
 
 
 def is_totals_row(cells: list[Any]) -> bool:
-    first = next((c for c in cells if c is not None and str(c).strip()), None)
-    if not isinstance(first, str):
-        return False
-    return first.replace(" ", "").replace("\u3000", "").rstrip(":：").upper() in TOTALS_WORDS
+    """True when the row's first filled cell is a totals word (合计 …)."""
+    for cell in cells:
+        if cell is None or (type(cell) is str and not cell.strip()):
+            continue
+        if not isinstance(cell, str):
+            return False
+        return cell.replace(" ", "").replace("\u3000", "").rstrip(":：").upper() in TOTALS_WORDS
+    return False
 
 
 def parse_row(parser: RowParser, sheet: str, number: int, cells: list[Any]) -> ParsedRow:
@@ -827,18 +839,30 @@ def parse_row(parser: RowParser, sheet: str, number: int, cells: list[Any]) -> P
         text = report_text(next(c for c in cells if c is not None and str(c).strip()))[:255]
         reason = bilingual("合计行,不是工单,已跳过", "totals line, not a repair order; skipped")
         return ParsedRow(None, [], [], Reject(sheet, number, "", text, reason, "skipped"))
-    parts, cell_errors = parser.parse(cells)
-    row = Row(
-        sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], parts["line"]
-    )
+    cells = parser.padded(cells)
+    head = parser.parse_head(cells)
+    line, line_errors = parser.parse_line(cells)
+    parts = head.parts
+    row = Row(sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], line)
     errors: list[Reject] = []
     warnings: list[Reject] = []
-    for error in cell_errors:
+    for error in (*head.errors, *line_errors) if line_errors else head.errors:
         if error.warning:
             warnings.append(Reject(sheet, number, error.header, error.value, error.reason, "warning"))
         else:
             errors.append(Reject(sheet, number, error.header, error.value, error.reason))
-    for header, value, reason in _required_problems(parser, row, cells, errors):
+    if line_errors:
+        problems = _required_problems(parser, row, cells, errors)
+    else:
+        # Without a line error, the checks depend only on the order's cells (the same Head on every line row
+        # of the order) and on whether the row has a line: worked out once, kept with the Head.
+        derived = head.derived.get(line is not None)
+        if derived is None:
+            problems = _required_problems(parser, row, cells, errors)
+            head.derived[line is not None] = (row.vin, row.ro_number, row.customer_key, problems)
+        else:
+            row.vin, row.ro_number, row.customer_key, problems = derived
+    for header, value, reason in problems:
         errors.append(Reject(sheet, number, header, value, reason))
     return ParsedRow(row, errors, warnings)
 

@@ -16,10 +16,21 @@ from . import parsing
 from .fields import FIELDS_BY_NAME
 
 ENTITIES = ("customer", "contact", "vehicle", "repair_order", "line")
+# The entities repeated on every line row of an order (all but the line itself).
+HEAD_ENTITIES = ENTITIES[:-1]
 # Distinct parsed parts remembered per entity before the cache is emptied. The rows of one order, and the orders
 # of one customer, follow each other in an export, so a small cache catches the repeats; a large one would
 # grow with the file (100,000 entries per entity held ~300 MB at 500,000 rows).
 CACHE_LIMIT = 4096
+# Outcomes remembered per column, by the cell's text (see RowParser._parse_entity); emptied when full, so memory
+# stays bounded whatever the file.
+CELL_MEMO_LIMIT = 512
+# Distinct order heads remembered (the rows of one order follow each other, so a few suffice; a head holds
+# every non-line cell of its rows).
+HEAD_CACHE_LIMIT = 64
+# What one cell turned out to be.
+_EMPTY, _VALUE, _ERROR, _FLAGGED = object(), object(), object(), object()
+_EMPTY_OUTCOME = (_EMPTY, None, "", "")
 
 
 @dataclass(frozen=True)
@@ -157,6 +168,16 @@ class RowParser:
             if columns
         }
         self._cache: dict[str, dict[tuple, tuple[dict | None, tuple[CellError, ...]]]] = {e: {} for e in ENTITIES}
+        head_positions = [position for entity in HEAD_ENTITIES for position, _ in self.columns[entity]]
+        self._head_picker: Callable[[list[Any]], Any] = (
+            itemgetter(*head_positions)
+            if len(head_positions) > 1
+            else (lambda cells: tuple(cells[p] for p in head_positions))
+        )
+        self._heads: dict[Any, Head] = {}
+        self._cell_memos: dict[str, list[dict[str, tuple]]] = {
+            entity: [{} for _ in columns] for entity, columns in self.columns.items()
+        }
 
     def header_of(self, field: str) -> str:
         for columns in self.columns.values():
@@ -185,23 +206,27 @@ class RowParser:
             return hit
         values: dict[str, Any] = {}
         errors: list[CellError] = []
-        for (position, spec), cell in zip(columns, raw, strict=True):
-            if parsing.is_empty_marker(cell, yes_no=spec.yes_no):
+        for (position, spec), cell, memo in zip(columns, raw, self._cell_memos[entity], strict=True):
+            # A text cell's outcome is looked up by its text: an export repeats the same dates, amounts,
+            # phones, part codes and names on thousands of rows, and a dict lookup costs far less than a parse.
+            if type(cell) is str:
+                outcome = memo.get(cell)
+                if outcome is None:
+                    if len(memo) >= CELL_MEMO_LIMIT:
+                        memo.clear()
+                    outcome = memo[cell] = self._cell_outcome(spec, cell)
+            else:
+                outcome = self._cell_outcome(spec, cell)
+            kind, value, text, reason = outcome
+            if kind is _EMPTY:
                 continue
-            try:
-                value = spec.parse(cell)
-            except parsing.FieldError as exc:
-                errors.append(CellError(spec.name, self.headers[position], parsing.report_text(cell)[:255], str(exc)))
+            if kind is _ERROR:
+                errors.append(CellError(spec.name, self.headers[position], text, reason))
                 continue
-            if isinstance(value, parsing.Flagged):
-                errors.append(
-                    CellError(
-                        spec.name, self.headers[position], parsing.report_text(cell)[:255], value.reason, warning=True
-                    )
-                )
+            if kind is _FLAGGED:
+                errors.append(CellError(spec.name, self.headers[position], text, reason, warning=True))
                 if spec.flag_attr:
                     values[spec.flag_attr] = True
-                value = value.value
             elif spec.flag_attr and value is not None:
                 values[spec.flag_attr] = False
             if value is not None:
@@ -213,6 +238,19 @@ class RowParser:
         return result
 
     @staticmethod
+    def _cell_outcome(spec: FieldSpec, cell: Any) -> tuple[object, Any, str, str]:
+        """(kind, value, cell as the report shows it, reason) of one cell; the same cell always gives the same."""
+        if parsing.is_empty_marker(cell, yes_no=spec.yes_no):
+            return _EMPTY_OUTCOME
+        try:
+            value = spec.parse(cell)
+        except parsing.FieldError as exc:
+            return (_ERROR, None, parsing.report_text(cell)[:255], str(exc))
+        if isinstance(value, parsing.Flagged):
+            return (_FLAGGED, value.value, parsing.report_text(cell)[:255], value.reason)
+        return (_VALUE, value, "", "")
+
+    @staticmethod
     def _single(columns: list[tuple[int, FieldSpec]]) -> Callable[[list[Any]], tuple]:
         position = columns[0][0]
         return lambda cells: (cells[position],)
@@ -221,10 +259,49 @@ class RowParser:
         """Parsed parts per entity (None when the row has nothing for it) and every cell error or warning."""
         if len(cells) < self.width:
             cells = [*cells, *([None] * (self.width - len(cells)))]
-        parts: dict[str, dict | None] = {}
-        errors: list[CellError] = []
-        for entity in ENTITIES:
-            values, entity_errors = self._parse_entity(entity, cells)
-            parts[entity] = values
-            errors.extend(entity_errors)
-        return parts, errors
+        head = self.parse_head(cells)
+        line, line_errors = self._parse_entity("line", cells)
+        parts = dict(head.parts)
+        parts["line"] = line
+        return parts, [*head.errors, *line_errors]
+
+    def parse_head(self, cells: list[Any]) -> "Head":
+        """The customer, contact, vehicle and order parts of a row (cells padded to the sheet's width).
+
+        Every line row of an order repeats these cells: one lookup of all of them together replaces four, and
+        the same `Head` comes back for each row of the order (`Head.derived` lets the caller keep what it
+        works out from them once).
+        """
+        raw = self._head_picker(cells)
+        head = self._heads.get(raw)
+        if head is None:
+            parts: dict[str, dict | None] = {}
+            errors: list[CellError] = []
+            for entity in HEAD_ENTITIES:
+                values, entity_errors = self._parse_entity(entity, cells)
+                parts[entity] = values
+                errors.extend(entity_errors)
+            head = Head(parts, tuple(errors), {})
+            if len(self._heads) >= HEAD_CACHE_LIMIT:
+                self._heads.clear()
+            self._heads[raw] = head
+        return head
+
+    def parse_line(self, cells: list[Any]) -> tuple[dict | None, tuple[CellError, ...]]:
+        """The line part of a row (cells padded to the sheet's width) and its cell errors or warnings."""
+        return self._parse_entity("line", cells)
+
+    def padded(self, cells: list[Any]) -> list[Any]:
+        """The row's cells, at least as many as the sheet's mapped columns."""
+        if len(cells) < self.width:
+            return [*cells, *([None] * (self.width - len(cells)))]
+        return cells
+
+
+@dataclass(slots=True)
+class Head:
+    """The parsed customer, contact, vehicle and order parts of one distinct set of cells."""
+
+    parts: dict[str, dict | None]
+    errors: tuple[CellError, ...]
+    derived: dict  # what the caller works out from the parts alone, kept with them
