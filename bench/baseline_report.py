@@ -11,8 +11,10 @@ from decimal import Decimal
 SQL_COMPLAINTS = """
 SELECT c.store_id,
        count(*),
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM complaints_complaintfollowup f
-                                      WHERE f.complaint_id = c.id AND f.satisfied)),
+       count(*) FILTER (WHERE c.status = %(closed)s
+                          AND EXISTS (SELECT 1 FROM complaints_complaintfollowup f
+                                      WHERE f.complaint_id = c.id AND f.satisfied
+                                        AND f.answered_at >= c.closed_at)),
        count(*) FILTER (WHERE c.first_contacted_at IS NOT NULL AND c.first_contacted_at <= c.first_contact_due),
        count(*) FILTER (WHERE c.status = %(closed)s)
   FROM complaints_complaint c

@@ -229,7 +229,14 @@ def make_month_activity(*, store, month, seed: int) -> Counter:
                 task=task, at=task.closed_at, outcome=AttemptOutcome.COMPLETED if reached else AttemptOutcome.NO_ANSWER
             )
         )
-        cfollow.append(ComplaintFollowUp(complaint=c, task=task, satisfied=(rng.random() < 0.85) if reached else None))
+        cfollow.append(
+            ComplaintFollowUp(
+                complaint=c,
+                task=task,
+                satisfied=(rng.random() < 0.85) if reached else None,
+                answered_at=task.closed_at if reached else None,
+            )
+        )
     ContactAttempt.objects.bulk_create(cattempts)
     ComplaintFollowUp.objects.bulk_create(cfollow)
     counts.update(complaints=len(complaints))

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
@@ -910,3 +911,122 @@ def test_roles_that_do_not_call_see_masked_phones_and_cannot_reveal(client, chai
     assert national_digits(customer.mobile) not in json.dumps(detail)
     assert reveal.status_code == 403
     assert not AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE).exists()
+
+
+# --- (e) a user with a higher role in another store gains nothing in this one ----------------------
+
+# Index pages (no store A id in the path) rightly differ: they open the other store, where the user has the
+# higher role. Every URL naming one of store A's objects must answer the mixed user exactly as it answers a
+# user holding only the lower role in store A.
+_DENIED = (401, 403, 404, 405, 410)
+
+
+def _outcome(client, user, method: str, url: str, data: StoreA, send) -> tuple[str, bool]:
+    """'allowed' / 'denied' / 'redirect <to>' and whether store A's data changed; every change is rolled back,
+    so both users meet the same store A."""
+    client.force_login(user)
+    before = data.snapshot()
+    with transaction.atomic():
+        response = send()
+        changed = data.snapshot() != before
+        transaction.set_rollback(True)
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        kind = f"redirect {response['Location']}"
+    else:
+        kind = "denied" if status in _DENIED or status == 422 else f"{status}"
+    return kind, changed
+
+
+@pytest.mark.parametrize("low", [Role.SALES_MANAGER])
+def test_a_higher_role_in_another_store_gives_nothing_in_this_one(client, store_a, other_store, low):
+    # given a user who is the store's `low` role here and its administrator and care director in store B,
+    # and a user who is only the `low` role here
+    only = member(store_a.store, low)
+    mixed = member(store_a.store, low)
+    for role in (Role.ADMIN, Role.CARE_DIRECTOR):
+        Membership.objects.create(user=mixed, role=role, scope=Scope.STORE, store=other_store)
+    body = _post_bodies(store_a)[0]
+    problems = []
+    # when both read and post to every URL that names one of store A's objects
+    for url, name in project_urls(store_a):
+        if url.rstrip("/").count("/") < 2 or not re.search(
+            rf"/({store_a.store.pk}|{store_a.store.code})(/|$)|/\d+(/|$)", url
+        ):
+            continue
+        for method in ("GET", "POST"):
+
+            def send(url=url, method=method):
+                return client.get(url) if method == "GET" else client.post(url, body)
+
+            seen = {
+                who: _outcome(client, user, method, url, store_a, send)
+                for who, user in (("only", only), ("mixed", mixed))
+            }
+            if seen["mixed"] != seen["only"]:
+                problems.append(
+                    f"{method} {url} ({name}): {low} only {seen['only']}, with store B roles {seen['mixed']}"
+                )
+    # and call every API operation with store A's ids
+    for method, url, path, operation in api_operations(store_a):
+
+        def call(method=method, url=url, operation=operation):
+            return _call(client, method, url, operation, store_a)
+
+        seen = {
+            who: _outcome(client, user, method, url, store_a, call) for who, user in (("only", only), ("mixed", mixed))
+        }
+        if seen["mixed"] != seen["only"] and "{" in path:
+            problems.append(f"{method.upper()} {url}: {low} only {seen['only']}, with store B roles {seen['mixed']}")
+    # then the roles held in store B change nothing here
+    assert not problems, "\n".join(problems)
+
+
+# --- (f) roles that do not call never read a full number, on any page, export, PDF or route ---------------
+
+
+def _full_numbers(data: StoreA) -> list[str]:
+    phones = (data.customer.mobile, data.customer.home_phone, data.contact.phone)
+    return [form for phone in phones for form in (national_digits(phone), display_phone(phone))]
+
+
+def _non_caller(kind: str, store):
+    if kind == "sales_manager":
+        return member(store, Role.SALES_MANAGER)
+    user = UserFactory()
+    if kind == "group_manager":
+        Membership.objects.create(user=user, role=Role.GROUP_MANAGER, scope=Scope.GROUP, group=store.group)
+    else:
+        Membership.objects.create(user=user, role=Role.OEM_REGIONAL, scope=Scope.REGION, region=store.region)
+    return user
+
+
+@pytest.mark.parametrize("kind", ["sales_manager", "group_manager", "oem_regional"])
+def test_roles_that_do_not_call_never_read_a_full_number_anywhere(client, store_a, kind):
+    # given a user of store A's own chain whose role does not call customers
+    client.force_login(_non_caller(kind, store_a.store))
+    full = _full_numbers(store_a)
+    problems = []
+    # when every page (exports and PDFs included) and every API read is fetched, and every reveal is asked for
+    for url, name in project_urls(store_a):
+        response = client.get(url, follow=True)
+        problems += [f"GET {url} ({name}) shows {n}" for n in full if n in response_text(response)]
+        if "reveal" in (name or ""):
+            response = client.post(url, {"field": "mobile"})
+            if response.status_code < 400 or any(n in response_text(response) for n in full):
+                problems.append(f"POST {url} ({name}): {response.status_code}")
+    for method, url, _path, operation in api_operations(store_a):
+        if method == "get":
+            text = response_text(_call(client, method, url, operation, store_a))
+            problems += [f"GET {url} shows {n}" for n in full if n in text]
+    # then no full number anywhere, and no reveal was logged
+    assert not problems, "\n".join(problems)
+    assert not AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE).exists()
+
+
+def test_the_full_number_walk_finds_a_revealed_number(client, store_a, director):
+    """Control for (f): a reveal by store A's director does answer the full number the walk looks for."""
+    client.force_login(director)
+    response = client.post(f"/archive/customers/{store_a.customer.pk}/reveal/mobile/")
+    assert display_phone(store_a.customer.mobile) in response_text(response)
+    assert display_phone(store_a.customer.mobile) in _full_numbers(store_a)

@@ -10,6 +10,8 @@ or rows through the API, with their status, times, level and closing fields.
 - Every rejected row is listed with its row number, field, value and reason; a dry run writes nothing.
 """
 
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,27 +52,67 @@ IMPORT_ROLES = frozenset({Role.CARE_DIRECTOR, Role.SERVICE_MANAGER, Role.ADMIN})
 
 # Column headers accepted (Chinese or English, case and spaces ignored) and the field each one fills.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_case_no": ("案件编号", "厂家案件号", "投诉编号", "工单编号", "case_no", "case number", "case"),
-    "received_at": ("受理时间", "投诉时间", "来电时间", "received_at", "received"),
+    "external_case_no": (
+        "案件编号",
+        "厂家案件号",
+        "投诉编号",
+        "工单编号",
+        "案件号",
+        "case_no",
+        "case number",
+        "case",
+        "case no",
+        "case id",
+        "ticket no",
+    ),
+    "received_at": (
+        "受理时间",
+        "投诉时间",
+        "来电时间",
+        "受理日期",
+        "投诉日期",
+        "received_at",
+        "received",
+        "received time",
+        "receive time",
+        "complaint time",
+    ),
     "channel": ("渠道", "投诉渠道", "来源", "channel"),
     "category": ("类别", "投诉类别", "分类", "category"),
     "nature": ("性质", "投诉性质", "nature"),
-    "content": ("投诉内容", "内容", "问题描述", "content"),
-    "customer_name": ("客户姓名", "客户", "姓名", "customer_name", "customer"),
-    "phone": ("联系电话", "电话", "手机", "phone", "mobile"),
-    "vin": ("车架号", "vin"),
-    "plate": ("车牌号", "车牌", "plate"),
+    "content": ("投诉内容", "内容", "问题描述", "content", "description", "complaint content", "complaint"),
+    "customer_name": ("客户姓名", "客户", "姓名", "客户名称", "customer_name", "customer", "customer name", "name"),
+    "phone": (
+        "联系电话",
+        "电话",
+        "手机",
+        "手机号",
+        "联系方式",
+        "phone",
+        "mobile",
+        "tel",
+        "telephone",
+        "contact number",
+    ),
+    "vin": ("车架号", "vin", "vin no", "车辆识别代号"),
+    "plate": ("车牌号", "车牌", "plate", "plate no", "license plate"),
     "model": ("车型", "model"),
     "demand": ("客户诉求", "诉求", "demand"),
     "compensation_demand": ("索赔金额", "要求赔偿金额", "compensation"),
     "status": ("状态", "处理状态", "status"),
     "level": ("级别", "投诉级别", "level"),
     "owner": ("负责人", "处理人", "owner"),
-    "first_contacted_at": ("首次联系时间", "首次回复时间", "first_contacted_at", "first contacted"),
-    "closed_at": ("结案时间", "关闭时间", "closed_at", "closed"),
+    "first_contacted_at": (
+        "首次联系时间",
+        "首次回复时间",
+        "first_contacted_at",
+        "first contacted",
+        "first contact time",
+    ),
+    "closed_at": ("结案时间", "关闭时间", "closed_at", "closed", "closed time", "close time"),
     "result": ("处理结果", "最终结果", "result"),
-    "root_cause": ("原因分析", "根本原因", "root_cause"),
-    "corrective_action": ("纠正措施", "改进措施", "corrective_action"),
+    "root_cause": ("原因分析", "根本原因", "root_cause", "root cause"),
+    "corrective_action": ("纠正措施", "改进措施", "corrective_action", "corrective action"),
     "is_valid": ("是否有效", "有效投诉", "is_valid", "valid"),
 }
 REQUIRED = ("external_case_no", "received_at", "content")
@@ -114,12 +156,23 @@ def _key(text: str) -> str:
     return "".join(clean_text(text).lower().split())
 
 
-_HEADER_INDEX = {_key(word): name for name, words in COLUMNS.items() for word in (name, *words)}
+_HEADER_UNITS = re.compile(r"[(\[（【].*?[)\]）】]")
+_HEADER_NOISE = re.compile(r"[\s_\-—/\\.:：*#?？]+")
+
+
+def _header_key(text: str) -> str:
+    """'Case No.', 'case_no' and 'CASE NO' compare equal; so do '受理时间（必填）' and '受理时间' (full-width forms
+    folded, a bracketed note, spaces and punctuation dropped, as the DMS import does)."""
+    value = unicodedata.normalize("NFKC", clean_text(text)).lower()
+    return _HEADER_NOISE.sub("", _HEADER_UNITS.sub("", value))
+
+
+_HEADER_INDEX = {_header_key(word): name for name, words in COLUMNS.items() for word in (name, *words)}
 
 
 def looks_like_header(cells: list[str]) -> bool:
     """A header row names the case number and the content at least."""
-    found = {_HEADER_INDEX.get(_key(c)) for c in cells}
+    found = {_HEADER_INDEX.get(_header_key(c)) for c in cells}
     return "external_case_no" in found and "content" in found
 
 
@@ -486,7 +539,7 @@ def read_rows(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
     """The data rows of a CSV or XLSX export as (row number, {field: cell}); unknown columns are ignored."""
     book = read_workbook(path, looks_like_header)
     for sheet in book.sheets:
-        fields = [_HEADER_INDEX.get(_key(h)) for h in sheet.headers]
+        fields = [_HEADER_INDEX.get(_header_key(h)) for h in sheet.headers]
         for number, cells in sheet.rows:
             yield number, {f: cells[i] for i, f in enumerate(fields) if f and i < len(cells)}
 

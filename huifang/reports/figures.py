@@ -58,8 +58,8 @@ TOTAL = "total"
 
 DEFINITIONS: dict[str, str] = {
     Kpi.COMPLAINT_SATISFACTION: _(
-        "客户投诉处理满意率 = complaints received in the month whose follow-up call found the customer satisfied "
-        "(投诉结案满意案件数) / complaints received in the month (总受理案件数) × 100."
+        "客户投诉处理满意率 = complaints received in the month that are closed and whose follow-up call after that "
+        "closing found the customer satisfied (投诉结案满意案件数) / complaints received in the month (总受理案件数) × 100."
     ),
     Kpi.COMPLAINT_TIMELINESS: _(
         "及时率 = complaints received in the month whose customer was first contacted by the first-contact "
@@ -158,14 +158,18 @@ def complaint_kpis(*, stores: Sequence[Store], month: date) -> dict:
     stores = list(stores)
     tz = time_zone(stores)
     start, end = month_bounds(month, tz)
-    satisfied = ComplaintFollowUp.objects.filter(complaint=OuterRef("pk"), satisfied=True)
+    # 投诉结案满意: closed now, and the follow-up call after that closing found the customer satisfied. A reopening
+    # clears closed_at, so an earlier satisfied answer that the customer took back no longer counts.
+    satisfied = ComplaintFollowUp.objects.filter(
+        complaint=OuterRef("pk"), satisfied=True, answered_at__gte=OuterRef("closed_at")
+    )
     rows = (
         _complaints(stores, month, tz)
         .annotate(was_satisfied=Exists(satisfied))
         .values("store")
         .annotate(
             received=Count("pk"),
-            satisfied=Count("pk", filter=Q(was_satisfied=True)),
+            satisfied=Count("pk", filter=Q(was_satisfied=True, status=ComplaintStatus.CLOSED)),
             timely=Count(
                 "pk", filter=Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due"))
             ),

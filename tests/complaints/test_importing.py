@@ -209,3 +209,40 @@ def test_the_wizard_previews_then_imports_and_lists_rejections(client, store, st
     # and a specialist may not import
     client.login(username=staff["specialist"].username, password=PASSWORD)
     assert client.get(url).status_code == 403
+
+
+# A hotline export in English with its own spellings (found by the outside check: 'Case No.' and friends
+# were not read at all, so the file was refused with "no header row").
+ENGLISH_HEADER = ["Case No.", "Received Time", "Channel", "Category", "Description", "Customer Name", "Tel",
+                  "Status", "Closed Time", "Result", "Root Cause", "Corrective Action", "Valid?"]  # fmt: skip
+
+
+def test_english_and_annotated_headers_are_read(store, staff, tmp_path):
+    # given the same closed complaint under English headers, and an open one under Chinese headers with notes
+    english = tmp_path / "cases.csv"
+    buffer = StringIO()
+    csv.writer(buffer).writerows(
+        [
+            ENGLISH_HEADER,
+            ["C1", "2026-11-01 09:00", "厂家", "SA", "保养等待时间过长", "周一", "+86 138-0013-8001", "已结案",
+             "2026-11-03 17:00", "致歉并赠送保养", "排程不足", "增加工位", "是"],
+        ]
+    )  # fmt: skip
+    english.write_bytes(buffer.getvalue().encode("gbk"))
+    annotated = tmp_path / "cases.xlsx.csv"
+    annotated.write_text("案件编号（必填）,受理时间(必填),投诉内容 *,客户姓名\nC2,2026/11/24 9:00,异响,吴二\n", "utf-8")
+    # when both are imported
+    first = importing.complaints_import_file(store=store, path=english, actor=staff["director"], now=NOW)
+    second = importing.complaints_import_file(store=store, path=annotated, actor=staff["director"], now=NOW)
+    # then every column is read
+    assert (first.created, first.closed, first.rejected) == (1, 1, [])
+    c1 = by_case(store, "C1")
+    assert (c1.customer_name, c1.phone, c1.closed_at, c1.root_cause, c1.is_valid) == (
+        "周一",
+        "+8613800138001",
+        at(2026, 11, 3, 17),
+        "排程不足",
+        True,
+    )
+    assert (second.created, second.rejected) == (1, [])
+    assert by_case(store, "C2").received_at == at(2026, 11, 24, 9)
