@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from huifang.accounts.choices import Role
 from huifang.accounts.models import Store, User
@@ -403,6 +404,20 @@ def _day_start(s: _Store, today: date) -> datetime:
     return _local(s.tz, today, 0)
 
 
+def _live_day(s: _Store, day: date, *, now: datetime, last: bool, counts: Counter) -> None:
+    """One day of the store: the morning sweeps, the day's calls, the evening's orders and sweep."""
+    sweep_run(store=s.store, now=_local(s.tz, day, 8), kinds=REMINDER_KINDS)
+    # The appointments sweep as the scheduler runs it: no-shows of yesterday, the day-before reminders.
+    appointment_services.appointments_sweep(store=s.store, now=min(_local(s.tz, day, 10, 5), now))
+    _work_day(s, day, counts)
+    if last:
+        _dms_bookings(s, day + timedelta(days=1), counts)
+    evening = _local(s.tz, day, 21)
+    if evening < now:
+        _arrivals(s, day, counts)
+        appointment_services.appointments_sweep(store=s.store, now=evening)
+
+
 def demo_appointments_seed(*, store: Store, now: datetime, days: int, seed: int = 42) -> Counter:
     """Give `store` the last `days` of reminder calls and the appointments they made, and the coming days'
     bookings; the caller (demo_history_seed) runs it once, on a demo store only."""
@@ -414,17 +429,11 @@ def demo_appointments_seed(*, store: Store, now: datetime, days: int, seed: int 
         morning = _local(s.tz, day, 8)
         if morning >= now:
             break
-        sweep_run(store=store, now=morning, kinds=REMINDER_KINDS)
-        # The appointments sweep as the scheduler runs it: no-shows of yesterday, the day-before reminders.
-        appointment_services.appointments_sweep(store=store, now=min(_local(s.tz, day, 10, 5), now))
-        _work_day(s, day, counts)
-        if back == 1:
-            _dms_bookings(s, today, counts)
-        evening = _local(s.tz, day, 21)
-        if evening < now:
-            _arrivals(s, day, counts)
-            appointment_services.appointments_sweep(store=store, now=evening)
-    _upcoming(s, today, counts)
+        # One commit per day: the services' own transactions nest as savepoints (SQLite syncs every commit).
+        with transaction.atomic():
+            _live_day(s, day, now=now, last=back == 1, counts=counts)
+    with transaction.atomic():
+        _upcoming(s, today, counts)
     counts["appointments arrived"] = Appointment.objects.filter(store=store, status=AppointmentStatus.ARRIVED).count()
     counts["appointments no-show"] = Appointment.objects.filter(store=store, status=AppointmentStatus.NO_SHOW).count()
     return counts
