@@ -95,6 +95,9 @@ class _Store:
         self.booked_vehicles: set[int] = set()
         # (vehicle id, day) of reached customers who said they would come by themselves and did.
         self.walk_ins: list[tuple[int, date]] = []
+        # The no-show share is kept exactly, whatever the store's size: each booking adds its share, and a
+        # booking that brings the sum to one stays away.
+        self.no_show_due = 0.0
 
     def specialist(self, task: FollowUpTask) -> User | None:
         if task.assigned_to_id is not None:
@@ -261,7 +264,9 @@ def _arrivals(s: _Store, day: date, counts: Counter) -> None:
         .order_by("starts_at", "pk")
     )
     for appointment in booked:
-        if s.rng.random() < NO_SHOW_SHARE:
+        s.no_show_due += NO_SHOW_SHARE
+        if s.no_show_due >= 1:
+            s.no_show_due -= 1
             continue
         opened = appointment.starts_at + timedelta(minutes=s.rng.randint(-10, 25))
         ro_type = (
