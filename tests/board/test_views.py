@@ -221,7 +221,7 @@ def _screen(store, manager, name, *, pair_at=None, seen_at=None, revoke_at=None)
 
 
 def test_store_list_shows_each_stores_screens_and_only_the_admins_stores(
-    client, store, other_store, manager, frozen, django_assert_num_queries
+    client, store, other_store, manager, frozen, django_assert_num_queries, settings
 ):
     # given a second store of the same group, and an administrator of the group's stores SZ01 and SZ03 only
     third = StoreFactory(code="SZ03", name="深圳第三家店", group=store.group)
@@ -252,6 +252,9 @@ def test_store_list_shows_each_stores_screens_and_only_the_admins_stores(
     assert reverse("board:screens", args=[third.pk]) in text
     assert "外店电视" not in text and other_store.name not in text
     assert "已配对屏幕" in text  # Chinese first
+    # and in English for whoever chose it
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Paired screens" in client.get(reverse("board:settings_index")).content.decode()
 
 
 def test_store_list_sends_a_one_store_manager_to_the_screens_and_keeps_others_out(

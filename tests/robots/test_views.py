@@ -106,7 +106,7 @@ def test_other_roles_and_other_stores_are_kept_out(client, store, other_store, s
 
 
 def test_store_list_shows_each_stores_robot_and_only_the_admins_stores(
-    client, store, other_store, dingtalk, now, frozen_clock, django_assert_num_queries
+    client, store, other_store, dingtalk, now, frozen_clock, django_assert_num_queries, settings
 ):
     # given an administrator of SZ01 and SZ03 (same group); GZ02 belongs to another group
     third = StoreFactory(code="SZ03", name="深圳第三家店", group=store.group)
@@ -140,6 +140,10 @@ def test_store_list_shows_each_stores_robot_and_only_the_admins_stores(
     third_row = text[text.index(f'id="store-{third.pk}"') :]
     assert "未设置" in third_row
     assert other_store.name not in text
+    # and in English for whoever chose it
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("robots:settings_index")).content.decode()
+    assert "Last failed" in english and "DingTalk" in english and "not set up" in english
 
 
 def test_store_list_sends_a_one_store_manager_to_the_robot_and_keeps_others_out(client, store, manager, specialist):
