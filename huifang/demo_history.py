@@ -19,6 +19,7 @@ from huifang.complaints import defaults as complaint_defaults
 from huifang.complaints import services as complaint_services
 from huifang.complaints.choices import ComplaintCategory, ComplaintChannel, ComplaintNature, ComplaintStatus
 from huifang.complaints.models import Complaint, ComplaintFollowUp
+from huifang.demo_appointments import demo_appointments_seed
 from huifang.followups.choices import AttemptOutcome, RuleKind, TaskStatus
 from huifang.followups.models import FollowUpTask
 from huifang.followups.sweeps import sweep_run
@@ -408,12 +409,15 @@ def _handle_complaints(store: Store, rng: random.Random, now: datetime, counts: 
 
 
 def demo_history_seed(*, store: Store, now: datetime, seed: int = 42) -> Counter:
-    """Fill `store` with the last HISTORY_DAYS of calls and complaints; does nothing if it has calls."""
+    """Fill `store` with the last HISTORY_DAYS of reminder calls and appointments, post-service calls and
+    complaints; does nothing if it has calls."""
     counts: Counter = Counter()
     if store.call_records.exists():
         return counts
     rng = random.Random(f"{seed}-{store.code}")
     today = now.astimezone(ZoneInfo(store.time_zone)).date()
+    # Reminder calls, bookings and visits first: the visits they bring in get their post-service calls below.
+    counts.update(demo_appointments_seed(store=store, now=now, days=HISTORY_DAYS, seed=seed))
     for back in range(HISTORY_DAYS, 0, -SWEEP_STEP_DAYS):
         sweep_run(store=store, now=_local(store, today - timedelta(days=back), 10), kinds=(RuleKind.POST_SERVICE_CALL,))
     _work_calls(store, rng, today, counts)

@@ -6,7 +6,7 @@ import hmac
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from huifang.accounts.choices import Role
 from huifang.accounts.models import Store, User
@@ -30,6 +30,29 @@ WEEK_DAYS = 7
 
 def board_stores_for(*, user: User) -> QuerySet[Store]:
     return stores_where_role(user=user, roles=BOARD_ADMIN_ROLES).order_by("code", "pk")
+
+
+def board_store_rows(*, user: User, now: datetime, refresh_seconds: int) -> QuerySet[Store]:
+    """The stores whose screens the user manages, each with its screens' state in one query: paired (not
+    revoked), showing the board now (seen within the refreshes after which a screen calls itself stale),
+    waiting for a pairing code to be used, revoked, and when a working screen was last seen."""
+    showing_since = now - timedelta(seconds=refresh_seconds * defaults.STALE_AFTER_REFRESHES)
+    working = Q(board_screens__revoked_at__isnull=True)
+    paired = working & ~Q(board_screens__secret_hash="")
+    return (
+        Store.objects.filter(pk__in=board_stores_for(user=user).values("pk"))
+        .annotate(
+            screens_paired=Count("board_screens", filter=paired),
+            screens_showing=Count("board_screens", filter=paired & Q(board_screens__last_seen_at__gte=showing_since)),
+            screens_waiting=Count(
+                "board_screens",
+                filter=working & Q(board_screens__secret_hash="", board_screens__pairing_expires_at__gt=now),
+            ),
+            screens_revoked=Count("board_screens", filter=Q(board_screens__revoked_at__isnull=False)),
+            last_seen=Max("board_screens__last_seen_at", filter=paired),
+        )
+        .order_by("code", "pk")
+    )
 
 
 def screens_for(*, store: Store) -> QuerySet[BoardScreen]:

@@ -101,8 +101,8 @@ def pair(request, token: str = ""):
 
 @role_required(*selectors.BOARD_ADMIN_ROLES)
 def settings_index(request):
-    """The store chooser: with a single store, straight to its screens."""
-    stores = list(selectors.board_stores_for(user=request.user))
+    """The store chooser, a row per store with its screens' state: with a single store, straight to its screens."""
+    stores = list(selectors.board_store_rows(user=request.user, now=clock.now(), refresh_seconds=_refresh_seconds()))
     if len(stores) == 1:
         return redirect("board:screens", store_id=stores[0].pk)
     return render(request, "board/settings_index.html", {"stores": stores})

@@ -24,8 +24,8 @@ def _store_for(request, store_id: int):
 
 @role_required(*selectors.SETTINGS_ROLES)
 def settings_index(request):
-    """The store chooser: with a single store, straight to its robot."""
-    stores = list(selectors.robot_stores_for(user=request.user))
+    """The store chooser, a row per store with its robot's state: with a single store, straight to its robot."""
+    stores = list(selectors.robot_store_rows(user=request.user))
     if len(stores) == 1:
         return redirect("robots:settings", store_id=stores[0].pk)
     return render(request, "robots/settings_index.html", {"stores": stores})

@@ -7,13 +7,14 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from huifang.accounts.choices import Role
+from huifang.accounts.choices import Role, Scope
+from huifang.accounts.models import Membership
 from huifang.audit.models import AuditEntry
 from huifang.board import defaults, services
 from huifang.board.models import BoardScreen
 from huifang.core import clock
 from huifang.core.signed_tokens import token_make
-from tests.factories import member
+from tests.factories import StoreFactory, member
 
 from .conftest import NOW, SECRET_PHONE
 
@@ -204,3 +205,62 @@ def test_live_fragment_costs_a_fixed_number_of_queries(
     _live_text(client)  # the report policy row is created on the first read
     with django_assert_num_queries(12):
         _live_text(client)
+
+
+def _screen(store, manager, name, *, pair_at=None, seen_at=None, revoke_at=None):
+    """A screen created (and paired five minutes later, seen, revoked when asked) through the services."""
+    created = (pair_at or NOW) - timedelta(minutes=5)
+    screen, code = services.screen_create(store=store, name=name, actor=manager, now=created)
+    if pair_at is not None:
+        screen, _token = services.screen_pair(code=code, now=pair_at)
+    if seen_at is not None:
+        services.screen_seen(screen=screen, now=seen_at)
+    if revoke_at is not None:
+        services.screen_revoke(screen=screen, actor=manager, now=revoke_at)
+    return screen
+
+
+def test_store_list_shows_each_stores_screens_and_only_the_admins_stores(
+    client, store, other_store, manager, frozen, django_assert_num_queries, settings
+):
+    # given a second store of the same group, and an administrator of the group's stores SZ01 and SZ03 only
+    third = StoreFactory(code="SZ03", name="深圳第三家店", group=store.group)
+    admin = member(store, Role.ADMIN, username="store_admin")
+    Membership.objects.create(user=admin, role=Role.ADMIN, scope=Scope.STORE, store=third)
+    # SZ01: one screen showing (seen 20 s ago), one paired but dark since yesterday, one code waiting, one revoked
+    _screen(store, manager, "回访区电视", pair_at=NOW - timedelta(days=2), seen_at=NOW - timedelta(seconds=20))
+    _screen(store, manager, "前台电视", pair_at=NOW - timedelta(days=2), seen_at=NOW - timedelta(days=1))
+    services.screen_create(store=store, name="新电视", actor=manager, now=NOW - timedelta(minutes=5))
+    _screen(store, manager, "旧电视", pair_at=NOW - timedelta(days=2), revoke_at=NOW - timedelta(days=1))
+    # and another group's store with a showing screen
+    other_manager = member(other_store, Role.SERVICE_MANAGER)
+    _screen(other_store, other_manager, "外店电视", pair_at=NOW - timedelta(days=1), seen_at=NOW)
+    client.force_login(admin)
+    # when the administrator opens the board's store list (session, user, roles, menu; the stores' rows are
+    # one query, whatever the number of stores and screens)
+    with django_assert_num_queries(5):
+        response = client.get(reverse("board:settings_index"))
+    # then a row per store of theirs, with its screens' state, and none of the other group's
+    assert response.status_code == 200
+    rows = {s.code: s for s in response.context["stores"]}
+    assert sorted(rows) == ["SZ01", "SZ03"]
+    sz01 = rows["SZ01"]
+    assert (sz01.screens_paired, sz01.screens_showing, sz01.screens_waiting, sz01.screens_revoked) == (2, 1, 1, 1)
+    assert sz01.last_seen == NOW - timedelta(seconds=20)
+    assert (rows["SZ03"].screens_paired, rows["SZ03"].last_seen) == (0, None)
+    text = response.content.decode()
+    assert reverse("board:screens", args=[third.pk]) in text
+    assert "外店电视" not in text and other_store.name not in text
+    assert "已配对屏幕" in text  # Chinese first
+    # and in English for whoever chose it
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Paired screens" in client.get(reverse("board:settings_index")).content.decode()
+
+
+def test_store_list_sends_a_one_store_manager_to_the_screens_and_keeps_others_out(
+    client, store, manager, specialist, frozen
+):
+    client.force_login(manager)
+    assert client.get(reverse("board:settings_index")).url == reverse("board:screens", args=[store.pk])
+    client.force_login(specialist)
+    assert client.get(reverse("board:settings_index")).status_code == 403

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from huifang.accounts.models import Store
+from huifang.appointments.models import Appointment
 from huifang.complaints.models import Complaint, ComplaintEvent
 from huifang.followups.choices import RuleKind, TaskStatus
 from huifang.followups.models import FollowUpTask
@@ -31,9 +32,14 @@ def test_history_has_calls_of_every_outcome_and_the_complaints_they_opened(seede
     assert set(calls.values_list("outcome", flat=True)) >= {CallOutcome.SATISFIED, CallOutcome.NOT_REACHED}
     assert calls.filter(outcome=CallOutcome.SATISFIED, score__isnull=False).exists()
     post_service = FollowUpTask.objects.filter(store=store, kind=RuleKind.POST_SERVICE_CALL)
+    # (the reminder calls of the appointment history are calls too; the questionnaire is the post-service call's)
+    post_service_calls = calls.filter(task__kind=RuleKind.POST_SERVICE_CALL)
     assert (
         post_service.filter(status=TaskStatus.DONE).count()
-        == calls.filter(outcome__in=[CallOutcome.SATISFIED, CallOutcome.WITH_ISSUE]).values("task").distinct().count()
+        == post_service_calls.filter(outcome__in=[CallOutcome.SATISFIED, CallOutcome.WITH_ISSUE])
+        .values("task")
+        .distinct()
+        .count()
     )
     # and complaints came from calls and from the other channels, with their timeline
     assert (
@@ -54,10 +60,13 @@ def test_history_has_calls_of_every_outcome_and_the_complaints_they_opened(seede
 def test_history_is_not_added_twice(seeded):
     store = Store.objects.get(code="SZ01")
     calls, complaints = CallRecord.objects.filter(store=store).count(), Complaint.objects.filter(store=store).count()
+    appointments = Appointment.objects.filter(store=store).count()
+    assert appointments > 0
     # when it runs again
     out = StringIO()
     call_command("seed_demo_history", "--store", "SZ01", stdout=out)
     # then nothing new
     assert CallRecord.objects.filter(store=store).count() == calls
     assert Complaint.objects.filter(store=store).count() == complaints
+    assert Appointment.objects.filter(store=store).count() == appointments
     assert "nothing added" in out.getvalue()
