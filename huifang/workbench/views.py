@@ -23,7 +23,7 @@ from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.followups.offering import quiet_rules_for
 from huifang.privacy.access import export_logged
 
-from . import defaults, selectors, services
+from . import defaults, rendering, selectors, services
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -223,13 +223,18 @@ def _call_context(request, task, form=None) -> dict:
     if form is None:
         form = CallForm(questions=questions, initial={"started_at": now})
     policy = services.call_policy_for(store=task.store)
+    # The empty form's widgets and questionnaire block come from a per-process copy (workbench.rendering).
+    widgets = rendering.call_widgets(form)
     return {
         "task": precall["task"],
         "p": precall,
         "questionnaire": questionnaire,
-        "question_rows": [_question_row(form, q) for q in questions],
-        "correction_fields": [form[name] for name in CORRECTION_FIELDS],
+        "questions_html": rendering.call_questions(
+            form, questions, lambda: [_question_row(form, q) for q in questions]
+        ),
+        "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
         "form": form,
+        "w": widgets,
         "policy": policy,
         "overall_code": defaults.OVERALL_CODE,
         "return_code": defaults.COME_BACK_CODE,
