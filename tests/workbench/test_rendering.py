@@ -98,3 +98,23 @@ def test_what_a_caller_typed_stays_on_their_form(client, specialist, store):
     # and the next empty form (any caller) does not
     empty = call_screen(client, specialist, task)
     assert "很好" not in empty and "妻子" not in empty and "多洗一次" not in empty and "has-error" not in empty
+
+
+def test_queue_rows_escape_what_they_show(client, specialist, manager, store):
+    # given a customer whose name and best time carry markup, on a task with a call-back time
+    from huifang.followups.models import FollowUpTask
+
+    from ..factories import CustomerFactory
+    from .factories import at
+
+    customer = CustomerFactory(store=store, name='<script>alert("x")</script>', best_contact_time='晚上<b>"8点"</b>')
+    task = call_task(store, assigned_to=specialist, customer=customer, due_at=at(2026, 11, 24, 15))
+    FollowUpTask.objects.filter(pk=task.pk).update(next_call_at=at(2026, 11, 25, 16))
+    for user, url in ((specialist, "/workbench/"), (manager, "/workbench/?team=on")):
+        assert client.login(username=user.username, password=PASSWORD)
+        html = client.get(url).content.decode()
+        row = re.search(rf'<tr class="task-row[^"]*" data-task="{task.pk}">(.*?)</tr>', html, re.S).group(1)
+        # then the name is text, not markup, and the row links to the call screen with its marks
+        assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in row
+        assert f'href="/workbench/tasks/{task.pk}/"' in row and "wb-mark-callback" in row
+        assert ('name="tasks"' in row) == (user == manager)
