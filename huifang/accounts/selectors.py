@@ -34,6 +34,27 @@ def roles_in_store(*, user: User, store: Store) -> set[str]:
     return set(rows.values_list("role", flat=True))
 
 
+def memberships_of(*, user: User) -> list[tuple]:
+    """(role, store id, group id, region id) of each of the user's memberships: one read from which both
+    all_roles and roles_in_store can be answered (roles_in_store_of)."""
+    return list(Membership.objects.filter(user=user).values_list("role", "store_id", "group_id", "region_id"))
+
+
+def roles_in_store_of(*, user: User, memberships: Iterable[tuple], store: Store) -> set[str]:
+    """roles_in_store, answered from the user's memberships already read (memberships_of)."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {Role.ADMIN}
+    return {
+        role
+        for role, store_id, group_id, region_id in memberships
+        if store_id == store.pk
+        or group_id == store.group_id
+        or (region_id is not None and region_id == store.region_id)
+    }
+
+
 def all_roles(*, user: User) -> set[str]:
     """Every role the user holds anywhere (for menus; access is always checked per store)."""
     if user.is_superuser:

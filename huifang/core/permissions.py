@@ -7,14 +7,29 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 
+def request_memberships(request) -> list[tuple]:
+    """The signed-in user's memberships (role, store, group, region ids), read once per request: the access
+    check, the menu and a view's per-store check (accounts.selectors.roles_in_store_of) all answer from it.
+    Scoped to the request, so a changed role counts at once."""
+    rows = getattr(request, "_huifang_memberships", None)
+    if rows is None:
+        from huifang.accounts.selectors import memberships_of
+
+        rows = request._huifang_memberships = memberships_of(user=request.user)
+    return rows
+
+
 def request_roles(request) -> set[str]:
-    """Every role the signed-in user holds anywhere, read once per request: the access check and the menu
-    both need it (one query fewer on every page). Scoped to the request, so a changed role counts at once."""
+    """Every role the signed-in user holds anywhere, from request_memberships (as accounts.selectors.all_roles)."""
     roles = getattr(request, "_huifang_roles", None)
     if roles is None:
-        from huifang.accounts.selectors import all_roles
+        if request.user.is_superuser:
+            from huifang.accounts.selectors import all_roles
 
-        roles = request._huifang_roles = frozenset(all_roles(user=request.user))
+            roles = frozenset(all_roles(user=request.user))
+        else:
+            roles = frozenset(role for role, *_scope in request_memberships(request))
+        request._huifang_roles = roles
     return roles
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.choices import Role
 from huifang.accounts.models import Membership, Store, User
-from huifang.accounts.selectors import has_role, stores_where_role
+from huifang.accounts.selectors import has_role, roles_in_store, roles_in_store_of, stores_where_role
 from huifang.archive.choices import CustomerKind
 from huifang.archive.models import Contact, Customer, RepairOrderLine
 from huifang.archive.selectors import TimelineEvent, timeline_source
@@ -110,6 +110,36 @@ def tasks_workable_by(*, user: User, now: datetime) -> QuerySet[FollowUpTask]:
         return FollowUpTask.objects.none()
     held = Q(claimed_by=user, claimed_until__gt=now, store__in=workbench_stores_for(user=user))
     return FollowUpTask.objects.filter(Q(pk__in=tasks_visible_to(user=user).values("pk")) | held)
+
+
+def task_workable(
+    *,
+    user: User,
+    task_id: int,
+    now: datetime,
+    related: tuple[str, ...] = ("store",),
+    memberships: list[tuple] | None = None,
+) -> tuple:
+    """(task, the user's roles in its store) if the user may open and save a call on the task, else Http404:
+    the rule of tasks_workable_by checked on the one row. Its role-scoped store subqueries cost more CPU to
+    build than the task row to read (issue 18); here a plain read of the task and of the user's roles in its
+    store (direct, group or region, as stores_where_role), which the call screen needs anyway (phone reveal);
+    from `memberships` (core.permissions.request_memberships) when the request has read them already."""
+    if not user.is_authenticated:
+        raise Http404
+    task = FollowUpTask.objects.select_related(*related).filter(pk=task_id).first()
+    if task is None:
+        raise Http404
+    if memberships is None:
+        roles = roles_in_store(user=user, store=task.store)
+    else:
+        roles = roles_in_store_of(user=user, memberships=memberships, store=task.store)
+    calls_here = bool(roles & WORKBENCH_ROLES)
+    visible = bool(roles & TEAM_ROLES) or (calls_here and task.assigned_to_id == user.pk)
+    held = calls_here and task.claimed_by_id == user.pk and task.claimed_until is not None and task.claimed_until > now
+    if not (visible or held):
+        raise Http404
+    return task, roles
 
 
 def _local_day_end(now: datetime, tz_name: str) -> datetime:

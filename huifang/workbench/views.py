@@ -12,18 +12,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from huifang.accounts.choices import Role
+from huifang.accounts.choices import ROLES_THAT_CALL, Role
 from huifang.accounts.models import User
-from huifang.accounts.selectors import has_role, may_reveal_phone, stores_where_role
+from huifang.accounts.selectors import has_role, stores_where_role
 from huifang.appointments.services import TASK_KINDS_ENDED_BY_BOOKING
 from huifang.core import clock
-from huifang.core.permissions import role_required
+from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.followups.offering import quiet_rules_for
 from huifang.privacy.access import export_logged
 
-from . import defaults, selectors, services
+from . import defaults, rendering, selectors, services
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -128,6 +128,7 @@ def queue(request):
         "now": now,
         "saved": _saved_call(request),
     }
+    rendering.queue_rows_mark(buckets=context["buckets"], team=team)
     if team:
         behind_store = store or (team_stores[0] if len(team_stores) == 1 else None)
         if behind_store is not None:
@@ -215,7 +216,7 @@ def _question_row(form: CallForm, question) -> tuple:
     return question, value, form[f"t_{question.code}"], scale, picked
 
 
-def _call_context(request, task, form=None) -> dict:
+def _call_context(request, task, form=None, *, roles: set[str]) -> dict:
     now = clock.now()
     precall = selectors.precall_for(task=task, user=request.user, now=now)
     questionnaire = precall["questionnaire"]
@@ -223,17 +224,23 @@ def _call_context(request, task, form=None) -> dict:
     if form is None:
         form = CallForm(questions=questions, initial={"started_at": now})
     policy = services.call_policy_for(store=task.store)
+    # The empty form's widgets and questionnaire block come from a per-process copy (workbench.rendering).
+    widgets = rendering.call_widgets(form)
     return {
         "task": precall["task"],
         "p": precall,
         "questionnaire": questionnaire,
-        "question_rows": [_question_row(form, q) for q in questions],
-        "correction_fields": [form[name] for name in CORRECTION_FIELDS],
+        "questions_html": rendering.call_questions(
+            form, questions, lambda: [_question_row(form, q) for q in questions]
+        ),
+        "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
         "form": form,
+        "w": widgets,
         "policy": policy,
         "overall_code": defaults.OVERALL_CODE,
         "return_code": defaults.COME_BACK_CODE,
-        "may_reveal": may_reveal_phone(user=request.user, store=task.store),
+        # The user's roles in the task's store, read by the access check (as may_reveal_phone decides).
+        "may_reveal": bool(roles & ROLES_THAT_CALL),
         "is_open": task.status == TaskStatus.OPEN,
         # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
         "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
@@ -246,12 +253,19 @@ def _call_context(request, task, form=None) -> dict:
 @role_required(*selectors.WORKBENCH_ROLES)
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
-    workable = selectors.tasks_workable_by(user=request.user, now=clock.now())
     if request.method != "POST":
         # The screen reads the task again with everything joined (precall_for): here only the access check.
-        task = get_object_or_404(workable.select_related("store"), pk=task_id)
-        return render(request, "workbench/call.html", _call_context(request, task))
-    task = get_object_or_404(workable.select_related("store", "customer", "vehicle", "repair_order"), pk=task_id)
+        task, roles = selectors.task_workable(
+            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+        )
+        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
+    task, roles = selectors.task_workable(
+        user=request.user,
+        task_id=task_id,
+        now=clock.now(),
+        related=("store", "customer", "vehicle", "repair_order"),
+        memberships=request_memberships(request),
+    )
     questionnaire = services.questionnaire_current(store=task.store, now=clock.now())
     form = CallForm(request.POST, request.FILES, questions=list(questionnaire.questions.all()))
     if form.is_valid():
@@ -281,7 +295,7 @@ def task_call(request, task_id: int):
             if data["next"]:
                 return HttpResponseRedirect(reverse("workbench:next") + f"?saved={call.pk}")
             return redirect("workbench:call_detail", call_id=call.pk)
-    return render(request, "workbench/call.html", _call_context(request, task, form), status=422)
+    return render(request, "workbench/call.html", _call_context(request, task, form, roles=roles), status=422)
 
 
 def _may_play(user, call) -> bool:

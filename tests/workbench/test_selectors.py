@@ -202,3 +202,63 @@ def test_workbench_stores_mark_where_the_user_leads_the_team(store, other_store,
     assert {s.pk for s in stores if s.leads_team} == set(
         selectors.team_stores_for(user=user).values_list("pk", flat=True)
     )
+
+
+def test_task_workable_decides_as_tasks_workable_by(store, other_store, specialist, manager, django_assert_num_queries):
+    """The call screen's one-row access check (issue 18) against the queryset rule, for every kind of user and
+    task: own, a colleague's, another store's, held by a "next" hand-out, and roles through a group or region."""
+    from django.http import Http404
+
+    from huifang.accounts.models import User
+    from huifang.accounts.selectors import memberships_of, roles_in_store
+
+    colleague = member(store, Role.CARE_SPECIALIST, username="colleague")
+    group_manager = member(other_store, Role.CARE_SPECIALIST, username="group_manager")
+    Membership.objects.create(user=group_manager, role=Role.SERVICE_MANAGER, scope=Scope.GROUP, group=store.group)
+    regional = member(other_store, Role.CARE_SPECIALIST, username="regional")
+    Membership.objects.create(user=regional, role=Role.CARE_SPECIALIST, scope=Scope.REGION, region=store.region)
+    advisor_only = member(store, Role.SERVICE_ADVISOR, username="advisor_only")
+    root = User.objects.create_superuser(username="root", password="x-very-long-pass")
+    tasks = [
+        call_task(store, assigned_to=specialist, customer=CustomerFactory(store=store)),
+        call_task(store, assigned_to=colleague, customer=CustomerFactory(store=store)),
+        call_task(store, assigned_to=None, customer=CustomerFactory(store=store)),
+        call_task(store, assigned_to=regional, customer=CustomerFactory(store=store)),
+        call_task(other_store, assigned_to=specialist, customer=CustomerFactory(store=other_store)),
+    ]
+    # A colleague's task that "next" handed to the specialist (held), and one whose hold has run out.
+    held, expired = call_task(store, assigned_to=colleague, customer=CustomerFactory(store=store)), tasks[2]
+    FollowUpTask.objects.filter(pk=held.pk).update(claimed_by=specialist, claimed_until=NOW + timedelta(minutes=5))
+    FollowUpTask.objects.filter(pk=expired.pk).update(claimed_by=specialist, claimed_until=NOW - timedelta(minutes=1))
+    tasks.append(held)
+    outcomes = {}
+    for user in (specialist, colleague, manager, group_manager, regional, advisor_only, root):
+        allowed = set(selectors.tasks_workable_by(user=user, now=NOW).values_list("pk", flat=True))
+        for task in tasks:
+            try:
+                found, roles = selectors.task_workable(user=user, task_id=task.pk, now=NOW)
+                assert roles == roles_in_store(user=user, store=task.store)
+            except Http404:
+                found = None
+            # the same from the memberships a request has read once (core.permissions.request_memberships)
+            try:
+                again, kept = selectors.task_workable(
+                    user=user, task_id=task.pk, now=NOW, memberships=memberships_of(user=user)
+                )
+                assert kept == roles_in_store(user=user, store=task.store)
+            except Http404:
+                again = None
+            assert again == found
+            assert (found is not None) == (task.pk in allowed), (user.username, task.pk)
+            outcomes[(user.username, task.pk)] = found is not None
+    # the cases are really mixed: some allowed, some refused, for the specialist both held and not
+    assert outcomes[("specialist", held.pk)] and not outcomes[("specialist", expired.pk)]
+    assert outcomes[("group_manager", tasks[1].pk)] and outcomes[("regional", tasks[3].pk)]
+    assert not outcomes[("regional", tasks[0].pk)] and not outcomes[("advisor_only", tasks[0].pk)]
+    assert outcomes[("root", tasks[4].pk)] and not outcomes[("specialist", tasks[4].pk)]
+    # and it reads two rows: the task and the user's roles in its store (one when the request has them)
+    with django_assert_num_queries(2):
+        selectors.task_workable(user=specialist, task_id=tasks[0].pk, now=NOW)
+    memberships = memberships_of(user=specialist)
+    with django_assert_num_queries(1):
+        selectors.task_workable(user=specialist, task_id=tasks[0].pk, now=NOW, memberships=memberships)

@@ -1,0 +1,160 @@
+"""Parts of the call screen that are the same for every task, rendered once per process and reused.
+
+The empty call form's widgets and its questionnaire block cost about a third of the call screen's CPU
+(issue 18: 14 widgets through the form renderer, a radio per scale value of every question). Before the
+caller types anything they are the same for every task: they depend only on the language and on the
+questions shown. Each part is kept under a key made of exactly that (the language; each question's id,
+code, text, kind, weight and "required"), so an edited questionnaire, a new version or another language
+gets its own rendering and a stale copy can never be shown: there is no invalidation to forget. A form
+that came back with errors (a bound form) is always rendered afresh.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext
+
+from .forms import CORRECTION_FIELDS, CallForm
+
+# The empty form's fields whose HTML never changes (started_at carries the opening time: always rendered).
+FIXED_WIDGETS = (
+    "next",
+    "not_reached_as",
+    "callback_at",
+    "relation",
+    "best_time",
+    "comment",
+    "recording",
+    "recording_url",
+    *CORRECTION_FIELDS,
+)
+QUESTIONS_TEMPLATE = "workbench/_call_questions.html"
+
+
+class RenderedParts:
+    """A small least-recently-used map of rendered HTML, shared by the threads of one process."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._parts: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, render: Callable[[], object]):
+        with self._lock:
+            if key in self._parts:
+                self._parts.move_to_end(key)
+                return self._parts[key]
+        value = render()  # outside the lock: two threads may render the same part once each, both right
+        with self._lock:
+            self._parts[key] = value
+            while len(self._parts) > self.size:
+                self._parts.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parts.clear()
+
+
+PARTS = RenderedParts()
+
+
+def call_widgets(form: CallForm) -> dict:
+    """{field name: its widget} for the template: the empty form's from the per-language copy, a bound
+    form's (with what the caller typed and the errors) rendered as usual."""
+    if form.is_bound:
+        return {name: form[name] for name in FIXED_WIDGETS}
+    return PARTS.get(("widgets", get_language()), lambda: {name: SafeString(form[name]) for name in FIXED_WIDGETS})
+
+
+def questions_key(questions: Iterable) -> tuple:
+    """Everything of the questions that the questionnaire block shows."""
+    return tuple((q.pk, q.code, q.text, q.kind, str(q.weight), q.required) for q in questions)
+
+
+def call_questions(form: CallForm, questions: list, rows: Callable[[], list]) -> SafeString:
+    """The questionnaire block of the call form (a row per question: scale, remark, errors); `rows` makes
+    the template's rows, called only when the block is rendered."""
+
+    def render() -> SafeString:
+        return render_to_string(QUESTIONS_TEMPLATE, {"question_rows": rows()})
+
+    if form.is_bound:
+        return render()
+    return PARTS.get(("questions", get_language(), questions_key(questions)), render)
+
+
+def queue_rows_mark(*, buckets: Iterable, team: bool) -> None:
+    """Give each queue row its HTML (`row_html`), made here rather than by the template: 50 rows of ten
+    cells and four marks were the queue page's largest template cost (issue 18). The markup is the one
+    `_queue_table.html` had; every value goes through `escape` (html.escape, as the template's autoescape)."""
+    labels = {
+        key: escape(text)
+        for key, text in {
+            "tick": gettext("Tick"),
+            "nobody": gettext("Nobody"),
+            "quiet_title": gettext("The store is inside its quiet hours now"),
+            "quiet": gettext("Quiet hours"),
+            "not_best": gettext("Not the best time"),
+            "call_back": gettext("Call back"),
+            "retry_title": gettext("Not reached: waits before the next try"),
+            "comes_back": gettext("Comes back"),
+        }.items()
+    }
+    for key, _label, rows, _count in buckets:
+        for task in rows:
+            task.row_html = queue_row(task, overdue=key == "overdue", team=team, labels=labels)
+
+
+def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> SafeString:
+    """One row of the queue table, with the whitespace around it that the template's loop gave."""
+    pk = escape(task.pk)
+    marked = " marked" if task.quiet or task.not_best_time else ""
+    tick = f'<td><input type="checkbox" name="tasks" value="{pk}" aria-label="{labels["tick"]}"></td>' if team else ""
+    window = escape(task.window_label)
+    if overdue:
+        window = f'<span class="badge bad">{window}</span>'
+    plate = f'<span class="plate">{escape(task.vehicle.plate or "—")}</span>' if task.vehicle else ""
+    who = ""
+    if team:
+        who = escape(task.assigned_to) if task.assigned_to else f'<span class="muted">{labels["nobody"]}</span>'
+        who = f"<td>{who}</td>"
+    quiet = (
+        f'<span class="badge warn wb-mark-quiet" title="{labels["quiet_title"]}">{labels["quiet"]}</span>'
+        if task.quiet
+        else ""
+    )
+    not_best = (
+        f'<span class="badge warn wb-mark-notbest" title="{escape(task.customer.best_contact_time)}">'
+        f"{labels['not_best']}</span>"
+        if task.not_best_time
+        else ""
+    )
+    call_back = (
+        f'<span class="badge wb-mark-callback">{labels["call_back"]} {escape(task.callback_label)}</span>'
+        if task.callback_at
+        else ""
+    )
+    retry = (
+        f'<span class="badge wb-mark-retry" title="{labels["retry_title"]}">{labels["comes_back"]} '
+        f"{escape(task.retry_label)}</span>"
+        if task.retry_at
+        else ""
+    )
+    return SafeString(
+        f'\n      <tr class="task-row{marked}" data-task="{pk}">\n        {tick}'
+        f'\n        <td class="nowrap">{escape(task.kind_label)}</td>'
+        f'\n        <td><a href="{escape(task.url)}">{escape(task.customer.name)}</a></td>'
+        f'\n        <td class="mono nowrap">{escape(task.phone_masked)}</td>'
+        f'\n        <td class="nowrap">{plate}</td>'
+        f'\n        <td class="nowrap">{escape(task.due_label)}</td>'
+        f'\n        <td class="nowrap">{window}</td>'
+        f'\n        <td class="num">{escape(task.attempts_count)}</td>'
+        f"\n        {who}"
+        f'\n        <td class="wb-mark">\n          {quiet}\n          {not_best}\n          {call_back}'
+        f"\n          {retry}\n        </td>\n      </tr>\n      "
+    )
