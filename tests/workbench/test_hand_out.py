@@ -99,6 +99,8 @@ def test_no_task_goes_to_two_agents_while_a_manager_moves_tasks_between_them(sto
     tasks = _tasks(store, 10, assigned_to=a) + _tasks(store, 10, assigned_to=b)
     ids = [t.pk for t in tasks]
     handed: dict[int, set[int]] = {}
+    holder: dict[int, int] = {}  # task -> the agent holding it now (handed, not given back)
+    doubles: list[tuple[int, int, int]] = []
     lock = threading.Lock()
 
     def work(i):
@@ -107,20 +109,29 @@ def test_no_task_goes_to_two_agents_while_a_manager_moves_tasks_between_them(sto
                 services.tasks_move(task_ids=ids, to_user=(a, b)[round_ % 2], store=store, actor=manager, now=NOW)
             return
         agent = (a, b)[i]
+        skip_id = None
         for _press in range(40):
-            task = services.next_task_hand_out(user=agent, now=NOW)
+            task = services.next_task_hand_out(user=agent, now=NOW, skip_id=skip_id)
+            skip_id = None
             if task is not None:
                 with lock:
                     handed.setdefault(task.pk, set()).add(agent.pk)
-                # the call is not saved yet: "next" again skips it (gives it back) half of the time
+                    if holder.get(task.pk, agent.pk) != agent.pk:
+                        doubles.append((task.pk, holder[task.pk], agent.pk))
+                    holder[task.pk] = agent.pk
+                # the call is not saved yet: "next" again skips it (gives it back) half of the time; it is
+                # marked given back before the database releases it, so the other agent may take it after
                 if _press % 2:
-                    services.next_task_hand_out(user=agent, now=NOW, skip_id=task.pk)
+                    with lock:
+                        holder.pop(task.pk, None)
+                    skip_id = task.pk
 
     errors = _run_threads(3, work)
     assert errors == []
     assert handed, "the agents were handed tasks"
-    # then no task was ever handed to both agents, although each task changed hands twelve times
-    assert {pk: holders for pk, holders in handed.items() if len(holders) > 1} == {}
+    # then no task was ever held by both agents at once, although each task changed hands twelve times (a
+    # task one agent gave back may rightly go to the other after a move)
+    assert doubles == []
 
 
 @pytest.fixture
