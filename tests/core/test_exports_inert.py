@@ -220,6 +220,7 @@ NOT_EXPORTS = {
     "huifang/core/spreadsheet.py": "the helper itself",
     "huifang/archive/importing/reading.py": "reads DMS files (its own Workbook record of the sheets read)",
     "huifang/archive/demo/dms_file.py": "writes demo DMS input files for the import and benchmarks",
+    "huifang/demo_appointments.py": "writes the demo's DMS appointment export, an input file for the import",
 }
 
 
