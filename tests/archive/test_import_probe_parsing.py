@@ -44,6 +44,13 @@ def test_an_impossible_iso_date_time_is_refused(cell):
         parse_datetime(cell, SHANGHAI)
 
 
+@pytest.mark.parametrize("cell", ["2026-12-08 09:00-09:30", "2026-12-08 9:00-10:00"])
+def test_a_slot_written_after_a_date_is_not_mistaken_for_an_offset(cell):
+    # '09:00-09:30' is a booking slot; read as 09:00 at UTC-09:30 it would be 22:30 in Shanghai
+    with pytest.raises(FieldError):
+        parse_datetime(cell, SHANGHAI)
+
+
 def test_a_date_column_keeps_the_day_as_written():
     # an offset does not move a birthday to another day
     assert parse_date("1990-05-01T00:00:00-05:00").isoformat() == "1990-05-01"

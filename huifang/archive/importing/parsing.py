@@ -103,8 +103,11 @@ _SEPARATED = re.compile(
     r"(?:\s*[T ]?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?$"
 )
 # ISO 8601 with a UTC offset or Z, as CRM and API exports write it ('2026-11-06T10:00:00+08:00', '…T02:00:00Z').
+# With a space instead of the T the seconds are required: '2026-12-08 09:00-09:30' is a slot, not an offset.
 _ISO_OFFSET = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE
+    r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?|\s\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)"
+    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$",
+    re.IGNORECASE,
 )
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
