@@ -20,6 +20,7 @@ from django.utils import translation
 from huifang.accounts.models import Store
 from huifang.archive.importing.limits import LimitExceeded, limits_for
 from huifang.archive.importing.reading import UnreadableFile, read_workbook
+from huifang.archive.importing.streaming import HIDDEN_ROW_REASON
 from huifang.archive.models import Vehicle
 from huifang.audit.services import audit_entry, audit_record_many
 from huifang.calendars.selectors import calendar_for
@@ -94,9 +95,12 @@ def _parse(book, report: ImportReport, *, tz: ZoneInfo) -> list[ParsedRow]:
     for sheet in book.sheets:
         positions, unread = match_columns(sheet.headers)
         report.unread_columns += [h for h in unread if h not in report.unread_columns]
+        hidden = sheet.hidden_rows
         for number, cells in sheet.rows:
             row = parse_row(number, cells, positions, tz=tz)
             row.sheet = sheet.name
+            if hidden and number in hidden:
+                row.reject("", "", HIDDEN_ROW_REASON)  # as in the DMS import: what the user hid is left out
             report.rows += 1
             if not row.rejected and row.dms_number in first_row:
                 where = first_row[row.dms_number]

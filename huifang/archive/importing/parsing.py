@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from huifang.core.phones import PhoneError, mainland_mobile_e164, parse_phone_by_shape
+from huifang.core.service_numbers import is_service_number
 from huifang.core.vehicle_ids import IdentifierError, normalize_plate, normalize_vin
 
 from ..choices import Channel, CustomerKind, CustomerSource, Gender, LineKind, RepairOrderType
@@ -101,6 +102,13 @@ _SEPARATED = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
     r"(?:\s*[T ]?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?$"
 )
+# ISO 8601 with a UTC offset or Z, as CRM and API exports write it ('2026-11-06T10:00:00+08:00', '…T02:00:00Z').
+# With a space instead of the T the seconds are required: '2026-12-08 09:00-09:30' is a slot, not an offset.
+_ISO_OFFSET = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?|\s\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)"
+    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$",
+    re.IGNORECASE,
+)
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _ISO_FIXED = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?", re.ASCII)
@@ -136,8 +144,18 @@ def _serial_to_datetime(serial: float) -> datetime:
     return datetime.combine(EXCEL_EPOCH, time.min) + timedelta(days=serial)
 
 
+def _parse_with_offset(text: str) -> datetime:
+    """'2026-11-06T10:00:00+08:00' or '…Z' as an aware datetime, at the instant it names."""
+    compact = re.sub(r"\s+(?=[zZ+-]\d*:?\d*$)", "", text).upper()
+    try:
+        return datetime.fromisoformat(compact).replace(microsecond=0)
+    except ValueError:
+        raise FieldError(f"日期或时间不存在 / no such date or time: {text!r}") from None
+
+
 def _parse_naive(value: Any) -> datetime | None:
-    """A date or date-time cell as a naive datetime (time 00:00 when only a date is given)."""
+    """A date or date-time cell as a naive datetime (time 00:00 when only a date is given); a cell that
+    names its UTC offset (ISO 8601 '+08:00' or 'Z') gives an aware one."""
     if type(value) is str and len(value) in (10, 19) and _ISO_FIXED.fullmatch(value):
         # '2026-05-29 09:39:00' or '2026-05-29', the shape most exports use: read in C. For exactly this shape
         # the result is the one the general path below gives; an impossible date or time falls through to it,
@@ -159,6 +177,8 @@ def _parse_naive(value: Any) -> datetime | None:
     text = clean_text(value)
     if not text or text.lower() in _NO_VALUE or text.startswith("0000-00-00"):
         return None
+    if _ISO_OFFSET.match(text):
+        return _parse_with_offset(text)
     match = _ISO.match(text) or _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
         if _NUMBER.match(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
@@ -176,7 +196,8 @@ _PLACEHOLDER_DATES = {date(1900, 1, 1), date(1899, 12, 30), date(1899, 12, 31), 
 
 
 def parse_date(value: Any) -> date | None:
-    """2025-01-02, 2025/1/2, 2025.01.02, 20250102, 2025年1月2日 (a time is allowed and dropped)."""
+    """2025-01-02, 2025/1/2, 2025.01.02, 20250102, 2025年1月2日 (a time is allowed and dropped; with an ISO
+    offset the day is the one written, in the writer's zone)."""
     moment = _parse_naive(value)
     if moment is None or moment.date() in _PLACEHOLDER_DATES:
         return None
@@ -184,12 +205,13 @@ def parse_date(value: Any) -> date | None:
 
 
 def parse_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
-    """Like parse_date, keeping the time, made aware in the store's time zone."""
+    """Like parse_date, keeping the time, made aware in the store's time zone; a time written with its UTC
+    offset ('2026-11-06T02:00:00Z') is the same instant, shown in the store's zone (10:00 in Shanghai)."""
     moment = _parse_naive(value)
     if moment is None:
         return None
     if moment.tzinfo is not None:
-        return moment
+        return moment.astimezone(tz)
     return moment.replace(tzinfo=tz)
 
 
@@ -437,7 +459,11 @@ def parse_phone_value(value: Any) -> str | Flagged | None:
     parts = [p for p in _PHONE_SEPARATORS.split(_PHONE_NOTE.sub(" ", text)) if p.strip()]
     first_error: FieldError | None = None
     unverified: str | None = None
+    service: str | None = None
     for part in parts or [text]:
+        if is_service_number(part):
+            service = service or part.strip()  # a hotline, never the person's number (core.service_numbers)
+            continue
         try:
             e164, is_unverified = _phone(part.strip())
         except FieldError as exc:
@@ -451,6 +477,11 @@ def parse_phone_value(value: Any) -> str | Flagged | None:
             unverified,
             f"号码段未收录(可能是新号段),已导入并标记 / number on a range the phone library does not know, "
             f"kept and flagged: {text!r}",
+        )
+    if service is not None:
+        raise FieldError(
+            f"400/800/95 等服务号码是企业热线,不是客户本人的电话 / a 400, 800 or 95xxx service number is a company "
+            f"hotline, not the customer's own phone: {text!r}"
         )
     raise FieldError(f"不是有效的电话号码 / not a phone number: {text!r}") from first_error
 

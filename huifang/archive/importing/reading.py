@@ -21,6 +21,7 @@ from charset_normalizer import from_bytes
 
 from .fields import is_contact_group
 from .limits import ImportLimits, LimitExceeded
+from .xlsx_layout import HiddenRows, SheetLayout, scan_sheet
 
 CSV_DELIMITERS = ",\t;"
 # How many leading rows may precede the header (a title line, a blank line) before we give up on a sheet.
@@ -41,6 +42,8 @@ class Sheet:
     header_row: int
     rows: Iterator[tuple[int, list[Any]]]
     rows_total_hint: int = 0
+    # XLSX rows hidden in the sheet (`number in sheet.hidden_rows`, asked in row order); always empty for a CSV.
+    hidden_rows: HiddenRows = field(default_factory=HiddenRows)
 
 
 @dataclass
@@ -299,9 +302,15 @@ def check_zip(path: Path, limits: ImportLimits) -> None:
                 raise limits.too_packed(member.filename, ratio)
 
 
-def _xlsx_rows(worksheet) -> Iterator[tuple[int, list[Any]]]:
-    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        yield number, list(values)
+def _xlsx_rows(worksheet, layout: SheetLayout | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """The sheet's rows; a merged range's value in every cell of the range (xlsx_layout)."""
+    try:
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            cells = list(values)
+            yield number, (cells if layout is None else layout.fill(number, cells))
+    finally:
+        if layout is not None:
+            layout.close()
 
 
 def read_xlsx(path: Path, looks_like_header, limits: ImportLimits) -> Workbook:
@@ -317,13 +326,17 @@ def read_xlsx(path: Path, looks_like_header, limits: ImportLimits) -> Workbook:
         hint_rows = worksheet.max_row or 0
         # The sheet's stated dimension is not trusted: rows are read as they are, not padded out to it.
         worksheet.reset_dimensions()
-        rows = _limited(_xlsx_rows(worksheet), limits, check_cells=True)
+        layout = scan_sheet(path, worksheet._worksheet_path, max_columns=limits.max_columns)
+        rows = _limited(_xlsx_rows(worksheet, layout), limits, check_cells=True)
         found = _split_header(rows, looks_like_header)
         if found is None:
+            if layout is not None:
+                layout.close()
             continue
         header_row, headers = found
         hint = max(hint_rows - header_row, 0)
-        sheets.append(Sheet(worksheet.title, headers, header_row, _data_rows(rows, limits), hint))
+        sheet = Sheet(worksheet.title, headers, header_row, _data_rows(rows, limits), hint, HiddenRows(layout))
+        sheets.append(sheet)
     if not sheets:
         raise UnreadableFile("所有工作表都找不到表头行 / no sheet has a header row with known column names")
     return Workbook("xlsx", "xlsx", sheets)

@@ -793,7 +793,10 @@ def _required_problems(
     elif row.vehicle and not row.vin and not _field_had_error(errors, parser, "vin"):
         problems.append((parser.header_of("vin"), "", bilingual("车辆缺少 VIN", "VIN is required for a vehicle")))
     row.customer_key = ImportRun._customer_key(customer, row.vin)
-    if (row.customer or row.contact) and row.customer_key is None:
+    # A key cell refused, or a VIN reported missing, already explains the row; the missing key would repeat it.
+    key_refused = any(_field_had_error(errors, parser, f) for f in ("customer_code", "id_number", "mobile", "vin"))
+    key_refused = key_refused or any(header == parser.header_of("vin") for header, _, _ in problems)
+    if (row.customer or row.contact) and row.customer_key is None and not key_refused:
         problems.append(
             (
                 parser.header_of("customer_name"),

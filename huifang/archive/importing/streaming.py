@@ -28,7 +28,9 @@ from ..erased import erased_digests
 from ..models import ImportBatch
 from .fields import match_headers
 from .limits import ImportLimits
+from .parsing import report_text
 from .reading import read_workbook
+from .required import MissingColumns, missing_columns, missing_message
 from .run import (
     ENTITY_COUNTS,
     HEARTBEAT_EVERY_SECONDS,
@@ -49,6 +51,18 @@ BATCH_ROWS = 10_000
 SQLITE_VARIABLES = 900
 PROGRESS_SECONDS = 1.0
 STAGE_EVERY = 2_000
+# XLSX rows hidden in the sheet (a filter, or rows hidden by hand) are what the user left out: skipped, each
+# listed in the report; unhiding them and importing again brings them in (docs/import.md, "Hidden rows").
+HIDDEN_ROW_REASON = (
+    "该行在 Excel 中被隐藏(筛选或手动隐藏),未导入;取消隐藏后重新导入即可 / hidden row in the sheet (filtered "
+    "out or hidden), not imported; unhide it and import again to bring it in"
+)
+
+
+def hidden_row(sheet: str, number: int, cells: list) -> ParsedRow:
+    """A row hidden in the sheet: skipped, named in the report by its first filled cell (the RO number, usually)."""
+    first = next((c for c in cells if c is not None and str(c).strip()), None)
+    return ParsedRow(None, [], [], Reject(sheet, number, "", report_text(first)[:255], HIDDEN_ROW_REASON, "skipped"))
 
 
 class ScatteredOrder(Exception):
@@ -280,14 +294,39 @@ class ImportStream:
         workbook = read_workbook(self.path, looks_like_header, limits=self.limits)
         self.hint = sum(sheet.rows_total_hint for sheet in workbook.sheets)
         tz = ZoneInfo(self.store.time_zone)
-        for parser, sheet, unmatched in sheet_parsers(workbook, self.saved_mapping, tz):
+        incomplete = self._incomplete_sheets(workbook)
+        for position, (parser, sheet, unmatched) in enumerate(sheet_parsers(workbook, self.saved_mapping, tz)):
             self.ignored_columns.extend(h for h in unmatched if h not in self.ignored_columns)
+            if position in incomplete:
+                reason = incomplete[position]
+                self.scratch.add_report([Reject(sheet.name, sheet.header_row, "", "", reason, "skipped")])
+                continue
+            hidden = sheet.hidden_rows
             for number, cells in sheet.rows:
                 self.rows_total += 1
-                yield parse_row(parser, sheet.name, number, cells)
+                if hidden and number in hidden:
+                    yield hidden_row(sheet.name, number, cells)
+                else:
+                    yield parse_row(parser, sheet.name, number, cells)
                 if self.rows_total % PROGRESS_EVERY == 0:
                     self.progress("read")
         self.encoding = workbook.encoding_label
+
+    def _incomplete_sheets(self, workbook) -> dict[int, str]:
+        """Sheets without a column every row needs (importing.required), by position, with the reason. When no
+        sheet is complete the file is refused before any row is read (MissingColumns)."""
+        found: dict[int, str] = {}
+        first: tuple[list[str], list[str], str] | None = None
+        for position, sheet in enumerate(workbook.sheets):
+            mapping, unmatched = match_headers(sheet.headers, self.saved_mapping)
+            missing = missing_columns(set(mapping.values()))
+            if missing:
+                name = sheet.name if len(workbook.sheets) > 1 else ""
+                found[position] = missing_message(missing, unmatched, name)
+                first = first or (missing, unmatched, name)
+        if first is not None and len(found) == len(workbook.sheets):
+            raise MissingColumns(missing_message(*first))
+        return found
 
     def _stage_file(self) -> None:
         staged: list[tuple[int, str | None, ParsedRow]] = []
