@@ -29,6 +29,7 @@ from huifang.accounts.models import Store, User
 from huifang.accounts.selectors import has_role
 from huifang.archive.importing.parsing import FieldError, clean_text, parse_amount, parse_bool, parse_datetime
 from huifang.archive.importing.reading import UnreadableFile, read_workbook
+from huifang.archive.importing.streaming import HIDDEN_ROW_REASON
 from huifang.audit.choices import AuditAction
 from huifang.audit.services import audit_record
 
@@ -500,7 +501,7 @@ def complaint_import_row(*, store: Store, values: dict, actor: User | None, now:
 def complaints_import_rows(
     *,
     store: Store,
-    rows: Iterable[tuple[int, dict[str, Any]]],
+    rows: Iterable[tuple[int, dict[str, Any] | None]],
     actor: User | None,
     now: datetime,
     dry_run: bool = False,
@@ -510,6 +511,9 @@ def complaints_import_rows(
     report = ImportReport(dry_run=dry_run)
     with transaction.atomic():
         for number, raw in rows:
+            if raw is None:  # hidden in the sheet: left out and named, as in the DMS and appointment imports
+                report.rejected.append(Rejection(number, "", "", HIDDEN_ROW_REASON))
+                continue
             values, problems = parse_row(store=store, raw=raw, now=now)
             if problems:
                 report.rejected += [Rejection(number, f, v, r) for f, v, r in problems]
@@ -535,12 +539,17 @@ def complaints_import_rows(
     return report
 
 
-def read_rows(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The data rows of a CSV or XLSX export as (row number, {field: cell}); unknown columns are ignored."""
+def read_rows(path: Path | str) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """The data rows of a CSV or XLSX export as (row number, {field: cell}); unknown columns are ignored.
+    A row hidden in an XLSX sheet (filtered out or hidden by hand) comes as (row number, None)."""
     book = read_workbook(path, looks_like_header)
     for sheet in book.sheets:
         fields = [_HEADER_INDEX.get(_header_key(h)) for h in sheet.headers]
+        hidden = sheet.hidden_rows
         for number, cells in sheet.rows:
+            if hidden and number in hidden:
+                yield number, None
+                continue
             yield number, {f: cells[i] for i, f in enumerate(fields) if f and i < len(cells)}
 
 

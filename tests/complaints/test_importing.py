@@ -246,3 +246,24 @@ def test_english_and_annotated_headers_are_read(store, staff, tmp_path):
     )
     assert (second.created, second.rejected) == (1, [])
     assert by_case(store, "C2").received_at == at(2026, 11, 24, 9)
+
+
+def test_a_hidden_xlsx_row_is_left_out_and_named(store, staff, tmp_path):
+    # given an XLSX export of two complaints, the second row hidden by a filter
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["案件编号", "受理时间", "投诉内容", "客户姓名"])
+    sheet.append(["H1", "2026-11-24 09:00", "异响", "吴二"])
+    sheet.append(["H2", "2026-11-24 10:00", "漏油", "郑三"])
+    sheet.row_dimensions[3].hidden = True
+    path = tmp_path / "投诉.xlsx"
+    book.save(path)
+    # when it is imported
+    report = importing.complaints_import_file(store=store, path=path, actor=staff["director"], now=NOW)
+    # then the visible complaint is imported and the hidden one is not, but named with its row and the reason
+    assert report.created == 1
+    assert list(Complaint.objects.filter(store=store).values_list("external_case_no", flat=True)) == ["H1"]
+    (rejection,) = report.rejected
+    assert rejection.row == 3 and "hidden" in rejection.reason
