@@ -154,7 +154,8 @@ def complaint_intake(request, payload: ComplaintIn):
     description="Rows of the manufacturer's hotline/CRM export with their status, times, level and closing fields. "
     "Idempotent by `external_case_no`. Closed ones never escalate and notify nobody; an open one whose "
     "deadlines passed is placed once at the level its history reaches, with one notification to its owner. "
-    "Every rejected row is listed with its reason (row numbers start at 1); `dry_run` writes nothing.",
+    "Every rejected row is listed with its reason (row numbers start at 1); a row imported with a masked phone "
+    "(138****5678) is kept without it and listed in `warnings`; `dry_run` writes nothing.",
     url_name="complaint_import",
 )
 def complaint_import(request, payload: ImportIn):
@@ -175,6 +176,7 @@ def complaint_import(request, payload: ImportIn):
         "escalated": report.escalated,
         "unchanged": report.unchanged,
         "rejected": [vars(r) for r in report.rejected],
+        "warnings": [vars(r) for r in report.warnings],
         "complaints": report.complaints,
     }
 

@@ -194,6 +194,8 @@ class ImportReport:
     escalated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    # Rows imported with a cell left out (a masked phone), each named like a rejection.
+    warnings: list[Rejection] = field(default_factory=list)
     dry_run: bool = False
     complaints: list[int] = field(default_factory=list)
 
@@ -232,6 +234,16 @@ def _owner(store: Store, value: Any) -> User | None:
     if user is None or not has_role(user=user, store=store, roles=COMPLAINT_ROLES):
         raise FieldError(_("Nobody of this store handles complaints under this name."))
     return user
+
+
+# A phone the CRM export masked for privacy ('138****5678', '138xxxx5678'): the complaint still counts, the number
+# cannot be stored; losing the complaint for it would lose what the import is for.
+_MASKED_PHONE = re.compile(r"^\+?[\d\s-]*\d[\d\s-]*[*＊xX•]{2,}[\d\s-]*$")
+
+
+def masked_phone(text: str) -> bool:
+    """True for a phone written with its middle digits hidden, as CRM and hotline exports do."""
+    return bool(text) and bool(_MASKED_PHONE.match(text))
 
 
 def parse_row(*, store: Store, raw: dict[str, Any], now: datetime) -> tuple[dict, list[tuple[str, str, str]]]:
@@ -518,6 +530,10 @@ def complaints_import_rows(
             if problems:
                 report.rejected += [Rejection(number, f, v, r) for f, v, r in problems]
                 continue
+            if masked_phone(values["phone"]):
+                reason = _("Masked number: the complaint is imported without a phone; it is matched by VIN or plate.")
+                report.warnings.append(Rejection(number, "phone", values["phone"], reason))
+                values["phone"] = ""
             try:
                 with transaction.atomic():
                     complaint, created = complaint_import_row(store=store, values=values, actor=actor, now=now)

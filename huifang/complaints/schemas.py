@@ -263,4 +263,7 @@ class ImportOut(Schema):
     escalated: int = Field(description="Open complaints placed at a higher level because deadlines had passed")
     unchanged: int = Field(description="Rows whose case number was already imported")
     rejected: list[ImportRejectionOut]
+    warnings: list[ImportRejectionOut] = Field(
+        description="Rows imported with a cell left out, e.g. a masked phone (138****5678) the CRM export hides"
+    )
     complaints: list[int] = Field(description="Ids of the complaints created")

@@ -267,3 +267,42 @@ def test_a_hidden_xlsx_row_is_left_out_and_named(store, staff, tmp_path):
     assert list(Complaint.objects.filter(store=store).values_list("external_case_no", flat=True)) == ["H1"]
     (rejection,) = report.rejected
     assert rejection.row == 3 and "hidden" in rejection.reason
+
+
+def test_a_masked_phone_keeps_the_complaint_without_the_number(store, staff, tmp_path):
+    # given a CRM export whose phones are masked for privacy, one of them on a car in the archive, and one
+    # phone that is simply wrong
+    from ..factories import CustomerFactory, VehicleFactory
+
+    car = VehicleFactory(customer=CustomerFactory(store=store, name="吴二"), plate="粤B12345")
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        "案件编号,受理时间,投诉内容,客户姓名,联系电话,车牌号\n"
+        "M1,2026-11-24 09:00,异响,吴二,138****5678,粤B12345\n"
+        "M2,2026-11-24 10:00,漏油,郑三,138xxxx1234,\n"
+        "M3,2026-11-24 11:00,空调不冷,王五,1234567,\n",
+        "utf-8",
+    )
+    # when it is imported
+    report = importing.complaints_import_file(store=store, path=path, actor=staff["director"], now=NOW)
+    # then the masked ones are imported without the file's phone and named as warnings (the one on an archived car
+    # takes the archive's number); the wrong number still rejects its row
+    assert report.created == 2
+    assert [(w.row, w.field, w.value) for w in report.warnings] == [
+        (2, "phone", "138****5678"),
+        (3, "phone", "138xxxx1234"),
+    ]
+    assert [(r.row, r.field) for r in report.rejected] == [(4, "phone")]
+    m1 = by_case(store, "M1")
+    assert (m1.phone, m1.vehicle_id, m1.customer_name) == (car.customer.mobile, car.pk, "吴二")
+    assert by_case(store, "M2").phone == ""
+
+
+def test_masked_phone_shapes():
+    assert importing.masked_phone("138****5678")
+    assert importing.masked_phone("+86 138 **** 5678")
+    assert importing.masked_phone("138XXXX5678")
+    assert not importing.masked_phone("13812345678")
+    assert not importing.masked_phone("****")
+    assert not importing.masked_phone("")
+    assert not importing.masked_phone("n/a")

@@ -37,6 +37,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for r in report.rejected:
             self.stdout.write(f"row {r.row} {r.field} {r.value!r}: {r.reason}")
+        for r in report.warnings:
+            self.stdout.write(f"row {r.row} {r.field} {r.value!r} (imported): {r.reason}")
         self.stdout.write(
             ("dry run: " if report.dry_run else "")
             + f"created {report.created}, closed {report.closed}, placed higher {report.escalated}, "
