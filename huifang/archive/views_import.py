@@ -19,9 +19,10 @@ from huifang.privacy.access import export_logged
 
 from .choices import ImportRowOutcome, ImportStatus
 from .importing import selectors
-from .importing.fields import FIELDS, guess_field, normalize_header
+from .importing.fields import FIELDS, FIELDS_BY_NAME, guess_field, normalize_header
 from .importing.limits import LimitExceeded
 from .importing.reading import UnreadableFile
+from .importing.required import missing_columns
 from .importing.services import (
     import_batch_create,
     import_batch_start,
@@ -111,18 +112,25 @@ def import_mapping(request, pk: int):
     headers: list[str] = []
     for _name, sheet in sheets:
         headers += [h for h in sheet if h not in headers]
+    rows = _mapping_rows(batch, headers)
     if request.method == "POST":
         columns = {header: request.POST.get(f"col_{i}", "") for i, header in enumerate(headers)}
-        if request.POST.get("save_mapping"):
-            import_mapping_save(store=batch.store, columns=columns)
-            messages.success(request, _("Column mapping saved for %(store)s.") % {"store": batch.store})
-        import_batch_start(batch=batch, columns=columns or None)
-        return redirect("archive:import_detail", pk=batch.pk)
+        for row in rows:
+            row["field"] = columns[row["header"]]
+        # No sheet can be complete without these: starting would only fail every row (or the file) the same way.
+        if not missing_columns({field for field in columns.values() if field}):
+            if request.POST.get("save_mapping"):
+                import_mapping_save(store=batch.store, columns=columns)
+                messages.success(request, _("Column mapping saved for %(store)s.") % {"store": batch.store})
+            import_batch_start(batch=batch, columns=columns or None)
+            return redirect("archive:import_detail", pk=batch.pk)
+    missing = missing_columns({row["field"] for row in rows if row["field"]}) if headers else []
     context = {
         "batch": batch,
         "sheets": sheets,
-        "rows": _mapping_rows(batch, headers),
+        "rows": rows,
         "fields": FIELDS,
+        "missing": [FIELDS_BY_NAME[name] for name in missing],
         "error": error,
     }
     return render(request, "archive/import_mapping.html", context)

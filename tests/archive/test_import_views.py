@@ -71,6 +71,29 @@ def test_specialist_uploads_confirms_columns_and_sees_the_result(
 
 
 @pytest.mark.django_db
+def test_the_mapping_screen_names_a_missing_required_column_and_does_not_start_without_it(client, store, specialist):
+    # given an uploaded export whose VIN column the user set to "ignore"
+    login(client, specialist)
+    upload(client, store)
+    batch = ImportBatch.objects.get()
+    url = reverse("archive:import_mapping", args=[batch.pk])
+    assert 'id="missing-columns"' not in client.get(url).content.decode()  # every required column is recognised
+    fields = ["customer_code", "customer_name", "mobile", "", "ro_number", "opened_at", "total_amount", ""]
+    columns = {f"col_{i}": field for i, field in enumerate(fields)}
+    # when the user confirms the columns
+    response = client.post(url, columns)
+    # then the import does not start: the screen stays, with the ignored column kept and the missing field named
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="missing-columns"' in page and "VIN" in page
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.PENDING
+    # and once the VIN column is chosen again, it starts
+    columns["col_3"] = "vin"
+    assert client.post(url, columns)["Location"] == reverse("archive:import_detail", args=[batch.pk])
+
+
+@pytest.mark.django_db
 def test_running_batch_page_polls_its_progress(client, store, specialist):
     # given a batch that is still running
     login(client, specialist)
