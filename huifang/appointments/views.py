@@ -78,7 +78,9 @@ def calendar(request):
         slots = slots_by_day[d]
         for slot in slots:
             slot["appointments"] = by_start.get(slot["start"], [])
-        columns.append({"day": d, "slots": slots, "count": sum(s["booked"] for s in slots)})
+        # count: the store's bookings that day; shown: those listed (one advisor's when the list is filtered).
+        shown = sum(len(s["appointments"]) for s in slots)
+        columns.append({"day": d, "slots": slots, "count": sum(s["booked"] for s in slots), "shown": shown})
     context = {
         "store": store,
         "stores": stores,

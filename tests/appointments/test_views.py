@@ -60,6 +60,33 @@ def test_the_calendar_shows_each_slot_with_its_capacity_and_bookings(client, sto
     assert "1/3" in text and "0/3" in text
 
 
+def test_an_advisors_day_shows_slots_booked_with_colleagues_as_taken_not_free(
+    client, store, car, specialist, tomorrow_10
+):
+    # given a booking at 10:00 with advisor A
+    a = member(store, Role.SERVICE_ADVISOR, username="advisor_a")
+    b = member(store, Role.SERVICE_ADVISOR, username="advisor_b")
+    services.appointment_book(
+        store=store,
+        customer=car.customer,
+        vehicle=car,
+        service=ServiceKind.MAINTENANCE,
+        starts_at=tomorrow_10,
+        actor=specialist,
+        now=clock.now(),
+        source=AppointmentSource.CUSTOMER_PAGE,
+        advisor=a,
+    )
+    # when advisor B opens their own list for that day
+    client.force_login(b)
+    text = client.get("/appointments/", {"day": tomorrow_10.date().isoformat()}).content.decode()
+    # then the 10:00 slot counts the colleague's booking (1/3, taken by another advisor), the day says how many of
+    # the store's bookings are B's, and B's list does not show the customer
+    assert "1/3" in text and "已被其他顾问预约" in text
+    assert 'id="advisor-count">其中该顾问 0 个' in text
+    assert "赵六" not in text
+
+
 def test_booking_from_a_maintenance_reminder_call_ends_the_task_and_goes_to_the_next(
     client, store, car, specialist, tomorrow_10
 ):
