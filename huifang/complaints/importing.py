@@ -11,7 +11,6 @@ or rows through the API, with their status, times, level and closing fields.
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from huifang.accounts.choices import Role
 from huifang.accounts.models import Store, User
 from huifang.accounts.selectors import has_role
+from huifang.archive.importing.fields import normalize_header
 from huifang.archive.importing.parsing import FieldError, clean_text, parse_amount, parse_bool, parse_datetime
 from huifang.archive.importing.reading import UnreadableFile, read_workbook
 from huifang.archive.importing.streaming import HIDDEN_ROW_REASON
@@ -157,15 +157,10 @@ def _key(text: str) -> str:
     return "".join(clean_text(text).lower().split())
 
 
-_HEADER_UNITS = re.compile(r"[(\[（【].*?[)\]）】]")
-_HEADER_NOISE = re.compile(r"[\s_\-—/\\.:：*#?？]+")
-
-
 def _header_key(text: str) -> str:
-    """'Case No.', 'case_no' and 'CASE NO' compare equal; so do '受理时间（必填）' and '受理时间' (full-width forms
-    folded, a bracketed note, spaces and punctuation dropped, as the DMS import does)."""
-    value = unicodedata.normalize("NFKC", clean_text(text)).lower()
-    return _HEADER_NOISE.sub("", _HEADER_UNITS.sub("", value))
+    """'Case No.', 'case_no' and 'CASE NO' compare equal; so do '受理时间（必填）' and '受理时间': the DMS import's
+    header comparison, with question marks dropped too ('是否有效？')."""
+    return normalize_header(clean_text(text)).replace("?", "")
 
 
 _HEADER_INDEX = {_header_key(word): name for name, words in COLUMNS.items() for word in (name, *words)}
