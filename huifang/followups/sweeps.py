@@ -378,6 +378,13 @@ def earliest(first: str, second: str) -> Case:
     )
 
 
+def _never_serviced(s: Sweep):
+    """The store's cars of reachable customers in the rule's segment with no maintenance visit yet."""
+    return Vehicle.objects.filter(
+        s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
+    )
+
+
 def _first_service(s: Sweep) -> int:
     offsets = rules.parse_offsets(s.rule.offsets)
     offset = offsets[0] if offsets else None
@@ -394,9 +401,7 @@ def _first_service(s: Sweep) -> int:
         by_time = AddDays(FIRST_SERVICE_START, Value(offset.n))
     by_km = km_reached(FIRST_SERVICE_START, Value(s.rule.km_threshold)) if s.rule.km_threshold else NO_DATE
     rows = (
-        Vehicle.objects.filter(
-            s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
-        )
+        _never_serviced(s)
         .annotate(start=FIRST_SERVICE_START, by_time=by_time, by_km=by_km)
         .annotate(target=earliest("by_time", "by_km"))
         .filter(start__range=(low - timedelta(days=longest), high), target__range=span(due))
@@ -429,13 +434,7 @@ def _first_service_lost(s: Sweep) -> int:
     due = {start: due_by_day[day] for start, day in lost_on.items() if day in due_by_day}
     if not due:
         return 0
-    rows = (
-        Vehicle.objects.filter(
-            s.consent("customer__"), s.in_segment("customer__"), store=s.store, last_maintenance_at__isnull=True
-        )
-        .annotate(start=FIRST_SERVICE_START)
-        .filter(start__range=span(due))
-    )
+    rows = _never_serviced(s).annotate(start=FIRST_SERVICE_START).filter(start__range=span(due))
     return s.insert(
         candidates(
             rows,
