@@ -14,6 +14,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ CSV_DELIMITERS = ",\t;"
 # How many leading rows may precede the header (a title line, a blank line) before we give up on a sheet.
 HEADER_SEARCH_ROWS = 10
 _SNIFF_BYTES = 1024 * 1024
+# Bytes of whole lines decoded at once (see _LineDecoder).
+DECODE_BLOCK_BYTES = 256 * 1024
 # Members of an XLSX smaller than this are not judged by their compression ratio (tiny XML compresses oddly).
 RATIO_CHECK_ABOVE_BYTES = 1024 * 1024
 
@@ -109,6 +112,8 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def _is_blank(cells: list[Any]) -> bool:
+    if cells and type(cells[0]) is str and cells[0].strip():
+        return False  # the common row: its first cell is filled
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
@@ -183,28 +188,66 @@ def _data_rows(rows: Iterator[tuple[int, list[Any]]], limits: ImportLimits) -> I
 
 
 class _LineDecoder:
-    """Decodes a CSV's lines one at a time: UTF-8 first, then GB18030 (self-validating UTF-8 is rarely
+    """Decodes a CSV's lines: each line as UTF-8 first, then GB18030 (self-validating UTF-8 is rarely
     mistaken for GB text, the reverse often is). A line neither can read keeps U+FFFD where its bad bytes
-    were, and the cell that holds them is rejected for that row. NUL characters are dropped."""
+    were, and the cell that holds them is rejected for that row. NUL characters are dropped.
 
-    def __init__(self, handle, *, max_line_bytes: int, limits: ImportLimits):
+    The file is read a block of whole lines at a time. A block that is valid UTF-8 throughout is decoded in one
+    call: each of its lines, cut at a newline byte (never inside a UTF-8 character), decodes to the same text
+    on its own, so the outcome is the per-line rule's. A block with any other bytes, or with a line longer than
+    the limit, goes line by line as before (the too-long line raising where it stands)."""
+
+    def __init__(self, handle, *, max_line_bytes: int, limits: ImportLimits, block_bytes: int = DECODE_BLOCK_BYTES):
         self.handle = handle
         self.max_line_bytes = max_line_bytes
         self.limits = limits
+        self.block_bytes = block_bytes
         self.codecs_used: set[str] = set()
-        self.first = True
 
     def __iter__(self) -> Iterator[str]:
+        pending = b""
+        first = True
         while True:
-            raw = self.handle.readline(self.max_line_bytes + 1)
-            if not raw:
+            chunk = self.handle.read(self.block_bytes)
+            block = pending + chunk
+            if not block:
                 return
+            cut = block.rfind(b"\n") + 1 if chunk else len(block)
+            if not cut:
+                if len(block) > self.max_line_bytes:
+                    raise self.limits.cell_too_long()
+                pending = block
+                continue
+            block, pending = block[:cut], block[cut:]
+            if first:
+                first = False
+                if block.startswith(codecs.BOM_UTF8):
+                    block = block[len(codecs.BOM_UTF8) :]
+                    if not block:  # the whole file is a BOM: one empty line, as a line reader sees it
+                        yield ""
+            yield from self._lines(block)
+            if not chunk:
+                return
+
+    def _lines(self, block: bytes) -> Iterator[str]:
+        """The block's lines as text, each with its own line ending."""
+        if len(block) <= self.max_line_bytes:
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                if not block.isascii():
+                    self.codecs_used.add("UTF-8")
+                lines = text.replace("\x00", "").split("\n")
+                last = lines.pop()  # "" after the block's final newline; the file's last line when it has none
+                yield from map(str.__add__, lines, repeat("\n"))
+                if last:
+                    yield last
+                return
+        for raw in io.BytesIO(block):
             if len(raw) > self.max_line_bytes:
                 raise self.limits.cell_too_long()
-            if self.first:
-                self.first = False
-                if raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8) :]
             yield self._decode(raw).replace("\x00", "")
 
     def _decode(self, raw: bytes) -> str:

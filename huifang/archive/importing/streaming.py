@@ -26,6 +26,7 @@ from huifang.core import clock
 
 from ..erased import erased_digests
 from ..models import ImportBatch
+from .collector import fewer_collections
 from .fields import match_headers
 from .limits import ImportLimits
 from .parsing import report_text
@@ -269,6 +270,17 @@ class ImportStream:
         self.erased = frozenset(erased_digests(store_id=self.store.pk))
         # Any exception leaves through the caller's transaction, which rolls everything back.
         savepoint = transaction.savepoint()
+        with fewer_collections():
+            savepoint = self._import_file(savepoint)
+        vehicle_figures_after_import(store=self.store, now=self.now, touched=self.touched)
+        if self.batch.dry_run:
+            transaction.savepoint_rollback(savepoint)
+        else:
+            transaction.savepoint_commit(savepoint)
+
+    def _import_file(self, savepoint):
+        """Every batch of the file, in file order or (for a file whose orders are scattered) order by order;
+        returns the savepoint the batches wrote under."""
         try:
             self._batches(self._rows_in_file_order())
         except ScatteredOrder:
@@ -280,11 +292,7 @@ class ImportStream:
             self.sorted_mode = True
             self._stage_file()
             self._batches(self.scratch.staged_by_order())
-        vehicle_figures_after_import(store=self.store, now=self.now, touched=self.touched)
-        if self.batch.dry_run:
-            transaction.savepoint_rollback(savepoint)
-        else:
-            transaction.savepoint_commit(savepoint)
+        return savepoint
 
     def _rows_in_file_order(self) -> Iterator[ParsedRow]:
         def looks_like_header(cells: list[str]) -> bool:

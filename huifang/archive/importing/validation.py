@@ -160,6 +160,11 @@ class RowParser:
             spec = specs[name]
             self.columns[spec.entity].append((position, spec))
         self.present = set(mapping.values())
+        # The first column of each field, in entity then column order (the order the report has always named).
+        self.positions: dict[str, int] = {}
+        for columns in self.columns.values():
+            for position, spec in columns:
+                self.positions.setdefault(spec.name, position)
         # itemgetter picks an entity's cells in C; rows shorter than the header are padded once.
         self.width = max(mapping, default=-1) + 1
         self.pickers = {
@@ -180,20 +185,18 @@ class RowParser:
         }
 
     def header_of(self, field: str) -> str:
-        for columns in self.columns.values():
-            for position, spec in columns:
-                if spec.name == field:
-                    return self.headers[position]
+        position = self.positions.get(field)
+        if position is not None:
+            return self.headers[position]
         label = FIELDS_BY_NAME[field]
         return f"{label.label_zh} / {label.label_en}"
 
     def cell_text(self, cells: list[Any], field: str) -> str:
         """The cell of a canonical field as written in the file (for the report), '' when the sheet lacks it."""
-        for columns in self.columns.values():
-            for position, spec in columns:
-                if spec.name == field:
-                    return parsing.report_text(cells[position] if position < len(cells) else None)[:255]
-        return ""
+        position = self.positions.get(field)
+        if position is None:
+            return ""
+        return parsing.report_text(cells[position] if position < len(cells) else None)[:255]
 
     def _parse_entity(self, entity: str, cells: list[Any]) -> tuple[dict | None, tuple[CellError, ...]]:
         columns = self.columns[entity]
