@@ -636,14 +636,18 @@ class ImportRun:
                     for attr, value in {**slot.values, **keys}.items()
                     if base.get(attr) != value
                 }
-                full = {k: v for k, v in merged.items() if k != "pk"}
-                full.update(keys)
-                slot.obj = Customer(store=self.store, **full)
-                slot.obj.pk = base["pk"]
                 if changes:
+                    full = {k: v for k, v in merged.items() if k != "pk"}
+                    full.update(keys)
+                    slot.obj = Customer(store=self.store, **full)
+                    slot.obj.pk = base["pk"]
                     self.plan.customers_changed.append((slot.obj, changes))
                     self._settle("customer", slot, "updated")
                 else:
+                    # Nothing of it is written: the write reads only its id (owner of its vehicles and orders,
+                    # customer of new contacts). An instance with every other field deferred costs a fraction
+                    # of a full one, and a customer on forty batches is unchanged in thirty-nine of them.
+                    slot.obj = Customer.from_db(Customer.objects.db, ["id"], [base["pk"]])
                     self._settle("customer", slot, "unchanged")
             for (role, name), values in slot.contacts.items():
                 current = existing_contacts.get((base.get("pk"), role, name)) if slot.existing else None
