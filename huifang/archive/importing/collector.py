@@ -2,11 +2,12 @@
 
 An import makes millions of short-lived objects (a list of cells per row, the parsed values, the rows of the
 write) and keeps a batch of them alive: with the default thresholds the collector starts every 700 new
-objects and each pass walks the live batch again; on the 10k-order export that was a fifth of the import's
-CPU. Almost nothing an import makes is cyclic (rows, dicts and tuples are freed by reference counting when
-their batch goes; the few cycles, such as an exception caught with its traceback, wait a little longer), so
-running the youngest generation every 50,000 new objects instead changes how often the collector looks, not
-what it frees. The process's thresholds are put back when the import ends.
+objects and each pass walks the live batch again; that was about a sixth of the import's Python CPU (9 of
+62 s at 100,000 orders, bench/README.md). Almost nothing an import makes is cyclic (rows, dicts and tuples
+are freed by reference counting when their batch goes; the few cycles, such as an exception caught with its
+traceback, wait a little longer), so running the youngest generation every 50,000 new objects instead
+changes how often the collector looks, not what it frees. The process's thresholds are put back when the
+import ends.
 """
 
 import gc
