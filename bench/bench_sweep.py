@@ -10,6 +10,11 @@ rows made are compared (customer, vehicle, order, subject, occurrence, target, d
 status, channel) and the ratio printed; every run starts from a store without tasks (specialists level).
 Then the whole daily sweep is timed for real (committed): first run, second run, and the next Spring
 Festival (every consenting customer gets a greeting).
+
+.venv/bin/python bench/bench_sweep.py --store SWEEP123 --date 2026-12-07 --days 8   # a store's steady state
+
+`--days N` instead sweeps the N days up to --date, committed, one after the other: tasks made and seconds per
+day after the first (the first makes a starting store's backlog), and the task table's size per task.
 """
 
 import argparse
@@ -39,6 +44,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each side per rule (the best is kept)")
     parser.add_argument("--kinds", help="only these rule kinds (comma-separated)")
     parser.add_argument("--no-daily", action="store_true", help="skip the committed whole-sweep timing")
+    parser.add_argument(
+        "--days",
+        type=int,
+        help="instead of the comparison: sweep the N days up to --date one after the other, committed (day 1 makes "
+        "the backlog, the others a day's new tasks); tasks and seconds per day, the task table's size per task",
+    )
     args = parser.parse_args()
     setup_django()
     from zoneinfo import ZoneInfo
@@ -84,6 +95,9 @@ def main() -> None:
     festival = festivals_in_year(now.year + 1)["spring_festival"]
     print(f"{vehicles:,} vehicles on {database_label()}; sweeping at {now.isoformat()}")
 
+    if args.days:
+        consecutive_days(store, now, args.days, vehicles)
+        return
     kinds = args.kinds.split(",") if args.kinds else [*FREQUENT_KINDS, *DAILY_KINDS]
     compare = RuleComparison(store, now, festival, tz, rounds=args.rounds)
     print(
@@ -150,6 +164,45 @@ def main() -> None:
         festival_seconds=round(figures["spring festival replay"][0], 2),
         festival_created=figures["spring festival replay"][1],
     )
+
+
+def consecutive_days(store, last, days: int, vehicles: int) -> None:
+    """The daily sweep at 06:00 on each of `days` days up to `last`, committed, as the scheduler runs it (the
+    5-minute post-service job included: one run a day catches the day's deliveries, its window is 72 h). The
+    first day makes everything due in the rules' windows (the backlog of a store starting); the others are
+    a day's new tasks. PostgreSQL: ANALYZE after the first day, as autovacuum would after such an insert."""
+    from django.db import connection
+
+    from huifang.followups.models import FollowUpTask
+    from huifang.followups.sweeps import sweep_run
+
+    made = []
+    for n in range(days - 1, -1, -1):
+        at = last - timedelta(days=n)
+        wall, cpu = time.perf_counter(), time.process_time()
+        counts = sweep_run(store=store, now=at)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        made.append((sum(counts.values()), wall))
+        shown = ", ".join(f"{kind} {count:,}" for kind, count in sorted(counts.items()) if count)
+        print(f"{at.date()}  {wall:6.2f} s ({cpu:5.2f} s Python CPU)  {sum(counts.values()):>7,} tasks  {shown}")
+        if n == days - 1 and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE followups_followuptask")
+    steady = made[1:]
+    if steady:
+        tasks = sum(count for count, _ in steady) / len(steady)
+        seconds = sum(wall for _, wall in steady) / len(steady)
+        per_10k = 10_000 / vehicles
+        print(
+            f"after the first day: {tasks:,.0f} tasks and {seconds:.2f} s a day; per 10,000 vehicles "
+            f"{tasks * per_10k:,.0f} tasks a day ({tasks * per_10k * 365:,.0f} a year), {seconds * per_10k:.3f} s"
+        )
+    total = FollowUpTask.objects.count()  # the whole table: its size is measured
+    if connection.vendor == "postgresql" and total:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_total_relation_size('followups_followuptask')")
+            size = cursor.fetchone()[0]
+        print(f"task table: {total:,} tasks, {size / 2**20:,.1f} MB with its indexes, {size / total:,.0f} B a task")
 
 
 class RuleComparison:
