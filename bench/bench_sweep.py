@@ -179,23 +179,27 @@ def consecutive_days(store, last, days: int, vehicles: int) -> None:
     made = []
     for n in range(days - 1, -1, -1):
         at = last - timedelta(days=n)
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, backend = time.perf_counter(), time.process_time(), backend_cpu_seconds()
         counts = sweep_run(store=store, now=at)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        made.append((sum(counts.values()), wall))
+        backend = backend_cpu_seconds() - backend if backend is not None else float("nan")
+        made.append((sum(counts.values()), wall, backend))
         shown = ", ".join(f"{kind} {count:,}" for kind, count in sorted(counts.items()) if count)
-        print(f"{at.date()}  {wall:6.2f} s ({cpu:5.2f} s Python CPU)  {sum(counts.values()):>7,} tasks  {shown}")
+        print(
+            f"{at.date()}  {wall:6.2f} s wall, CPU {cpu:5.2f} s Python + {backend:5.2f} s database  "
+            f"{sum(counts.values()):>7,} tasks  {shown}"
+        )
         if n == days - 1 and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE followups_followuptask")
     steady = made[1:]
     if steady:
-        tasks = sum(count for count, _ in steady) / len(steady)
-        seconds = sum(wall for _, wall in steady) / len(steady)
+        tasks, seconds, backend = (sum(day[i] for day in steady) / len(steady) for i in range(3))
         per_10k = 10_000 / vehicles
         print(
-            f"after the first day: {tasks:,.0f} tasks and {seconds:.2f} s a day; per 10,000 vehicles "
-            f"{tasks * per_10k:,.0f} tasks a day ({tasks * per_10k * 365:,.0f} a year), {seconds * per_10k:.3f} s"
+            f"after the first day: {tasks:,.0f} tasks, {seconds:.2f} s wall and {backend:.2f} s database CPU a day; "
+            f"per 10,000 vehicles {tasks * per_10k:,.0f} tasks a day ({tasks * per_10k * 365:,.0f} a year), "
+            f"{seconds * per_10k:.3f} s wall, {backend * per_10k:.3f} s database CPU"
         )
     total = FollowUpTask.objects.count()  # the whole table: its size is measured
     if connection.vendor == "postgresql" and total:
@@ -203,6 +207,25 @@ def consecutive_days(store, last, days: int, vehicles: int) -> None:
             cursor.execute("SELECT pg_total_relation_size('followups_followuptask')")
             size = cursor.fetchone()[0]
         print(f"task table: {total:,} tasks, {size / 2**20:,.1f} MB with its indexes, {size / total:,.0f} B a task")
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds the PostgreSQL backend of this connection has used (a local server: /proc), else None."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 class RuleComparison:
