@@ -109,8 +109,10 @@ def main() -> None:
         "|----------"
     )
     totals = {key: 0.0 for key in ("first", "first_sql", "hand_first", "replay", "replay_sql", "hand_replay")}
+    cpu_rows = []
     for kind in kinds:
         r = compare.run(kind)
+        cpu_rows.append((kind, r))
         print(
             f"| {kind:<24} | {r['rows']:>7,} | {r['first']:>8.3f} | {r['first_sql']:>7.3f} | {r['hand_first']:>8.3f} | "
             f"{r['first'] / r['hand_first']:>5.2f} | {r['replay']:>8.3f} | {r['replay_sql']:>7.3f} | "
@@ -135,6 +137,7 @@ def main() -> None:
         f"{t['first'] / t['hand_first']:>5.2f} | {t['replay']:>8.3f} | {t['replay_sql']:>7.3f} | "
         f"{t['hand_replay']:>8.3f} | {t['replay'] / t['hand_replay']:>5.2f} |"
     )
+    print_cpu(cpu_rows)
     if args.no_daily:
         return
 
@@ -164,6 +167,20 @@ def main() -> None:
         festival_seconds=round(figures["spring festival replay"][0], 2),
         festival_created=figures["spring festival replay"][1],
     )
+
+
+def print_cpu(rows) -> None:
+    """The same runs in CPU milliseconds (this process's Python + its PostgreSQL backend), best of the rounds."""
+    print(
+        f"\nCPU ms, Python + PostgreSQL backend (best of the rounds)\n| {'rule':<24} | {'first':>8} | {'hand':>8} | "
+        f"{'ratio':>5} | {'replay':>8} | {'hand':>8} | {'ratio':>5} |"
+    )
+    for kind, r in rows:
+        print(
+            f"| {kind:<24} | {r['first_cpu'] * 1000:>8.1f} | {r['hand_first_cpu'] * 1000:>8.1f} | "
+            f"{r['first_cpu'] / r['hand_first_cpu']:>5.2f} | {r['replay_cpu'] * 1000:>8.1f} | "
+            f"{r['hand_replay_cpu'] * 1000:>8.1f} | {r['replay_cpu'] / r['hand_replay_cpu']:>5.2f} |"
+        )
 
 
 def consecutive_days(store, last, days: int, vehicles: int) -> None:
@@ -211,8 +228,6 @@ def consecutive_days(store, last, days: int, vehicles: int) -> None:
 
 def backend_cpu_seconds() -> float | None:
     """CPU seconds the PostgreSQL backend of this connection has used (a local server: /proc), else None."""
-    import os
-
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -221,11 +236,18 @@ def backend_cpu_seconds() -> float | None:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/schedstat") as stat:  # nanoseconds on a CPU, then wait, then slices
+            return int(stat.read().split()[0]) / 1e9
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+CPU_KEYS = (
+    ("product", "first_cpu", "first"),
+    ("hand", "hand_first_cpu", "first"),
+    ("product", "replay_cpu", "replay"),
+    ("hand", "hand_replay_cpu", "replay"),
+)
 
 
 class RuleComparison:
@@ -268,13 +290,16 @@ class RuleComparison:
         for round_ in range(self.rounds):
             sides = ("product", "hand") if round_ % 2 == 0 else ("hand", "product")
             for side in sides:
-                (first, replay), (first_sql, replay_sql), made = self._once(kind, side)
+                self._vacuum()
+                (first, replay), (first_sql, replay_sql), (first_cpu, replay_cpu), made = self._once(kind, side)
                 rows[side] = made
                 for label, seconds in (
                     (f"{side}_first", first),
                     (f"{side}_replay", replay),
                     (f"{side}_first_sql", first_sql),
                     (f"{side}_replay_sql", replay_sql),
+                    (f"{side}_first_cpu", first_cpu),
+                    (f"{side}_replay_cpu", replay_cpu),
                 ):
                     best[label] = min(best.get(label, seconds), seconds)
         same = rows["product"] == rows["hand"]
@@ -291,9 +316,20 @@ class RuleComparison:
             # Of the product's time, the part spent in the database (the rest is Python: ORM, rules.py).
             "first_sql": best["product_first_sql"],
             "replay_sql": best["product_replay_sql"],
+            # CPU seconds of this process and of its PostgreSQL backend: what other jobs on the cores move least.
+            **{key: best[f"{side}_{run}_cpu"] for side, key, run in CPU_KEYS},
             "same": same,
             "why": why,
         }
+
+    def _vacuum(self) -> None:
+        """Every run is rolled back, leaving its rows dead in the task table and its unique index, which the
+        next run's NOT EXISTS visits; autovacuum may be off or late, so each run starts from a vacuumed table."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM followups_followuptask")
 
     def _once(self, kind: str, side: str):
         from django.db import connection, transaction
@@ -303,7 +339,7 @@ class RuleComparison:
 
         rule = self.rules[kind]
         at = self.at(kind)
-        seconds, in_database = [], []
+        seconds, in_database, cpu = [], [], []
         database = [0.0]
 
         def timed(execute, sql, params, many, context):
@@ -317,6 +353,7 @@ class RuleComparison:
             with transaction.atomic(), connection.execute_wrapper(timed):
                 for _ in range(2):  # the first run, then the replay (creates nothing)
                     database[0] = 0.0
+                    python, backend = time.process_time(), backend_cpu_seconds()
                     with timer() as elapsed:
                         if side == "product":
                             sweep_run(store=self.store, now=at, kinds=(kind,))
@@ -332,6 +369,8 @@ class RuleComparison:
                                 )
                     seconds.append(elapsed())
                     in_database.append(database[0])
+                    backend = backend_cpu_seconds() - backend if backend is not None else float("nan")
+                    cpu.append(time.process_time() - python + backend)
                 made = {
                     (*row[:6], _second(row[6]), _second(row[7]), *row[8:])
                     for row in FollowUpTask.objects.filter(rule=rule).values_list(
@@ -352,7 +391,7 @@ class RuleComparison:
                 raise Rollback
         except Rollback:
             pass
-        return (seconds[0], seconds[1]), (in_database[0], in_database[1]), made
+        return (seconds[0], seconds[1]), (in_database[0], in_database[1]), (cpu[0], cpu[1]), made
 
     def _rule(self, rule):
         return self.hand.Rule(
