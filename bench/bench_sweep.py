@@ -10,6 +10,11 @@ rows made are compared (customer, vehicle, order, subject, occurrence, target, d
 status, channel) and the ratio printed; every run starts from a store without tasks (specialists level).
 Then the whole daily sweep is timed for real (committed): first run, second run, and the next Spring
 Festival (every consenting customer gets a greeting).
+
+.venv/bin/python bench/bench_sweep.py --store SWEEP123 --date 2026-12-07 --days 8   # a store's steady state
+
+`--days N` instead sweeps the N days up to --date, committed, one after the other: tasks made and seconds per
+day after the first (the first makes a starting store's backlog), and the task table's size per task.
 """
 
 import argparse
@@ -39,6 +44,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each side per rule (the best is kept)")
     parser.add_argument("--kinds", help="only these rule kinds (comma-separated)")
     parser.add_argument("--no-daily", action="store_true", help="skip the committed whole-sweep timing")
+    parser.add_argument(
+        "--days",
+        type=int,
+        help="instead of the comparison: sweep the N days up to --date one after the other, committed (day 1 makes "
+        "the backlog, the others a day's new tasks); tasks and seconds per day, the task table's size per task",
+    )
     args = parser.parse_args()
     setup_django()
     from zoneinfo import ZoneInfo
@@ -84,6 +95,9 @@ def main() -> None:
     festival = festivals_in_year(now.year + 1)["spring_festival"]
     print(f"{vehicles:,} vehicles on {database_label()}; sweeping at {now.isoformat()}")
 
+    if args.days:
+        consecutive_days(store, now, args.days, vehicles)
+        return
     kinds = args.kinds.split(",") if args.kinds else [*FREQUENT_KINDS, *DAILY_KINDS]
     compare = RuleComparison(store, now, festival, tz, rounds=args.rounds)
     print(
@@ -95,8 +109,10 @@ def main() -> None:
         "|----------"
     )
     totals = {key: 0.0 for key in ("first", "first_sql", "hand_first", "replay", "replay_sql", "hand_replay")}
+    cpu_rows = []
     for kind in kinds:
         r = compare.run(kind)
+        cpu_rows.append((kind, r))
         print(
             f"| {kind:<24} | {r['rows']:>7,} | {r['first']:>8.3f} | {r['first_sql']:>7.3f} | {r['hand_first']:>8.3f} | "
             f"{r['first'] / r['hand_first']:>5.2f} | {r['replay']:>8.3f} | {r['replay_sql']:>7.3f} | "
@@ -121,6 +137,7 @@ def main() -> None:
         f"{t['first'] / t['hand_first']:>5.2f} | {t['replay']:>8.3f} | {t['replay_sql']:>7.3f} | "
         f"{t['hand_replay']:>8.3f} | {t['replay'] / t['hand_replay']:>5.2f} |"
     )
+    print_cpu(cpu_rows)
     if args.no_daily:
         return
 
@@ -150,6 +167,87 @@ def main() -> None:
         festival_seconds=round(figures["spring festival replay"][0], 2),
         festival_created=figures["spring festival replay"][1],
     )
+
+
+def print_cpu(rows) -> None:
+    """The same runs in CPU milliseconds (this process's Python + its PostgreSQL backend), best of the rounds."""
+    print(
+        f"\nCPU ms, Python + PostgreSQL backend (best of the rounds)\n| {'rule':<24} | {'first':>8} | {'hand':>8} | "
+        f"{'ratio':>5} | {'replay':>8} | {'hand':>8} | {'ratio':>5} |"
+    )
+    for kind, r in rows:
+        print(
+            f"| {kind:<24} | {r['first_cpu'] * 1000:>8.1f} | {r['hand_first_cpu'] * 1000:>8.1f} | "
+            f"{r['first_cpu'] / r['hand_first_cpu']:>5.2f} | {r['replay_cpu'] * 1000:>8.1f} | "
+            f"{r['hand_replay_cpu'] * 1000:>8.1f} | {r['replay_cpu'] / r['hand_replay_cpu']:>5.2f} |"
+        )
+
+
+def consecutive_days(store, last, days: int, vehicles: int) -> None:
+    """The daily sweep at 06:00 on each of `days` days up to `last`, committed, as the scheduler runs it (the
+    5-minute post-service job included: one run a day catches the day's deliveries, its window is 72 h). The
+    first day makes everything due in the rules' windows (the backlog of a store starting); the others are
+    a day's new tasks. PostgreSQL: ANALYZE after the first day, as autovacuum would after such an insert."""
+    from django.db import connection
+
+    from huifang.followups.models import FollowUpTask
+    from huifang.followups.sweeps import sweep_run
+
+    made = []
+    for n in range(days - 1, -1, -1):
+        at = last - timedelta(days=n)
+        wall, cpu, backend = time.perf_counter(), time.process_time(), backend_cpu_seconds()
+        counts = sweep_run(store=store, now=at)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        backend = backend_cpu_seconds() - backend if backend is not None else float("nan")
+        made.append((sum(counts.values()), wall, backend))
+        shown = ", ".join(f"{kind} {count:,}" for kind, count in sorted(counts.items()) if count)
+        print(
+            f"{at.date()}  {wall:6.2f} s wall, CPU {cpu:5.2f} s Python + {backend:5.2f} s database  "
+            f"{sum(counts.values()):>7,} tasks  {shown}"
+        )
+        if n == days - 1 and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE followups_followuptask")
+    steady = made[1:]
+    if steady:
+        tasks, seconds, backend = (sum(day[i] for day in steady) / len(steady) for i in range(3))
+        per_10k = 10_000 / vehicles
+        print(
+            f"after the first day: {tasks:,.0f} tasks, {seconds:.2f} s wall and {backend:.2f} s database CPU a day; "
+            f"per 10,000 vehicles {tasks * per_10k:,.0f} tasks a day ({tasks * per_10k * 365:,.0f} a year), "
+            f"{seconds * per_10k:.3f} s wall, {backend * per_10k:.3f} s database CPU"
+        )
+    total = FollowUpTask.objects.count()  # the whole table: its size is measured
+    if connection.vendor == "postgresql" and total:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_total_relation_size('followups_followuptask')")
+            size = cursor.fetchone()[0]
+        print(f"task table: {total:,} tasks, {size / 2**20:,.1f} MB with its indexes, {size / total:,.0f} B a task")
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds the PostgreSQL backend of this connection has used (a local server: /proc), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:  # nanoseconds on a CPU, then wait, then slices
+            return int(stat.read().split()[0]) / 1e9
+    except OSError:
+        return None
+
+
+CPU_KEYS = (
+    ("product", "first_cpu", "first"),
+    ("hand", "hand_first_cpu", "first"),
+    ("product", "replay_cpu", "replay"),
+    ("hand", "hand_replay_cpu", "replay"),
+)
 
 
 class RuleComparison:
@@ -192,13 +290,16 @@ class RuleComparison:
         for round_ in range(self.rounds):
             sides = ("product", "hand") if round_ % 2 == 0 else ("hand", "product")
             for side in sides:
-                (first, replay), (first_sql, replay_sql), made = self._once(kind, side)
+                self._vacuum()
+                (first, replay), (first_sql, replay_sql), (first_cpu, replay_cpu), made = self._once(kind, side)
                 rows[side] = made
                 for label, seconds in (
                     (f"{side}_first", first),
                     (f"{side}_replay", replay),
                     (f"{side}_first_sql", first_sql),
                     (f"{side}_replay_sql", replay_sql),
+                    (f"{side}_first_cpu", first_cpu),
+                    (f"{side}_replay_cpu", replay_cpu),
                 ):
                     best[label] = min(best.get(label, seconds), seconds)
         same = rows["product"] == rows["hand"]
@@ -215,9 +316,30 @@ class RuleComparison:
             # Of the product's time, the part spent in the database (the rest is Python: ORM, rules.py).
             "first_sql": best["product_first_sql"],
             "replay_sql": best["product_replay_sql"],
+            # CPU seconds of this process and of its PostgreSQL backend: what other jobs on the cores move least.
+            **{key: best[f"{side}_{run}_cpu"] for side, key, run in CPU_KEYS},
             "same": same,
             "why": why,
         }
+
+    def _vacuum(self) -> None:
+        """Every run is rolled back, leaving its rows dead in the task table and its unique index, which the
+        next run's NOT EXISTS visits; autovacuum may be off or late, so each run starts from a vacuumed table."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM followups_followuptask")
+
+    def _analyze(self) -> None:
+        """Between the first run and the replay, inside the run's transaction: the planner's figures of the task
+        table as after a committed first run (in production the replay comes minutes later, autovacuum having
+        analyzed the table; with the vacuumed table's figures, empty, a replay may scan every task per row)."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE followups_followuptask")
 
     def _once(self, kind: str, side: str):
         from django.db import connection, transaction
@@ -227,7 +349,7 @@ class RuleComparison:
 
         rule = self.rules[kind]
         at = self.at(kind)
-        seconds, in_database = [], []
+        seconds, in_database, cpu = [], [], []
         database = [0.0]
 
         def timed(execute, sql, params, many, context):
@@ -239,8 +361,11 @@ class RuleComparison:
 
         try:
             with transaction.atomic(), connection.execute_wrapper(timed):
-                for _ in range(2):  # the first run, then the replay (creates nothing)
+                for run in range(2):  # the first run, then the replay (creates nothing)
+                    if run == 1:
+                        self._analyze()
                     database[0] = 0.0
+                    python, backend = time.process_time(), backend_cpu_seconds()
                     with timer() as elapsed:
                         if side == "product":
                             sweep_run(store=self.store, now=at, kinds=(kind,))
@@ -256,6 +381,8 @@ class RuleComparison:
                                 )
                     seconds.append(elapsed())
                     in_database.append(database[0])
+                    backend = backend_cpu_seconds() - backend if backend is not None else float("nan")
+                    cpu.append(time.process_time() - python + backend)
                 made = {
                     (*row[:6], _second(row[6]), _second(row[7]), *row[8:])
                     for row in FollowUpTask.objects.filter(rule=rule).values_list(
@@ -276,7 +403,7 @@ class RuleComparison:
                 raise Rollback
         except Rollback:
             pass
-        return (seconds[0], seconds[1]), (in_database[0], in_database[1]), made
+        return (seconds[0], seconds[1]), (in_database[0], in_database[1]), (cpu[0], cpu[1]), made
 
     def _rule(self, rule):
         return self.hand.Rule(

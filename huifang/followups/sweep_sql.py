@@ -13,6 +13,7 @@ specialist's rising load. Only slots that can be among the first n are generated
 highest count − own count).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
@@ -51,25 +52,55 @@ HAND_OUT_ORDER = "due_at, customer_id, vehicle_id, repair_order_id, occurrence_k
 def due_days_join(candidates_sql: str, params: list, due: dict[date, datetime], window: timedelta):
     """The candidates (named t_<column>) with due_at and window_end looked up by target date in a VALUES
     list of the few due days computed by rules.py, instead of a CASE repeated per row."""
-    adapt = connection.ops.adapt_datetimefield_value
+    return due_days_sql(candidates_sql, len(due)), [*params, *due_days_params(due, window)]
+
+
+def due_days_sql(candidates_sql: str, days: int, *, bounded: bool = False) -> str:
+    """due_days_join's SQL for `days` due days. `bounded`: the statement also takes the first and last due day
+    as its last two parameters and keeps the candidates' target date between them (the candidates' own SQL then
+    holds no date, so it stays the same from day to day; the database applies the bound inside, on the column)."""
     day = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
-    rows = ", ".join([f"({day}, %s, %s)"] * len(due))
-    values: list = []
-    for target, due_at in due.items():
-        values += [connection.ops.adapt_datefield_value(target), adapt(due_at), adapt(due_at + window)]
+    rows = ", ".join([f"({day}, %s, %s)"] * days)
     columns = [f"c.t_{name}" for name in CANDIDATE_COLUMNS]
     columns[CANDIDATE_COLUMNS.index("due_at")] = "d.column2"
     columns[CANDIDATE_COLUMNS.index("window_end")] = "d.column3"
+    bound = f" AND c.t_target_date BETWEEN {day} AND {day}" if bounded else ""
     # CROSS JOIN: SQLite then reads the candidates once (outer loop) instead of once per due day.
-    sql = (
+    return (
         f"SELECT {', '.join(columns)} FROM ({candidates_sql}) c "
-        f"CROSS JOIN (VALUES {rows}) d WHERE d.column1 = c.t_target_date"
+        f"CROSS JOIN (VALUES {rows}) d WHERE d.column1 = c.t_target_date{bound}"
     )
-    return sql, [*params, *values]
 
 
-def tasks_insert_select(*, rule, store, now: datetime, candidates_sql: str, params: list, owner: str) -> int:
-    """Insert the candidates of `rule` that are not tasks yet, with their owner; returns rows inserted."""
+def due_days_params(due: dict[date, datetime], window: timedelta, *, bounded: bool = False) -> list:
+    """The parameters of due_days_sql: each due day's (target, due at, window end), then the bounds."""
+    adapt, adapt_day = connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value
+    values: list = []
+    for target, due_at in due.items():
+        values += [adapt_day(target), adapt(due_at), adapt(due_at + window)]
+    if bounded:
+        values += [adapt_day(min(due)), adapt_day(max(due))]
+    return values
+
+
+@dataclass(frozen=True)
+class TasksInsert:
+    """A rule's INSERT … SELECT and the parameters that stay the same from run to run (rule, store, staff):
+    built once, run with the candidates' own parameters and the instant."""
+
+    sql: str
+    fixed_params: tuple  # after the candidates' parameters; the instant (created_at) comes last
+
+    def run(self, *, params: list, now: datetime) -> int:
+        """Insert the candidates that are not tasks yet; rows inserted."""
+        created_at = connection.ops.adapt_datetimefield_value(now)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [*params, *self.fixed_params, created_at])
+            return max(cursor.rowcount, 0)
+
+
+def tasks_insert(*, rule, store, candidates_sql: str, owner: str) -> TasksInsert:
+    """The statement inserting the candidates of `rule` that are not tasks yet, with their owner."""
     qn = connection.ops.quote_name
     task_table = qn(FollowUpTask._meta.db_table)
     cand_columns = ", ".join(CANDIDATE_COLUMNS)
@@ -79,7 +110,7 @@ def tasks_insert_select(*, rule, store, now: datetime, candidates_sql: str, para
         f"fresh AS (SELECT {cand_columns} FROM cand WHERE NOT EXISTS (SELECT 1 FROM {task_table} t "
         "WHERE t.rule_id = %s AND t.subject = cand.subject AND t.occurrence_key = cand.occurrence_key))",
     ]
-    all_params = [*params, rule.pk]
+    fixed_params = [rule.pk]
     source = "fresh"
     if owner == OwnerRule.AUTOMATIC:
         assigned = "NULL"
@@ -106,7 +137,7 @@ def tasks_insert_select(*, rule, store, now: datetime, candidates_sql: str, para
             f"FROM numbered UNION ALL SELECT 0, n, user_id, {', '.join(['NULL'] * len(CANDIDATE_COLUMNS))} "
             "FROM slots) stream WINDOW w AS (ORDER BY n, kind))",
         ]
-        all_params += list(staff_params)
+        fixed_params += list(staff_params)
         source = "paired"
         slot_user = "CASE WHEN f.prev_kind = 0 AND f.prev_n = f.n THEN f.prev_user END"
         assigned = f"COALESCE(f.advisor_id, {slot_user})" if owner == OwnerRule.RO_ADVISOR else slot_user
@@ -119,8 +150,11 @@ def tasks_insert_select(*, rule, store, now: datetime, candidates_sql: str, para
         # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT (parsing ambiguity with JOIN … ON).
         f"WHERE {'f.kind = 1' if source == 'paired' else '1 = 1'} ON CONFLICT DO NOTHING"
     )
-    created_at = connection.ops.adapt_datetimefield_value(now)
-    all_params += [store.pk, rule.pk, rule.kind, TaskStatus.OPEN, rule.channel, created_at]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, all_params)
-        return max(cursor.rowcount, 0)
+    fixed_params += [store.pk, rule.pk, rule.kind, TaskStatus.OPEN, rule.channel]
+    return TasksInsert(sql=sql, fixed_params=tuple(fixed_params))
+
+
+def tasks_insert_select(*, rule, store, now: datetime, candidates_sql: str, params: list, owner: str) -> int:
+    """Insert the candidates of `rule` that are not tasks yet, with their owner; returns rows inserted."""
+    statement = tasks_insert(rule=rule, store=store, candidates_sql=candidates_sql, owner=owner)
+    return statement.run(params=params, now=now)

@@ -9,6 +9,10 @@ days' `VALUES (target, due, window end)`; birthdays a small `CASE`), so the data
 the rules stay in one place. The unique constraint (rule, subject,
 occurrence) makes running twice, or in two workers at once, create nothing twice.
 
+The dated reminders (maintenance, insurance, inspection, licence) compile their statement once per process for
+the rule's settings (sweep_statements.py): a day's run computes the due days and executes it, which keeps the
+Python of a replay (nothing new) a small part of its time.
+
 Only the first-visit series keeps its candidates in Python: its sample order is a SHA-256 hash, which
 SQLite has no function for, and its month offsets are counted in local time from the visit's hour.
 It reads only the whole first-visit days an offset brings into the window, and its rows go into the
@@ -56,7 +60,16 @@ from .choices import OwnerRule, RuleKind
 from .defaults import DEFAULT_RULES
 from .models import FollowUpRule
 from .services import rules_ensure_defaults
-from .sweep_sql import CANDIDATE_COLUMNS, due_days_join, tasks_insert_select
+from .sweep_sql import (
+    CANDIDATE_COLUMNS,
+    TasksInsert,
+    due_days_join,
+    due_days_params,
+    due_days_sql,
+    tasks_insert,
+    tasks_insert_select,
+)
+from .sweep_statements import database_key, rule_settings, statements
 
 # First-visit rows per statement: 5 parameters a row stay under SQLite's limit (32,766). One statement
 # hands the whole batch out in order; a larger day (rare) continues in the next one, still least loaded first.
@@ -308,30 +321,32 @@ def _insert_values(s: Sweep, due: list[tuple[int, str, datetime]]) -> int:
 
 
 def _date_reminder(column: str, key: Callable[[Sweep], object], only: Callable[[Sweep], Q] = lambda s: Q()):
-    """Reminder `lead_days` before the date in `column` (maintenance, insurance, inspection, licence)."""
+    """Reminder `lead_days` before the date in `column` (maintenance, insurance, inspection, licence).
+
+    The statement is the same every day (the due days are parameters), so it is compiled once per process for
+    the rule's settings (sweep_statements.py) and each run only computes the due days and executes it."""
 
     def build(s: Sweep) -> int:
         due = s.due_targets(days_between(*s.target_range()))
         if not due:
             return 0
-        rows = Vehicle.objects.filter(
-            s.consent("customer__"),
-            s.in_segment("customer__"),
-            only(s),
-            store=s.store,
-            **{f"{column}__range": span(due)},
-        )
-        return s.insert(
-            candidates(
-                rows,
-                customer_id=F("customer_id"),
-                vehicle_id=F("pk"),
-                subject=vehicle_subject(),
-                occurrence_key=key(s),
-                target_date=F(column),
-            ),
-            due=due,
-        )
+        settings = (*database_key(), column, s.store.pk, s.tz.key, s.enabled_kinds, rule_settings(s.rule), len(due))
+        statement, params = statements.get(settings, lambda: compiled(s, days=len(due)))
+        return statement.run(params=[*params, *due_days_params(due, s.window, bounded=True)], now=s.now)
+
+    def compiled(s: Sweep, days: int) -> tuple[TasksInsert, tuple]:
+        rows = Vehicle.objects.filter(s.consent("customer__"), s.in_segment("customer__"), only(s), store=s.store)
+        sql, params = candidates(
+            rows,
+            customer_id=F("customer_id"),
+            vehicle_id=F("pk"),
+            subject=vehicle_subject(),
+            occurrence_key=key(s),
+            target_date=F(column),
+        ).query.sql_with_params()
+        # The target column between the first and last due day: a bound on the column, applied inside.
+        candidates_sql = due_days_sql(sql, days, bounded=True)
+        return tasks_insert(rule=s.rule, store=s.store, candidates_sql=candidates_sql, owner=s.rule.owner_rule), params
 
     return build
 
