@@ -16,7 +16,10 @@ class AuditEntry(models.Model):
     )
     source = models.CharField(_("source"), max_length=50, blank=True, help_text="web, api, import #12, system")
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Served by the (content_type, object_id, at) index below.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
     object_id = models.BigIntegerField(null=True, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)

@@ -278,18 +278,18 @@ def consent_import(
     said anything), so re-importing the same file writes nothing and does not undo a later front-desk change.
     """
     ids = list(values)
-    said: dict[tuple[int, str], str] = {}
+    said: dict[tuple[int, str], str] = {}  # the DMS's latest word per customer and channel
+    latest: dict[tuple[int, str], str] = {}  # the latest marketing record per customer and channel, any source
     for start in range(0, len(ids), CHUNK):
         rows = (
-            ConsentRecord.objects.filter(
-                customer_id__in=ids[start : start + CHUNK],
-                purpose=ConsentPurpose.MARKETING,
-                source=ConsentSource.DMS_IMPORT,
-            )
+            ConsentRecord.objects.filter(customer_id__in=ids[start : start + CHUNK], purpose=ConsentPurpose.MARKETING)
             .order_by("pk")
-            .values_list("customer_id", "channel", "state")
+            .values_list("customer_id", "channel", "state", "source")
         )
-        said.update({(customer_id, channel): state for customer_id, channel, state in rows})
+        for customer_id, channel, state, said_by in rows:
+            latest[(customer_id, channel)] = state
+            if said_by == ConsentSource.DMS_IMPORT:
+                said[(customer_id, channel)] = state
     records = [
         ConsentRecord(
             store_id=store_id,
@@ -336,8 +336,30 @@ def consent_import(
         for record in records
     )
     insert_rows(AuditEntry, entries, defaults={})
-    _summary_sync(customer_ids={r.customer_id for r in records})
+    latest.update({(r.customer_id, r.channel): r.state for r in records})  # the new records come last
+    _summary_write(summaries=_marketing_summaries(latest, {r.customer_id for r in records}))
     return len(records)
+
+
+def _marketing_summaries(latest: Mapping[tuple[int, str], str], customer_ids: set[int]) -> dict[int, bool]:
+    """_summary_sync's rule worked out from the records already in hand: marketing granted on some channel."""
+    summaries = dict.fromkeys(customer_ids, False)
+    for (customer_id, _channel), state in latest.items():
+        if customer_id in summaries and state == ConsentState.GRANTED:
+            summaries[customer_id] = True
+    return summaries
+
+
+def _summary_write(*, summaries: Mapping[int, bool]) -> None:
+    """Set Customer.marketing_consent where it differs from `summaries`: an import's new customers already carry
+    the DMS value their records repeat (and rewriting an unchanged row costs a row version in every index)."""
+    ids = list(summaries)
+    for start in range(0, len(ids), CHUNK):
+        flags = list(Customer.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "marketing_consent"))
+        for flag in (True, False):
+            stale = [pk for pk, current in flags if summaries[pk] is flag and current is not flag]
+            if stale:
+                Customer.objects.filter(pk__in=stale).update(marketing_consent=flag)
 
 
 def consent_channel_for(task_channel: str) -> str:

@@ -159,7 +159,8 @@ class ConsentRecord(models.Model):
     """One statement of consent (授权记录) for a channel and purpose; append-only, the latest one counts."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="consent_records")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_records")
+    # Served by the (customer, purpose, channel, id) index below.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_records", db_index=False)
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     state = models.CharField(_("state"), max_length=10, choices=ConsentState.choices)

@@ -88,3 +88,35 @@ def test_file_without_the_column_records_no_consent(store, tmp_path):
     path = write_csv(tmp_path / "plain.csv", HEADERS_ZH, ROWS)
     assert dms_import_file(store=store, path=path).status == ImportStatus.DONE
     assert not ConsentRecord.objects.exists()
+
+
+def test_consent_audit_rows_name_the_import(store, tmp_path):
+    batch = imported(store, tmp_path, "是", "否")
+    sources = set(AuditEntry.objects.filter(content_type__model="consentrecord").values_list("source", flat=True))
+    assert sources == {f"import #{batch.pk}"}
+
+
+def test_summary_flag_follows_the_latest_record_of_every_source(store, tmp_path):
+    """The import works the flag out from the records in hand; it must agree with the SQL rule (_summary_sync)."""
+    # given: 张三 consents in the DMS, then unsubscribes SMS marketing on the web page
+    imported(store, tmp_path, "是", "否")
+    zhang = Customer.objects.get(dms_code="C001")
+    consent.consent_record(
+        customer=zhang,
+        channel="sms",
+        purpose="marketing",
+        state=ConsentState.WITHDRAWN,
+        source=ConsentSource.UNSUBSCRIBE_PAGE,
+        now=clock.now(),
+    )
+    zhang.refresh_from_db()
+    assert zhang.marketing_consent is True  # still granted on phone, email and letter
+    for dms_value, expected in (("否", False), ("是", True)):
+        # when: the DMS changes its value
+        imported(store, tmp_path, dms_value, "否", name=f"{dms_value}.csv")
+        # then
+        zhang.refresh_from_db()
+        assert zhang.marketing_consent is expected
+        consent._summary_sync(customer_ids=[zhang.pk])
+        zhang.refresh_from_db()
+        assert zhang.marketing_consent is expected

@@ -5,9 +5,11 @@ than the database itself at 100,000 orders. Here each column's values are conver
 `get_db_prep_save`, but once per distinct value; SQLite gets `executemany`, PostgreSQL gets COPY.
 """
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import connection, models
@@ -17,6 +19,18 @@ MEMO_LIMIT = 50_000
 # Values psycopg's COPY adapts exactly as Django would have prepared them for PostgreSQL (Django passes
 # these through unchanged there): no per-value field machinery needed. Exact types only, not subclasses.
 COPY_AS_IS = frozenset({str, int, float, bool, Decimal, datetime, date, type(None)})
+
+
+def _json_text(field: models.JSONField) -> Callable[[Any], Any]:
+    """A JSON column's value as the JSON text Django would have sent (COPY's text format takes it as it is)."""
+    dumps = partial(json.dumps, cls=field.encoder)
+
+    def convert(value: Any) -> Any:
+        if type(value) in (dict, list):
+            return dumps(value)
+        return field.get_db_prep_save(value, connection)  # None stays SQL NULL; anything else as Django does
+
+    return convert
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any]:
@@ -40,20 +54,30 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
 
 
 def _prepared(fields, rows: Iterable[dict[str, Any]], defaults: dict[str, Any]) -> Iterator[tuple]:
-    fallback = {f.attname: defaults.get(f.attname, defaults.get(f.name, f.get_default())) for f in fields}
-    plan = [(f.attname, _converter(f), fallback[f.attname]) for f in fields]
+    fallbacks = [defaults.get(f.attname, defaults.get(f.name, f.get_default())) for f in fields]
+    attnames = [f.attname for f in fields]
+    return _converted(fields, (tuple(map(row.get, attnames, fallbacks)) for row in rows))  # row.get(…, default)
+
+
+def _converted(fields, rows: Iterable[tuple]) -> Iterator[tuple]:
+    """Each row's values (in the order of `fields`) as the database driver takes them."""
+    converters = [_converter(f) for f in fields]
     # On PostgreSQL a row whose values are all of the plain types COPY takes as they are needs no conversion:
-    # one C-level check of the row's value types instead of a Python call per value (JSON columns excepted,
-    # whose text must be encoded).
-    whole_rows = connection.vendor == "postgresql" and not any(isinstance(f, models.JSONField) for f in fields)
-    attnames = [attname for attname, _, _ in plan]
-    fallbacks = [default for _, _, default in plan]
-    for row in rows:
-        values = tuple(map(row.get, attnames, fallbacks))  # row.get(attname, default), in C
-        if whole_rows and COPY_AS_IS.issuperset(map(type, values)):
-            yield values
-            continue
-        yield tuple([convert(value) for (_, convert, _), value in zip(plan, values, strict=True)])
+    # one C-level check of the row's value types instead of a Python call per value (a JSON column's dict or
+    # list becomes its JSON text first).
+    postgres = connection.vendor == "postgresql"
+    json_at = [(i, _json_text(f)) for i, f in enumerate(fields) if postgres and isinstance(f, models.JSONField)]
+    for values in rows:
+        if postgres:
+            ready = values
+            if json_at:
+                ready = list(values)
+                for i, as_text in json_at:
+                    ready[i] = as_text(ready[i])
+            if COPY_AS_IS.issuperset(map(type, ready)):
+                yield tuple(ready)
+                continue
+        yield tuple([convert(value) for convert, value in zip(converters, values, strict=True)])
 
 
 def _copy(cursor, table: str, columns: str, values: Iterator[tuple]) -> int:
@@ -80,10 +104,20 @@ def insert_rows(
     its primary key (see `insert_objects`).
     """
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    return _write(model, fields, _prepared(fields, rows, defaults), ignore_conflicts=ignore_conflicts)
+
+
+def insert_tuples(model: type[models.Model], columns: Iterable[str], rows: Iterable[tuple]) -> int:
+    """INSERT rows given as tuples of the `columns` (attnames) in that order, the others taking their database
+    default: for the largest table (an import's order lines), without a dict per row."""
+    fields = [model._meta.get_field(attname) for attname in columns]
+    return _write(model, fields, _converted(fields, rows), ignore_conflicts=False)
+
+
+def _write(model: type[models.Model], fields, values: Iterator[tuple], *, ignore_conflicts: bool) -> int:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
-    values = _prepared(fields, rows, defaults)
     if connection.vendor == "postgresql":
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor  # the psycopg cursor: COPY is not part of the DB-API

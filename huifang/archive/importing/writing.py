@@ -16,7 +16,7 @@ from huifang.messaging.consent import IMPORT_CHANNELS, consent_import
 from ..choices import MileageSource
 from ..models import Contact, Customer, MileageReading, RepairOrder, RepairOrderLine, Vehicle, VehicleOwnership
 from ..services import vehicle_figures_refresh
-from .bulk import insert_objects, insert_rows, model_values
+from .bulk import insert_objects, insert_rows, insert_tuples, model_values, reserve_ids
 from .run import BATCH_SIZE, LINE_ATTRS, REFRESH_WHOLE_STORE_ABOVE, ImportRun, VehicleSlot
 
 
@@ -44,20 +44,6 @@ def _updated_audit_rows(run: ImportRun, changed: Iterable[tuple[Any, dict]]) -> 
         )
         for obj, changes in changed
     ]
-
-
-def _vehicle_pks(run: ImportRun, vins: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in run.chunks(vins):
-        found.update(Vehicle.objects.filter(store=run.store, vin__in=chunk).values_list("vin", "pk"))
-    return found
-
-
-def _pks_by_number(run: ImportRun, numbers: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in run.chunks(numbers):
-        found.update(RepairOrder.objects.filter(store=run.store, number__in=chunk).values_list("number", "pk"))
-    return found
 
 
 def import_write(run: ImportRun) -> set[int]:
@@ -102,10 +88,7 @@ def import_write(run: ImportRun) -> set[int]:
         for slot in run.vehicles_new:
             slot.obj = Vehicle(store=run.store, customer_id=slot.owner.obj.pk, **stamps, **slot.values)
             new_vehicles.append(slot.obj)
-        insert_rows(Vehicle, (model_values(v) for v in new_vehicles), defaults=stamps)
-        pks = _vehicle_pks(run, [v.vin for v in new_vehicles])
-        for vehicle in new_vehicles:
-            vehicle.pk = pks[vehicle.vin]
+        insert_objects(Vehicle, new_vehicles, stamps=stamps)
         audits += _created_audit_rows(run, Vehicle, ((v.pk, str(v)) for v in new_vehicles))
         changed_vehicles = []
         for slot, changes in run.vehicles_changed:
@@ -138,9 +121,10 @@ def import_write(run: ImportRun) -> set[int]:
         ]
         insert_rows(VehicleOwnership, ownerships, defaults={})
         run.report("write", 3, steps)
-        # Repair orders: new ones through the fast INSERT, their ids read back by number.
+        # Repair orders: new ones through COPY, with ids taken from the sequence first (not read back by number).
         new_rows = []
-        for slot in run.orders_new:
+        for slot, pk in zip(run.orders_new, reserve_ids(RepairOrder, len(run.orders_new)), strict=True):
+            slot.pk = pk
             vehicle_pk = _vehicle_pk(slot.vehicle)
             if slot.customer is not None:
                 customer_pk = slot.customer.obj.pk
@@ -150,12 +134,15 @@ def import_write(run: ImportRun) -> set[int]:
                 customer_pk = slot.vehicle.existing["customer_id"]
             slot.vehicle_id = vehicle_pk
             new_rows.append(
-                {**slot.values, "store_id": run.store.pk, "vehicle_id": vehicle_pk, "customer_id": customer_pk}
+                {
+                    **slot.values,
+                    "id": pk,
+                    "store_id": run.store.pk,
+                    "vehicle_id": vehicle_pk,
+                    "customer_id": customer_pk,
+                }
             )
-        insert_rows(RepairOrder, new_rows, defaults=stamps)
-        pks = _pks_by_number(run, [slot.number for slot in run.orders_new])
-        for slot in run.orders_new:
-            slot.pk = pks[slot.number]
+        insert_rows(RepairOrder, new_rows, defaults=stamps, with_pk=True)
         audits += _created_audit_rows(run, RepairOrder, ((slot.pk, slot.number) for slot in run.orders_new))
         changed_orders = []
         for slot, changes, base in run.orders_changed:
@@ -188,11 +175,11 @@ def import_write(run: ImportRun) -> set[int]:
         for chunk in run.chunks([slot.pk for slot in run.lines_replaced]):
             RepairOrderLine.objects.filter(repair_order_id__in=chunk).delete()
         lines = (
-            {"repair_order_id": slot.pk, "position": position, **dict(zip(LINE_ATTRS, line, strict=True))}
+            (slot.pk, position, *line)
             for slot in (*run.orders_new, *run.lines_replaced)
             for position, line in enumerate(slot.lines, start=1)
         )
-        insert_rows(RepairOrderLine, lines, defaults={})
+        insert_tuples(RepairOrderLine, ("repair_order_id", "position", *LINE_ATTRS), lines)
         run.report("write", 5, steps)
         # Odometer readings: one per order, one at delivery; the unique constraint drops repeats.
         readings = [
