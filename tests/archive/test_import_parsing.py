@@ -1,8 +1,12 @@
+import csv
+import io
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from huifang.archive.choices import LineKind, RepairOrderType
 from huifang.archive.importing import parsing
@@ -328,3 +332,26 @@ def test_plain_digit_mileage_short_path_keeps_the_limit(raw, expected):
             parsing.parse_km(raw)
     else:
         assert parsing.parse_km(raw) == expected
+
+
+@given(
+    delimiter=st.sampled_from(",\t;"),
+    rows=st.lists(st.lists(st.text(st.sampled_from(",;\t\"x客\n") | st.characters(blacklist_categories=["Cs"]), max_size=30), min_size=3, max_size=3),
+                  min_size=1, max_size=4),  # fmt: skip
+)
+def test_the_sniffer_finds_the_writers_delimiter_whatever_the_cells_hold(delimiter, rows):
+    # given a header without delimiters and cells holding any text, commas, tabs and semicolons included
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(["工单号", "车架号", "备注"])
+    writer.writerows(rows)
+    # when / then
+    assert sniff_delimiter(buffer.getvalue()) == delimiter
+
+
+def test_a_remark_full_of_semicolons_in_a_comma_export_keeps_the_comma():
+    # given
+    # (a one-order file whose remark, quoted for its comma, also holds more semicolons than the header has commas)
+    sample = '工单号,车架号,备注\nRO1,VIN1,"保养,更换机油;机滤;空滤;火花塞;刹车油;雨刮;轮胎换位;四轮定位"\n'
+    # when / then
+    assert sniff_delimiter(sample) == ","

@@ -93,14 +93,17 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
 
 
 def sniff_delimiter(sample: str) -> str:
-    """Comma, tab or semicolon: whichever splits the most of the first lines into the same number of columns.
+    """Comma, tab or semicolon: whichever splits the most of the first records into the same number of columns.
 
-    A title line above the header ("某某4S店 工单导出") has no delimiter and does not count against any.
+    Records are split as the CSV reader will split them, quotes respected, so a remark full of semicolons
+    inside a comma export does not make the semicolon win. A title line above the header ("某某4S店 工单导出")
+    has no delimiter and does not count against any.
     """
-    lines = [line for line in sample.splitlines()[:30] if line.strip()]
+    complete = sample if sample.endswith(("\n", "\r")) else sample[: max(sample.rfind("\n"), 0)]
     best, best_score = ",", (0, 0)
     for delimiter in CSV_DELIMITERS:
-        counts = [line.count(delimiter) for line in lines]
+        records = [r for r in _sample_records(complete or sample, delimiter) if any(r)][:30]
+        counts = [len(record) - 1 for record in records]
         nonzero = [c for c in counts if c]
         if not nonzero:
             continue
@@ -109,6 +112,13 @@ def sniff_delimiter(sample: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _sample_records(sample: str, delimiter: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+    except csv.Error:  # a stray carriage return: the reader will say which row; here split the lines plainly
+        return [line.split(delimiter) for line in sample.splitlines()]
 
 
 def _is_blank(cells: list[Any]) -> bool:
