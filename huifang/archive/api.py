@@ -113,7 +113,7 @@ def customer_update(request, customer_id: int, payload: CustomerPatch):
     if not customer.may_edit:
         raise HttpError(403, "此角色不能修改客户资料 / your role may not edit the archive in this store")
     values = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in _CLEARABLE}
-    services.customer_update(customer=customer, actor=request.auth, now=clock.now(), source="api", **values)
+    services.customer_update(customer=customer, actor=request.auth, now=clock.now(), via="api", **values)
     return _customer(request, customer_id)
 
 

@@ -488,3 +488,16 @@ def test_contact_reveal_returns_the_drivers_number_and_logs_it(client, store, sp
     client.force_login(oem)
     assert client.post(url).status_code == 403
     assert AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE).count() == 1
+
+
+def test_patch_changes_the_customers_source_and_audits_it_as_an_api_change(client, specialist, zhang):
+    # given (found by tests/test_hostile_api.py: "source" collided with the service's audit channel, a 500)
+    client.force_login(specialist)
+    # when
+    response = client.patch(f"{API}/customers/{zhang.pk}", {"source": "referral"}, content_type="application/json")
+    # then
+    assert response.status_code == 200
+    zhang.refresh_from_db()
+    assert zhang.source == "referral"
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, object_id=zhang.pk)
+    assert (entry.source, entry.changes["source"][1]) == ("api", "referral")
