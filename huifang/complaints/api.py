@@ -17,6 +17,7 @@ from huifang.accounts.selectors import may_reveal_phone, stores_where_role
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.core import clock
 from huifang.core.api_errors import invalid
+from huifang.core.api_params import MAX_OFFSET
 
 from . import importing, selectors, services
 from .choices import ComplaintCategory, ComplaintChannel, ComplaintStatus
@@ -205,7 +206,7 @@ def complaint_list(
     paused: bool | None = None,
     q: str = "",
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     chosen = None
     if store:

@@ -8,6 +8,8 @@ from pydantic import Field
 
 # PostgreSQL bigint and SQLite INTEGER end here; a larger id names no row.
 MAX_ROW_ID = 2**63 - 1
+# No list is this long; an offset past it would overflow the database driver (offset + limit past 64 bits).
+MAX_OFFSET = 10**9
 # Days the product's calendars, reports and lists can be asked about; the margins keep a week's or a
 # month's arithmetic inside Python's date range.
 FIRST_DAY = date(1900, 1, 1)
