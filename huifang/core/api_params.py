@@ -16,4 +16,6 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+# An id where 0 means "nobody" (the queue's `assignee`).
+RowIdOrZero = Annotated[int, Field(ge=0, le=MAX_ROW_ID)]
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]

@@ -1,0 +1,39 @@
+"""The 500s the hostile-input walks (tests/test_hostile_input.py, tests/test_hostile_api.py) found in the
+workbench and club screens, each pinned by the request that found it."""
+
+import pytest
+
+BIG = str(2**63)
+
+
+def test_a_bulk_reassign_with_an_id_past_64_bits_moves_nothing(client, store, director):
+    # given
+    client.force_login(director)
+    # when
+    response = client.post("/workbench/reassign/", {"tasks": [BIG, "²"], "to_user": str(director.pk)})
+    # then the ids name no task: no server error
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize(("param", "value"), [("advisor", BIG), ("assignee", BIG), ("advisor", "0")])
+def test_the_queue_refuses_an_id_out_of_range_naming_it(client, store, director, param, value):
+    client.force_login(director)
+    response = client.get("/api/workbench/queue", {"store": store.code, param: value})
+    assert response.status_code == 422
+    assert param in response.json()["detail"][0]["loc"]
+
+
+@pytest.mark.parametrize("field", ["started_at", "callback_at"])
+def test_a_call_time_without_offset_is_422_naming_it(client, store, director, field):
+    client.force_login(director)
+    body = {"outcome": "satisfied", field: "2026-12-01T10:00"}
+    response = client.post("/api/workbench/tasks/1/calls", body, content_type="application/json")
+    assert response.status_code == 422
+    assert field in response.json()["detail"][0]["loc"]
+
+
+def test_attendance_for_an_event_id_past_64_bits_is_422(client, store, director):
+    client.force_login(director)
+    url = f"/api/operations/stores/{store.pk}/events/{BIG}/signups/{BIG}/attendance"
+    response = client.post(url, {"attended": True}, content_type="application/json")
+    assert response.status_code == 422
