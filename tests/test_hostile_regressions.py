@@ -37,3 +37,25 @@ def test_attendance_for_an_event_id_past_64_bits_is_422(client, store, director)
     url = f"/api/operations/stores/{store.pk}/events/{BIG}/signups/{BIG}/attendance"
     response = client.post(url, {"attended": True}, content_type="application/json")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(("param", "value"), [("actor_id", BIG), ("since", "0001-01-01"), ("until", "9999-12-31")])
+def test_the_access_log_refuses_an_id_or_day_out_of_range_naming_it(client, store, director, param, value):
+    client.force_login(director)
+    response = client.get("/api/privacy/access-log", {param: value})
+    assert response.status_code == 422
+    assert param in response.json()["detail"][0]["loc"]
+
+
+def test_the_lounge_checklist_ignores_a_posted_clear_box(client, store, director):
+    from huifang.operations.models import LoungeItem
+
+    # given an item of the lounge checklist, and a "clear" box posted beside its photo
+    item = LoungeItem.objects.create(store=store, position=1, title="空调")
+    client.force_login(director)
+    # when
+    response = client.post(
+        f"/operations/{store.pk}/lounge/", {f"score_{item.pk}": "5", f"photo_{item.pk}-clear": "1", "sign": "1"}
+    )
+    # then no server error (the photo was False, and .name a 500)
+    assert response.status_code < 500

@@ -29,7 +29,10 @@ class LoungeChecklistForm(forms.Form):
                 required=False,
                 widget=forms.TextInput(attrs={"placeholder": _("Note")}),
             )
-            self.fields[f"photo_{item.pk}"] = forms.FileField(label=_("Photo"), required=False)
+            # A plain file input: a posted "photo_N-clear" must not turn the upload into False.
+            self.fields[f"photo_{item.pk}"] = forms.FileField(
+                label=_("Photo"), required=False, widget=forms.FileInput
+            )
 
     def rows(self):
         """(item, score field, note field, photo field) per item, for the template."""
