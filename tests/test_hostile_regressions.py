@@ -59,3 +59,14 @@ def test_the_lounge_checklist_ignores_a_posted_clear_box(client, store, director
     )
     # then no server error (the photo was False, and .name a 500)
     assert response.status_code < 500
+
+
+def test_monthly_figures_past_a_million_are_refused_naming_the_field(client, store, director):
+    from huifang.operations.models import MonthlyFigure
+
+    client.force_login(director)
+    body = {"month": "2026-11", "showroom_sales": "99999999999999999999", "workshop_throughput": "10"}
+    response = client.post(f"/operations/{store.pk}/staffing/figures/", body)
+    assert response.status_code < 500
+    assert "showroom_sales" in response.context["figure_form"].errors
+    assert not MonthlyFigure.objects.exists()

@@ -141,8 +141,14 @@ class FrontDeskSignupForm(forms.Form):
 
 class MonthlyFigureForm(forms.Form):
     month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"])
-    showroom_sales = forms.IntegerField(label=_("Showroom sales (展厅销量)"), min_value=0, required=False)
-    workshop_throughput = forms.IntegerField(label=_("Workshop throughput (进厂台次)"), min_value=0, required=False)
+    # A month's figures of one store stay far below a million; a larger number is a typing slip (and past
+    # 64 bits it overflowed the database).
+    showroom_sales = forms.IntegerField(
+        label=_("Showroom sales (展厅销量)"), min_value=0, max_value=1_000_000, required=False
+    )
+    workshop_throughput = forms.IntegerField(
+        label=_("Workshop throughput (进厂台次)"), min_value=0, max_value=1_000_000, required=False
+    )
 
 
 class StaffingTableForm(forms.Form):
