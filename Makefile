@@ -58,8 +58,9 @@ test-sqlite: install
 
 # PostgreSQL runs too whenever it answers on 127.0.0.1:5432 (CI has it, trust auth, database `test`).
 # Tests that do not depend on the database engine run once, on SQLite: the browser tests, the tenancy
-# walker (URL/route scoping), the API fuzzing and the deploy checks (CI time, issue 8 §8).
+# walker (URL/route scoping), the API fuzzing, the hostile-input walks and the deploy checks (CI time, issue 8 §8).
 PG_ONCE := --ignore=tests/browser --ignore=tests/test_tenancy.py --ignore=tests/core/test_schemathesis.py \
+	--ignore=tests/test_hostile_input.py --ignore=tests/test_hostile_api.py \
 	--ignore=tests/core/test_security_browser.py -m "not browser"
 test-pg: install
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \

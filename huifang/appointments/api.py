@@ -1,7 +1,6 @@
 """Appointment API: a store's slots with their load, booking, moving, cancelling, and a day's appointments.
 Another store's record answers 404; a role that may not book answers 403; 422 names the field."""
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from huifang.accounts.selectors import has_role
 from huifang.archive.models import Customer
 from huifang.core import clock
 from huifang.core.api_errors import ErrorOut, ValidationErrorOut, invalid
+from huifang.core.api_params import Day, RowId
 
 from . import selectors, services
 from .choices import AppointmentSource, ServiceKind
@@ -59,7 +59,7 @@ def _store(request, store_id: int, roles=selectors.VIEWER_ROLES):
     summary="某天的预约时段与容量 / A day's slots with their capacity and bookings",
     url_name="appointments_slots",
 )
-def slots(request, store_id: int, day: date | None = None):
+def slots(request, store_id: int, day: Day | None = None):
     store = _store(request, store_id)
     day = day or clock.now().astimezone(ZoneInfo(store.time_zone)).date()
     policy = services.policy_for(store=store)
@@ -73,7 +73,13 @@ def slots(request, store_id: int, day: date | None = None):
     summary="预约列表 / Appointments of a day (`day`, `days` long) or, without `day`, of the week ahead",
     url_name="appointments_day",
 )
-def day_list(request, store_id: int, day: date | None = None, days: int = 1, advisor_id: int | None = None):
+def day_list(
+    request,
+    store_id: int,
+    day: Day | None = None,
+    days: int = 1,
+    advisor_id: RowId | None = None,
+):
     store = _store(request, store_id)
     tz = ZoneInfo(store.time_zone)
     if day is None:

@@ -29,11 +29,17 @@ from .tokens import token_read
 PUBLIC_RATE_LIMIT = (30, 600)  # requests per address per 10 minutes, as the survey page
 
 
+# A day further than this from the page's default is a mistyped year (or 9999-12-31, whose week and next
+# day overflow the calendar): the page opens on its default day instead.
+DAY_REACH = timedelta(days=3660)
+
+
 def _day(value: str | None, default: date) -> date:
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if abs(day - default) <= DAY_REACH else default
 
 
 def _slot_start(day: date, slot: str, tz: ZoneInfo) -> datetime:

@@ -4,7 +4,6 @@ Every object is fetched through a store-scoped selector, so another store's id a
 like an id that does not exist; 403 only means "you see this store but your role may not do that".
 """
 
-from datetime import date
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,6 +14,7 @@ from ninja.files import UploadedFile
 from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE
 from huifang.accounts.selectors import has_role, may_reveal_phone
 from huifang.core import clock
+from huifang.core.api_params import MAX_OFFSET, Day, RowId
 
 from . import api_selectors, selectors, services
 from .importing.services import import_batch_create, import_batch_start, import_progress
@@ -74,7 +74,7 @@ def customer_search(
     q: str = "",
     store: str | None = None,
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     chosen = None
     if store:
@@ -113,7 +113,7 @@ def customer_update(request, customer_id: int, payload: CustomerPatch):
     if not customer.may_edit:
         raise HttpError(403, "此角色不能修改客户资料 / your role may not edit the archive in this store")
     values = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in _CLEARABLE}
-    services.customer_update(customer=customer, actor=request.auth, now=clock.now(), source="api", **values)
+    services.customer_update(customer=customer, actor=request.auth, now=clock.now(), via="api", **values)
     return _customer(request, customer_id)
 
 
@@ -165,7 +165,7 @@ def customer_audit(
     request,
     customer_id: int,
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     customer = get_object_or_404(selectors.customers_visible_to(user=request.auth), pk=customer_id)
     entries = api_selectors.customer_audit_trail(customer=customer)
@@ -185,7 +185,7 @@ def vehicle_search(
     plate: str = "",
     vin: str = "",
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     vehicles = api_selectors.vehicles_matching(user=request.auth, plate=plate, vin=vin)
     return {"count": vehicles.count(), "items": list(vehicles[offset : offset + limit]), **_page(limit, offset)}
@@ -215,12 +215,12 @@ def vehicle_detail(request, vehicle_id: int):
 )
 def repair_order_list(
     request,
-    vehicle: int | None = None,
-    customer: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    vehicle: RowId | None = None,
+    customer: RowId | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     orders = api_selectors.repair_orders_matching(
         user=request.auth, vehicle_id=vehicle, customer_id=customer, since=since, until=until
@@ -286,7 +286,7 @@ def import_rejections(
     request,
     batch_id: int,
     limit: int = Query(PAGE_MAX, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     batch = get_object_or_404(api_selectors.import_batches_visible_to(user=request.auth), pk=batch_id)
     if not has_role(user=request.auth, store=batch.store, roles=ROLES_THAT_EDIT_ARCHIVE):

@@ -55,15 +55,16 @@ def customer_search_keys(*, name: str, phones: list[str], occupation: str, sensi
     }
 
 
-def customer_update(*, customer: Customer, actor, now: datetime, source: str = "web", **values) -> Customer:
+def customer_update(*, customer: Customer, actor, now: datetime, via: str = "web", **values) -> Customer:
     """Change a customer's basic data, recompute its search keys and record what changed. The general
     "accepts marketing" flag of an existing customer is a consent statement for every channel, recorded
-    through the consent records (issue 8 §4) rather than written over them."""
+    through the consent records (issue 8 §4) rather than written over them. `via` is where the change came
+    from (web, api, call) for the audit trail; `source` among the values is the customer's own field."""
     consent = values.pop("marketing_consent", None) if customer.pk else None
     if consent is not None and consent != customer.marketing_consent:
         with transaction.atomic():
-            _marketing_consent_record(customer=customer, granted=consent, actor=actor, now=now, source=source)
-            return customer_update(customer=customer, actor=actor, now=now, source=source, **values)
+            _marketing_consent_record(customer=customer, granted=consent, actor=actor, now=now, source=via)
+            return customer_update(customer=customer, actor=actor, now=now, via=via, **values)
     before = {k: getattr(customer, k) for k in values}
     for key, value in values.items():
         setattr(customer, key, value)
@@ -81,7 +82,7 @@ def customer_update(*, customer: Customer, actor, now: datetime, source: str = "
         return customer
     with transaction.atomic():
         customer.save()
-        audit_record(obj=customer, action=AuditAction.UPDATE, at=now, actor=actor, source=source, changes=changes)
+        audit_record(obj=customer, action=AuditAction.UPDATE, at=now, actor=actor, source=via, changes=changes)
     return customer
 
 

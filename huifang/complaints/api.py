@@ -4,9 +4,11 @@ handling steps. Every complaint is fetched through the store-scoped selector, so
 """
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -17,6 +19,7 @@ from huifang.accounts.selectors import may_reveal_phone, stores_where_role
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.core import clock
 from huifang.core.api_errors import invalid
+from huifang.core.api_params import MAX_OFFSET
 
 from . import importing, selectors, services
 from .choices import ComplaintCategory, ComplaintChannel, ComplaintStatus
@@ -104,6 +107,9 @@ def complaint_intake(request, payload: ComplaintIn):
         raise HttpError(404, "Not Found")
     now = clock.now()
     received = payload.received_at
+    if received is not None and timezone.is_naive(received):
+        # A time without an offset ("2026-12-07T10:00") is the store's own wall clock.
+        received = received.replace(tzinfo=ZoneInfo(store.time_zone))
     try:
         if received is not None and received > now:
             raise ValidationError({"received_at": "不能晚于现在 / cannot be in the future"})
@@ -205,7 +211,7 @@ def complaint_list(
     paused: bool | None = None,
     q: str = "",
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     chosen = None
     if store:

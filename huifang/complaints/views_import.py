@@ -25,7 +25,11 @@ MAX_MB = 20
 
 class ImportForm(django_forms.Form):
     store = django_forms.ModelChoiceField(label=_("Store"), queryset=None, empty_label=None)
-    file = django_forms.FileField(label=_("Hotline / CRM export (CSV or XLSX)"), required=False)
+    # A plain file input: the form never holds a file to clear, and a posted "file-clear" must not turn the
+    # upload into False.
+    file = django_forms.FileField(
+        label=_("Hotline / CRM export (CSV or XLSX)"), required=False, widget=django_forms.FileInput
+    )
     token = django_forms.CharField(required=False, widget=django_forms.HiddenInput)
     mode = django_forms.ChoiceField(
         label=_("Mode"),

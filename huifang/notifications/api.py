@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 
 from huifang.core import clock
 from huifang.core.api_errors import ErrorOut
+from huifang.core.api_params import MAX_OFFSET
 
 from . import selectors, services
 
@@ -42,7 +43,7 @@ def notification_list(request, filters: Query[NotificationFilter]):
     """The caller's own notifications (`unread=true` for unread only); nobody sees another person's."""
     rows = selectors.notifications_for(user=request.auth, unread_only=filters.unread)
     limit = max(1, min(filters.limit, PAGE_MAX))
-    offset = max(0, filters.offset)
+    offset = max(0, min(filters.offset, MAX_OFFSET))
     return {
         "count": rows.count(),
         "unread": selectors.unread_count(user=request.auth),

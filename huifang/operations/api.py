@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from huifang.accounts.selectors import has_role
 from huifang.core import clock
 from huifang.core.api_errors import ErrorOut, InvalidInput, ValidationErrorOut, invalid
+from huifang.core.api_params import RowId
 
 from . import figures, selectors, services
 from .models import ClubMember, EventSignup
@@ -151,7 +152,7 @@ def event_signup(request, store_id: int, event_id: int, payload: SignupIn):
     operation_id="operations_event_attendance",
     summary="签到 / Mark attendance",
 )
-def event_attendance(request, store_id: int, event_id: int, member_id: int, payload: AttendanceIn):
+def event_attendance(request, store_id: int, event_id: RowId, member_id: RowId, payload: AttendanceIn):
     store = _store(request, store_id, selectors.WORK_ROLES)
     signup = get_object_or_404(
         EventSignup.objects.filter(event__store=store, event_id=event_id).select_related("member__customer"),

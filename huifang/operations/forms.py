@@ -29,7 +29,10 @@ class LoungeChecklistForm(forms.Form):
                 required=False,
                 widget=forms.TextInput(attrs={"placeholder": _("Note")}),
             )
-            self.fields[f"photo_{item.pk}"] = forms.FileField(label=_("Photo"), required=False)
+            # A plain file input: a posted "photo_N-clear" must not turn the upload into False.
+            self.fields[f"photo_{item.pk}"] = forms.FileField(
+                label=_("Photo"), required=False, widget=forms.FileInput
+            )
 
     def rows(self):
         """(item, score field, note field, photo field) per item, for the template."""
@@ -138,8 +141,14 @@ class FrontDeskSignupForm(forms.Form):
 
 class MonthlyFigureForm(forms.Form):
     month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"])
-    showroom_sales = forms.IntegerField(label=_("Showroom sales (展厅销量)"), min_value=0, required=False)
-    workshop_throughput = forms.IntegerField(label=_("Workshop throughput (进厂台次)"), min_value=0, required=False)
+    # A month's figures of one store stay far below a million; a larger number is a typing slip (and past
+    # 64 bits it overflowed the database).
+    showroom_sales = forms.IntegerField(
+        label=_("Showroom sales (展厅销量)"), min_value=0, max_value=1_000_000, required=False
+    )
+    workshop_throughput = forms.IntegerField(
+        label=_("Workshop throughput (进厂台次)"), min_value=0, max_value=1_000_000, required=False
+    )
 
 
 class StaffingTableForm(forms.Form):

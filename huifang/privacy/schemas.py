@@ -1,6 +1,8 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from ninja import Schema
+
+from huifang.core.api_params import Day, RowId
 
 
 class EraseIn(Schema):
@@ -42,9 +44,9 @@ class RetentionOut(Schema):
 
 
 class LogFilter(Schema):
-    store_id: int | None = None
-    actor_id: int | None = None
+    store_id: RowId | None = None
+    actor_id: RowId | None = None
     action: str = ""
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None
+    until: Day | None = None
     page: int = 1

@@ -17,6 +17,7 @@ from huifang.archive.api_selectors import store_for_user
 from huifang.archive.services import PHONE_FIELDS, contact_phone_reveal, phone_reveal
 from huifang.core import clock
 from huifang.core.api_errors import invalid
+from huifang.core.api_params import RowId, RowIdOrZero
 from huifang.core.phones import mask_phone
 from huifang.followups.choices import RuleKind
 
@@ -124,9 +125,9 @@ def queue(
     request,
     store: str | None = None,
     kind: RuleKind | None = None,
-    advisor: int | None = None,
+    advisor: RowId | None = None,
     team: bool = False,
-    assignee: int | None = None,
+    assignee: RowIdOrZero | None = None,
 ):
     chosen = _store(request, store, selectors.TEAM_ROLES if team else selectors.WORKBENCH_ROLES) if store else None
     if team and chosen is None and not selectors.team_stores_for(user=request.auth).exists():

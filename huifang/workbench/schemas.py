@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from huifang.archive.schemas import ErrorOut, StoreRef, ValidationErrorOut
 from huifang.followups.choices import AttemptOutcome
@@ -240,11 +241,12 @@ class CallIn(Schema):
     )
     answers: dict[str, AnswerIn] = Field(default_factory=dict, description="By question code")
     comment: str = Field("", max_length=4000)
-    started_at: datetime | None = None
+    # Aware times only: a time without an offset is a 422 naming the field, not a naive/aware comparison.
+    started_at: AwareDatetime | None = None
     corrections: CorrectionsIn | None = None
     relation: str = Field("", max_length=50, description="Who answered, when not the owner")
     best_time: str = Field("", max_length=100, description="Best time to reach the owner, as told")
-    callback_at: datetime | None = None
+    callback_at: AwareDatetime | None = None
     recording_url: str = Field("", max_length=500)
 
 

@@ -645,7 +645,7 @@ def call_record_save(
                 task=task, actor=actor, now=now, satisfied=outcome == CallOutcome.SATISFIED, note=comment
             )
         if fixes:
-            customer_update(customer=task.customer, actor=actor, now=now, source=SOURCE, **fixes)
+            customer_update(customer=task.customer, actor=actor, now=now, via=SOURCE, **fixes)
         if actor is not None and actor.is_authenticated:
             call_task_release(task_id=task.pk, user=actor)
         audit_record(

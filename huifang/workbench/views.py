@@ -17,6 +17,7 @@ from huifang.accounts.models import User
 from huifang.accounts.selectors import has_role, stores_where_role
 from huifang.appointments.services import TASK_KINDS_ENDED_BY_BOOKING
 from huifang.core import clock
+from huifang.core.api_params import MAX_ROW_ID
 from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
@@ -166,7 +167,7 @@ def _nothing_to_call(user, now) -> str:
 def tasks_bulk_reassign(request):
     """Give the ticked tasks of the team queue to one colleague."""
     visible = selectors.tasks_visible_to(user=request.user).filter(status=TaskStatus.OPEN)
-    ids = [int(v) for v in request.POST.getlist("tasks") if v.isdigit()]
+    ids = [int(v) for v in request.POST.getlist("tasks") if v.isascii() and v.isdigit() and int(v) <= MAX_ROW_ID]
     tasks = list(visible.filter(pk__in=ids).select_related("store"))
     stores = {t.store for t in tasks}
     if any(not has_role(user=request.user, store=s, roles=selectors.TEAM_ROLES) for s in stores):

@@ -313,3 +313,36 @@ def test_the_week_view_costs_the_same_queries_as_one_day(client, store, car, spe
     # then: the store calendar and the slots' bookings are read once per request, not once per day shown
     assert week == one_day
     assert week == 12
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30", "abc"])
+@pytest.mark.parametrize("view", ["", "week"])
+def test_a_day_the_calendar_cannot_show_opens_today(client, store, specialist, day, view):
+    # given (found by tests/test_hostile_input.py: 9999-12-31 overflowed the day's end, a 500)
+    client.force_login(specialist)
+    # when
+    response = client.get("/appointments/", {"day": day, "view": view})
+    # then the calendar opens on today
+    assert response.status_code == 200
+    assert timezone.now().astimezone(SH).date() in [c["day"] for c in response.context["columns"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"day": "9999-12-31"}, "day"),
+        ({"day": "0001-01-01"}, "day"),
+        ({"advisor_id": str(2**63)}, "advisor_id"),
+        ({"advisor_id": "-1"}, "advisor_id"),
+    ],
+)
+def test_the_api_refuses_a_day_or_advisor_outside_the_calendar_naming_it(client, store, specialist, query, field):
+    # given (found by tests/test_hostile_api.py: each was a 500, an overflow in date arithmetic or in SQLite)
+    client.force_login(specialist)
+    # when
+    day_list = client.get(f"/api/appointments/stores/{store.pk}/appointments", query)
+    slots = client.get(f"/api/appointments/stores/{store.pk}/slots", query if field == "day" else {})
+    # then
+    assert day_list.status_code == 422
+    assert field in day_list.json()["detail"][0]["loc"]
+    assert slots.status_code == (422 if field == "day" else 200)

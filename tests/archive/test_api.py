@@ -488,3 +488,38 @@ def test_contact_reveal_returns_the_drivers_number_and_logs_it(client, store, sp
     client.force_login(oem)
     assert client.post(url).status_code == 403
     assert AuditEntry.objects.filter(action=AuditAction.REVEAL_PHONE).count() == 1
+
+
+def test_patch_changes_the_customers_source_and_audits_it_as_an_api_change(client, specialist, zhang):
+    # given (found by tests/test_hostile_api.py: "source" collided with the service's audit channel, a 500)
+    client.force_login(specialist)
+    # when
+    response = client.patch(f"{API}/customers/{zhang.pk}", {"source": "referral"}, content_type="application/json")
+    # then
+    assert response.status_code == 200
+    zhang.refresh_from_db()
+    assert zhang.source == "referral"
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, object_id=zhang.pk)
+    assert (entry.source, entry.changes["source"][1]) == ("api", "referral")
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("/customers/{c}/audit", {"offset": str(2**63)}, "offset"),
+        ("/vehicles", {"offset": str(2**63)}, "offset"),
+        ("/repair-orders", {"offset": str(2**63)}, "offset"),
+        ("/repair-orders", {"vehicle": str(2**63)}, "vehicle"),
+        ("/repair-orders", {"customer": "-1"}, "customer"),
+        ("/repair-orders", {"since": "0001-01-01"}, "since"),
+        ("/repair-orders", {"until": "9999-12-31"}, "until"),
+    ],
+)
+def test_an_id_offset_or_day_out_of_range_is_422_naming_it(client, specialist, zhang, path, query, field):
+    # given (found by tests/test_hostile_api.py: each overflowed SQLite or date arithmetic, a 500)
+    client.force_login(specialist)
+    # when
+    response = client.get(API + path.format(c=zhang.pk), query)
+    # then
+    assert response.status_code == 422
+    assert field in response.json()["detail"][0]["loc"]

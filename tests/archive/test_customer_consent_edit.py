@@ -39,7 +39,7 @@ def test_unticking_withdraws_and_an_unchanged_flag_writes_no_record(store, speci
     customer_update(customer=customer, actor=specialist, now=clock.now(), marketing_consent=True, occupation="医生")
     assert not ConsentRecord.objects.filter(customer=customer).exists()
 
-    customer_update(customer=customer, actor=specialist, now=clock.now(), marketing_consent=False, source="api")
+    customer_update(customer=customer, actor=specialist, now=clock.now(), marketing_consent=False, via="api")
     customer.refresh_from_db()
     assert customer.marketing_consent is False
     states = consent.consent_states(customer=customer)

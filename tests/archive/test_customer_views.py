@@ -264,3 +264,17 @@ def test_a_contact_of_another_customer_is_404(client, store, specialist):
     driver = Contact.objects.create(customer=other, role=ContactRole.DRIVER, name="王师傅", phone="+8613911113333")
     client.force_login(specialist)
     assert client.post(reverse("archive:contact_phone_reveal", args=[company.pk, driver.pk])).status_code == 404
+
+
+def test_edit_changes_the_customers_source(client, specialist, zhang):
+    # given (the form's "source" was taken for the audit channel: the customer's own field never changed)
+    client.force_login(specialist)
+    url = reverse("archive:customer_edit", args=[zhang.pk])
+    data = {"name": zhang.name, "kind": "individual", "mobile": "138 1234 5678", "source": "walk_in"}
+    # when
+    response = client.post(url, data)
+    # then
+    assert response.status_code == 302
+    zhang.refresh_from_db()
+    assert zhang.source == "walk_in"
+    assert AuditEntry.objects.get(action=AuditAction.UPDATE, object_id=zhang.pk).source == "web"

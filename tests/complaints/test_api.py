@@ -229,3 +229,16 @@ def test_notification_links_lead_to_the_complaint_page(store, specialist):
 
     complaint = intake(store, specialist)
     assert complaint_url(complaint) == reverse("complaints:detail", kwargs={"complaint_id": complaint.pk})
+
+
+def test_intake_reads_a_time_without_offset_as_the_stores_clock(client, store, specialist):
+    # given (found by tests/test_hostile_api.py: a naive received_at was compared with an aware now, a 500)
+    login(client, specialist)
+    # when a time without an offset is sent, and one in the year 9999
+    earlier = client.post(URL, body(received_at="2026-11-25T08:00"), content_type="application/json")
+    future = client.post(URL, body(external_case_no="CAC-9", received_at="9999-12-31"), content_type="application/json")
+    # then the first is 08:00 in Shanghai, the second a 422 naming the field
+    assert earlier.status_code == 201
+    assert earlier.json()["received_at"] == "2026-11-25T00:00:00Z"
+    assert future.status_code == 422
+    assert future.json()["detail"][0]["loc"][-1] == "received_at"

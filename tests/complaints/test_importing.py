@@ -306,3 +306,13 @@ def test_masked_phone_shapes():
     assert not importing.masked_phone("****")
     assert not importing.masked_phone("")
     assert not importing.masked_phone("n/a")
+
+
+def test_the_wizard_refuses_a_posted_clear_box_without_a_file(client, store, staff):
+    # given (found by tests/test_hostile_input.py: "file-clear" made the upload False, and .name a 500)
+    client.force_login(staff["director"])
+    # when
+    response = client.post("/complaints/import/", {"store": store.pk, "mode": "dry_run", "file-clear": "1"})
+    # then the form asks for a file
+    assert response.status_code == 422
+    assert response.context["form"].errors["file"]

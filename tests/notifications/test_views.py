@@ -120,3 +120,14 @@ def test_api_lists_mine_and_marks_read(client, store, manager, specialist):
 def test_pages_need_a_login(client):
     assert client.get(reverse("notifications:list")).status_code == 302
     assert client.get("/api/notifications/").status_code == 401
+
+
+@pytest.mark.parametrize("offset", [str(2**63), "-5"])
+def test_the_api_list_answers_an_offset_past_any_list_with_no_items(client, specialist, offset):
+    # given (found by tests/test_hostile_api.py: an offset past 64 bits overflowed SQLite, a 500)
+    client.force_login(specialist)
+    # when
+    response = client.get("/api/notifications/", {"offset": offset})
+    # then
+    assert response.status_code == 200
+    assert response.json()["items"] == [] or offset == "-5"

@@ -1,0 +1,72 @@
+"""The 500s the hostile-input walks (tests/test_hostile_input.py, tests/test_hostile_api.py) found in the
+workbench and club screens, each pinned by the request that found it."""
+
+import pytest
+
+BIG = str(2**63)
+
+
+def test_a_bulk_reassign_with_an_id_past_64_bits_moves_nothing(client, store, director):
+    # given
+    client.force_login(director)
+    # when
+    response = client.post("/workbench/reassign/", {"tasks": [BIG, "²"], "to_user": str(director.pk)})
+    # then the ids name no task: no server error
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize(("param", "value"), [("advisor", BIG), ("assignee", BIG), ("advisor", "0")])
+def test_the_queue_refuses_an_id_out_of_range_naming_it(client, store, director, param, value):
+    client.force_login(director)
+    response = client.get("/api/workbench/queue", {"store": store.code, param: value})
+    assert response.status_code == 422
+    assert param in response.json()["detail"][0]["loc"]
+
+
+@pytest.mark.parametrize("field", ["started_at", "callback_at"])
+def test_a_call_time_without_offset_is_422_naming_it(client, store, director, field):
+    client.force_login(director)
+    body = {"outcome": "satisfied", field: "2026-12-01T10:00"}
+    response = client.post("/api/workbench/tasks/1/calls", body, content_type="application/json")
+    assert response.status_code == 422
+    assert field in response.json()["detail"][0]["loc"]
+
+
+def test_attendance_for_an_event_id_past_64_bits_is_422(client, store, director):
+    client.force_login(director)
+    url = f"/api/operations/stores/{store.pk}/events/{BIG}/signups/{BIG}/attendance"
+    response = client.post(url, {"attended": True}, content_type="application/json")
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(("param", "value"), [("actor_id", BIG), ("since", "0001-01-01"), ("until", "9999-12-31")])
+def test_the_access_log_refuses_an_id_or_day_out_of_range_naming_it(client, store, director, param, value):
+    client.force_login(director)
+    response = client.get("/api/privacy/access-log", {param: value})
+    assert response.status_code == 422
+    assert param in response.json()["detail"][0]["loc"]
+
+
+def test_the_lounge_checklist_ignores_a_posted_clear_box(client, store, director):
+    from huifang.operations.models import LoungeItem
+
+    # given an item of the lounge checklist, and a "clear" box posted beside its photo
+    item = LoungeItem.objects.create(store=store, position=1, title="空调")
+    client.force_login(director)
+    # when
+    response = client.post(
+        f"/operations/{store.pk}/lounge/", {f"score_{item.pk}": "5", f"photo_{item.pk}-clear": "1", "sign": "1"}
+    )
+    # then no server error (the photo was False, and .name a 500)
+    assert response.status_code < 500
+
+
+def test_monthly_figures_past_a_million_are_refused_naming_the_field(client, store, director):
+    from huifang.operations.models import MonthlyFigure
+
+    client.force_login(director)
+    body = {"month": "2026-11", "showroom_sales": "99999999999999999999", "workshop_throughput": "10"}
+    response = client.post(f"/operations/{store.pk}/staffing/figures/", body)
+    assert response.status_code < 500
+    assert "showroom_sales" in response.context["figure_form"].errors
+    assert not MonthlyFigure.objects.exists()
