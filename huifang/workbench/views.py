@@ -1,9 +1,10 @@
 """Call workbench screens: the queue, the call screen (before the call, script, questionnaire, outcome),
 the saved call with its recording, and the advisors' problem records."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from huifang.accounts.models import User
 from huifang.accounts.selectors import has_role, stores_where_role
 from huifang.appointments.services import TASK_KINDS_ENDED_BY_BOOKING
 from huifang.core import clock
+from huifang.core import middleware as session_idle
 from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
@@ -159,6 +161,18 @@ def _nothing_to_call(user, now) -> str:
         at = timezone.localtime(state["first_at"])
         parts.append(_("The first task can be called from %(at)s.") % {"at": date_format(at, "m-d H:i")})
     return " ".join(parts) or _("Nothing to call right now.")
+
+
+@role_required(*selectors.WORKBENCH_ROLES)
+def ping(request):
+    """Keep-alive of a signed-in caller: the call screen sends it while the caller types a long comment
+    (typing is activity the server otherwise never sees), and it says how long the session stays signed
+    in without activity. As light as a signed-in request can be: session, user and roles, no page."""
+    last_seen = request.session.get(session_idle.LAST_SEEN_KEY, session_idle.wall_clock())
+    left = max(settings.SESSION_IDLE_SECONDS - (session_idle.wall_clock() - last_seen), 0)
+    response = JsonResponse({"signed_in": True, "idle_seconds_left": left})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
