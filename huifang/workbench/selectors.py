@@ -18,7 +18,6 @@ from huifang.accounts.selectors import has_role, roles_in_store, roles_in_store_
 from huifang.archive.choices import CustomerKind
 from huifang.archive.models import Contact, Customer, RepairOrderLine
 from huifang.archive.selectors import TimelineEvent, timeline_source
-from huifang.archive.services import policy_for as archive_policy_for
 from huifang.complaints.choices import OPEN_STATUSES
 from huifang.complaints.selectors import complaints_for_customer
 from huifang.core.phones import mask_phone
@@ -29,15 +28,15 @@ from huifang.followups.offering import (
     call_tasks_offerable,
     claim_free,
     quiet_rules_for,
-    store_in_quiet_hours,
 )
 from huifang.followups.selectors import overdue_counts_by_assignee, task_holders_for_store, task_receivers_for_store
 from huifang.messaging import rules as messaging_rules
 from huifang.messaging.services import policy_for as messaging_policy_for
 
-from . import rules, services
+from . import rules
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
-from .models import Answer, CallRecord, CallScript, Problem
+from .models import Answer, CallRecord, Problem
+from .store_settings import settings_for
 
 __all__ = [
     "overdue_counts_by_assignee",
@@ -481,8 +480,9 @@ def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
     complaints = list(complaints_for_customer(customer=customer))
     major = [c for c in complaints if c.is_major]
     open_complaints = [c for c in complaints if c.status in OPEN_STATUSES]
-    policy = archive_policy_for(store=task.store)
-    quiet = store_in_quiet_hours(store=task.store, now=now)
+    kept = settings_for(store=task.store)
+    policy = kept.archive_policy
+    quiet = kept.quiet.quiet_at(now)
     flags = precall_flags(
         task=task,
         now=now,
@@ -495,10 +495,9 @@ def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
     )
     scenario = scenario_for(customer=customer, complaining=bool(open_complaints or major))
     context = script_context(task=task, caller=user, lines=lines)
-    services.scripts_ensure_defaults(store=task.store)
-    rows = {s.scenario: s for s in CallScript.objects.filter(store=task.store, kind=task.kind)}
+    rows = {scenario: s for (kind, scenario), s in kept.scripts.items() if kind == task.kind}
     if not rows:
-        rows = {s.scenario: s for s in CallScript.objects.filter(store=task.store, kind=RuleKind.POST_SERVICE_CALL)}
+        rows = {scenario: s for (kind, scenario), s in kept.scripts.items() if kind == RuleKind.POST_SERVICE_CALL}
     scripts = [
         {
             "scenario": key,
@@ -528,7 +527,9 @@ def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
         "scenario": scenario,
         "scripts": scripts,
         "script_context": context,
-        "questionnaire": services.questionnaire_current(store=task.store, now=now),
+        "questionnaire": kept.questionnaire,
+        "questions": kept.questions,
+        "settings": kept,
         "attempts": task.attempts_count,
     }
 

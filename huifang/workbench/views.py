@@ -22,10 +22,9 @@ from huifang.core import middleware as session_idle
 from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
-from huifang.followups.offering import quiet_rules_for
 from huifang.privacy.access import export_logged
 
-from . import defaults, rendering, selectors, services
+from . import defaults, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -100,7 +99,7 @@ def queue(request):
     team = bool(data.get("team")) and may_team
     page = request.GET.get("page", "1")
     # The stores' quiet hours and calendars, read once for the rows and the "nothing to call" notice.
-    quiet_rules = quiet_rules_for(stores=stores)
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
     result = selectors.queue_for(
         user=request.user,
         now=now,
@@ -234,10 +233,10 @@ def _call_context(request, task, form=None, *, roles: set[str]) -> dict:
     now = clock.now()
     precall = selectors.precall_for(task=task, user=request.user, now=now)
     questionnaire = precall["questionnaire"]
-    questions = list(questionnaire.questions.all()) if questionnaire is not None else []
+    questions = list(precall["questions"])
     if form is None:
         form = CallForm(questions=questions, initial={"started_at": now})
-    policy = services.call_policy_for(store=task.store)
+    policy = precall["settings"].call_policy
     # The empty form's widgets and questionnaire block come from a per-process copy (workbench.rendering).
     widgets = rendering.call_widgets(form)
     return {
@@ -280,8 +279,8 @@ def task_call(request, task_id: int):
         related=("store", "customer", "vehicle", "repair_order"),
         memberships=request_memberships(request),
     )
-    questionnaire = services.questionnaire_current(store=task.store, now=clock.now())
-    form = CallForm(request.POST, request.FILES, questions=list(questionnaire.questions.all()))
+    kept = store_settings.settings_for(store=task.store)
+    form = CallForm(request.POST, request.FILES, questions=list(kept.questions))
     if form.is_valid():
         data, now = form.cleaned_data, clock.now()
         try:
@@ -301,6 +300,7 @@ def task_call(request, task_id: int):
                 recording=data["recording"],
                 recording_url=data["recording_url"],
                 attempt_outcome=data["not_reached_as"] or AttemptOutcome.NO_ANSWER,
+                kept=kept,
             )
         except ValidationError as exc:
             for key, errors in exc.message_dict.items():
