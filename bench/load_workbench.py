@@ -79,6 +79,7 @@ def prepare(args) -> dict:
     from huifang.messaging.services import policy_for
     from huifang.workbench.choices import QuestionKind
     from huifang.workbench.services import questionnaire_current
+    from huifang.workbench.store_settings import settings_changed
 
     now = clock.now()
     if args.store:
@@ -98,6 +99,7 @@ def prepare(args) -> dict:
         store=store, defaults={"weekly_hours": [["00:00", "23:59"]] * 7, "follow_official_holidays": False}
     )
     type(policy_for(store=store)).objects.filter(store=store).update(quiet_hours=[])
+    settings_changed(store_id=store.pk)  # an .update() sends no signal: the kept settings are told here
 
     agents = []
     for i in range(args.agents):

@@ -81,16 +81,32 @@ def team_stores_for(*, user: User) -> QuerySet[Store]:
     return stores_where_role(user=user, roles=TEAM_ROLES)
 
 
-def workbench_stores_marked(*, user: User) -> list[Store]:
+def workbench_stores_marked(*, user: User, memberships: list[tuple] | None = None) -> list[Store]:
     """The user's workbench stores by code, each with `leads_team` (a team role there): one query, where
-    reading the two lists apart took two."""
-    stores = workbench_stores_for(user=user).order_by("code")
+    reading the two lists apart took two. From `memberships` (core.permissions.request_memberships) when the
+    request has read them: a plain read of the stores they reach, decided as stores_where_role and
+    roles_in_store_of decide, instead of compiling their membership subqueries again (issue 18)."""
     if user.is_superuser:
-        return list(stores.annotate(leads_team=Value(True)))
-    team = Membership.objects.filter(user=user, role__in=TEAM_ROLES).filter(
-        Q(store=OuterRef("pk")) | Q(group=OuterRef("group")) | Q(region=OuterRef("region"))
+        return list(workbench_stores_for(user=user).order_by("code").annotate(leads_team=Value(True)))
+    if memberships is None:
+        team = Membership.objects.filter(user=user, role__in=TEAM_ROLES).filter(
+            Q(store=OuterRef("pk")) | Q(group=OuterRef("group")) | Q(region=OuterRef("region"))
+        )
+        return list(workbench_stores_for(user=user).order_by("code").annotate(leads_team=Exists(team)))
+    reach = [(store_id, group_id, region_id) for role, store_id, group_id, region_id in memberships
+             if role in WORKBENCH_ROLES]  # fmt: skip
+    if not reach:
+        return []
+    stores = list(
+        Store.objects.filter(
+            Q(pk__in={s for s, _g, _r in reach if s is not None})
+            | Q(group_id__in={g for _s, g, _r in reach if g is not None})
+            | Q(region_id__in={r for _s, _g, r in reach if r is not None})
+        ).order_by("code")
     )
-    return list(stores.annotate(leads_team=Exists(team)))
+    for store in stores:
+        store.leads_team = bool(roles_in_store_of(user=user, memberships=memberships, store=store) & TEAM_ROLES)
+    return stores
 
 
 def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
@@ -118,15 +134,21 @@ def task_workable(
     now: datetime,
     related: tuple[str, ...] = ("store",),
     memberships: list[tuple] | None = None,
+    attempts: bool = False,
 ) -> tuple:
     """(task, the user's roles in its store) if the user may open and save a call on the task, else Http404:
     the rule of tasks_workable_by checked on the one row. Its role-scoped store subqueries cost more CPU to
     build than the task row to read (issue 18); here a plain read of the task and of the user's roles in its
     store (direct, group or region, as stores_where_role), which the call screen needs anyway (phone reveal);
-    from `memberships` (core.permissions.request_memberships) when the request has read them already."""
+    from `memberships` (core.permissions.request_memberships) when the request has read them already.
+    `related` and `attempts` (the count of its contact attempts): what to read with the task in the same query,
+    such as everything the call screen shows (PRECALL_RELATED, attempts=True)."""
     if not user.is_authenticated:
         raise Http404
-    task = FollowUpTask.objects.select_related(*related).filter(pk=task_id).first()
+    tasks = FollowUpTask.objects.select_related(*related)
+    if attempts:
+        tasks = tasks.annotate(attempts_count=Count("attempts"))
+    task = tasks.filter(pk=task_id).first()
     if task is None:
         raise Http404
     if memberships is None:
@@ -458,16 +480,21 @@ def calls_for_task(*, task: FollowUpTask) -> QuerySet[CallRecord]:
     return CallRecord.objects.filter(task=task).select_related("caller").order_by("-ended_at", "-id")
 
 
-def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
+# What the call screen shows of a task, read with it in one query.
+PRECALL_RELATED = ("store", "customer", "vehicle", "repair_order", "repair_order__advisor", "assigned_to")
+
+
+def precall_for(*, task: FollowUpTask, user: User, now: datetime, read: bool = True) -> dict:
     """Everything the caller reviews before dialling: customer, vehicle, repair order with lines,
-    earlier calls with answers, complaints, company contacts, flags, rendered scripts, questionnaire."""
-    task = (
-        FollowUpTask.objects.select_related(
-            "store", "customer", "vehicle", "repair_order", "repair_order__advisor", "assigned_to"
+    earlier calls with answers, complaints, company contacts, flags, rendered scripts, questionnaire.
+    The task is read again with PRECALL_RELATED and its attempts counted, unless `read` is False: the caller
+    read it so already (task_workable(related=PRECALL_RELATED, attempts=True))."""
+    if read:
+        task = (
+            FollowUpTask.objects.select_related(*PRECALL_RELATED)
+            .annotate(attempts_count=Count("attempts"))
+            .get(pk=task.pk)
         )
-        .annotate(attempts_count=Count("attempts"))
-        .get(pk=task.pk)
-    )
     customer, ro = task.customer, task.repair_order
     lines = list(RepairOrderLine.objects.filter(repair_order=ro).order_by("position", "id")) if ro else []
     contacts = list(Contact.objects.filter(customer=customer).order_by("role", "name", "id"))

@@ -312,16 +312,22 @@ def call_policy_update(*, store: Store, actor: User | None, now: datetime, **val
 
 
 def next_task_hand_out(
-    *, user: User, now: datetime, store: Store | None = None, skip_id: int | None = None
+    *,
+    user: User,
+    now: datetime,
+    store: Store | None = None,
+    skip_id: int | None = None,
+    stores: list[Store] | None = None,
 ) -> FollowUpTask | None:
     """Hand `user` their most urgent task callable now (selectors.next_task_for's order) and hold it for them
     alone for CALL_CLAIM_MINUTES: two agents pressing "next" at once, or a manager moving the task meanwhile,
     never get the same task. `skip_id`: the task just passed over unsaved, given back and not offered again.
-    The hold is a lease, not a change of the task: it is not audited; the saved call is."""
+    The hold is a lease, not a change of the task: it is not audited; the saved call is. `stores`: the user's
+    workbench stores when the caller has them (selectors.workbench_stores_marked)."""
     from .selectors import workbench_stores_for  # selectors import this module
     from .store_settings import quiet_rules_kept
 
-    stores = list(workbench_stores_for(user=user))
+    stores = list(workbench_stores_for(user=user)) if stores is None else stores
     if store is not None:
         stores = [s for s in stores if s.pk == store.pk]
     offerable = call_tasks_offerable(

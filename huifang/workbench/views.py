@@ -85,7 +85,7 @@ def _advisors_for(stores) -> list:
 def queue(request):
     """My queue (or the team's for managers): overdue, due now, due today, later, with counts."""
     now = clock.now()
-    stores = selectors.workbench_stores_marked(user=request.user)
+    stores = selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request))
     team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
     filters = QueueFilterForm(
@@ -214,7 +214,12 @@ def next_task(request):
     now = clock.now()
     skip = request.GET.get("skip", "")
     # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
-    task = services.next_task_hand_out(user=request.user, now=now, skip_id=int(skip) if skip.isdigit() else None)
+    task = services.next_task_hand_out(
+        user=request.user,
+        now=now,
+        skip_id=int(skip) if skip.isdigit() else None,
+        stores=selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request)),
+    )
     if task is None:
         messages.info(request, _nothing_to_call(request.user, now))
         return HttpResponseRedirect(reverse("workbench:queue") + suffix)
@@ -229,9 +234,9 @@ def _question_row(form: CallForm, question) -> tuple:
     return question, value, form[f"t_{question.code}"], scale, picked
 
 
-def _call_context(request, task, form=None, *, roles: set[str]) -> dict:
+def _call_context(request, task, form=None, *, roles: set[str], read: bool = True) -> dict:
     now = clock.now()
-    precall = selectors.precall_for(task=task, user=request.user, now=now)
+    precall = selectors.precall_for(task=task, user=request.user, now=now, read=read)
     questionnaire = precall["questionnaire"]
     questions = list(precall["questions"])
     if form is None:
@@ -267,11 +272,16 @@ def _call_context(request, task, form=None, *, roles: set[str]) -> dict:
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
     if request.method != "POST":
-        # The screen reads the task again with everything joined (precall_for): here only the access check.
+        # The access check reads the task with everything the screen shows (one query, not two).
         task, roles = selectors.task_workable(
-            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+            user=request.user,
+            task_id=task_id,
+            now=clock.now(),
+            memberships=request_memberships(request),
+            related=selectors.PRECALL_RELATED,
+            attempts=True,
         )
-        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
+        return render(request, "workbench/call.html", _call_context(request, task, roles=roles, read=False))
     task, roles = selectors.task_workable(
         user=request.user,
         task_id=task_id,

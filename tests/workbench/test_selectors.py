@@ -206,6 +206,28 @@ def test_workbench_stores_mark_where_the_user_leads_the_team(store, other_store,
     )
 
 
+def test_workbench_stores_from_the_requests_memberships_match_the_query(store, other_store, manager):
+    """The queue and "next" answer the stores from the memberships the request read (one plain query): the
+    same stores and team marks as the membership subqueries, through a store, a group and a region."""
+    from huifang.accounts.models import Region
+    from huifang.accounts.selectors import memberships_of
+
+    region = Region.objects.create(code="SOUTH", name="华南")
+    far = StoreFactory(code="XM01", region=region)
+    specialist = member(store, Role.CARE_SPECIALIST)
+    Membership.objects.create(user=specialist, role=Role.SERVICE_MANAGER, scope=Scope.GROUP, group=other_store.group)
+    Membership.objects.create(user=specialist, role=Role.CARE_SPECIALIST, scope=Scope.REGION, region=region)
+    seller = member(store, Role.SALES_MANAGER)  # no workbench role
+    for user in (specialist, manager, seller):
+        memberships = memberships_of(user=user)
+        from_memberships = selectors.workbench_stores_marked(user=user, memberships=memberships)
+        queried = selectors.workbench_stores_marked(user=user)
+        assert [(s.pk, s.leads_team) for s in from_memberships] == [(s.pk, s.leads_team) for s in queried]
+    assert far.pk in {
+        s.pk for s in selectors.workbench_stores_marked(user=specialist, memberships=memberships_of(user=specialist))
+    }
+
+
 def test_task_workable_decides_as_tasks_workable_by(store, other_store, specialist, manager, django_assert_num_queries):
     """The call screen's one-row access check (issue 18) against the queryset rule, for every kind of user and
     task: own, a colleague's, another store's, held by a "next" hand-out, and roles through a group or region."""

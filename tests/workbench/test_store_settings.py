@@ -128,3 +128,13 @@ def test_call_screen_and_next_follow_quiet_hours_set_a_moment_ago(client, store,
     # then the very next requests apply them
     assert 'data-flag="quiet_hours"' in client.get(reverse("workbench:task", args=[task.pk])).content.decode()
     assert client.get(reverse("workbench:next"))["Location"] == reverse("workbench:queue")
+
+
+def test_the_command_marks_a_data_fix(store):
+    from django.core.management import call_command
+
+    question = store_settings.settings_for(store=store).questions[0]
+    Question.objects.filter(pk=question.pk).update(text="SQL 改的")
+    assert store_settings.settings_for(store=store).questions[0].text != "SQL 改的"  # an .update() says nothing
+    call_command("workbench_settings_changed", store.code)
+    assert store_settings.settings_for(store=store).questions[0].text == "SQL 改的"
