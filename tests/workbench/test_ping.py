@@ -33,3 +33,13 @@ def test_ping_signed_out_goes_to_the_login_page(client):
     response = client.get(reverse("workbench:ping"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_call_screen_names_the_ping_for_its_keep_alive(client, store):
+    from .factories import call_task
+
+    specialist = member(store, Role.CARE_SPECIALIST)
+    task = call_task(store, assigned_to=specialist)
+    assert client.login(username=specialist.username, password=PASSWORD)
+    html = client.get(reverse("workbench:task", args=[task.pk])).content.decode()
+    assert f'data-wb-ping="{reverse("workbench:ping")}"' in html
