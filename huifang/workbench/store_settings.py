@@ -18,7 +18,6 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save
 
 from huifang.accounts.models import Store
@@ -35,6 +34,7 @@ from .models import CallPolicy, CallScript, Question, Questionnaire, StoreSettin
 
 # Rows a store's kept settings are made of; a change of any of them changes the store's token.
 SETTINGS_MODELS = (ArchivePolicy, StoreCalendar, StoreDay, MessagingPolicy, CallScript, Questionnaire, CallPolicy)
+SETTINGS_LABELS = frozenset(model._meta.label_lower for model in SETTINGS_MODELS)
 # Stores kept per process at most (a store's settings are a few kB).
 KEPT_STORES = 1000
 
@@ -142,13 +142,12 @@ def _question_changed(sender, instance, **kwargs) -> None:
 
 
 def _audited(sender, instance: AuditEntry, created: bool, **kwargs) -> None:
-    # Services change settings rows with `.update()` (no post_save) and audit each change (house rule).
-    if created and instance.store_id is not None and instance.content_type_id in _settings_type_ids():
-        settings_changed(store_id=instance.store_id)
-
-
-def _settings_type_ids() -> frozenset[int]:
-    return frozenset(ct.pk for ct in ContentType.objects.get_for_models(*SETTINGS_MODELS, Question).values())
+    # Services change settings rows with `.update()` (no post_save) and audit each change (house rule). The
+    # entry carries its content type object (audit_entry sets it), so this costs no query.
+    if created and instance.store_id is not None:
+        content_type = instance.content_type
+        if f"{content_type.app_label}.{content_type.model}" in SETTINGS_LABELS:
+            settings_changed(store_id=instance.store_id)
 
 
 def connect() -> None:
