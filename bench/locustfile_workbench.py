@@ -1,5 +1,5 @@
 """Locust users of bench/load_workbench.py (run that, not this file): call agents working the workbench as the
-browser does, a manager moving tasks between them, and the trivial page the ratio is taken against.
+browser does, a manager moving tasks between them, and the two trivial views the ratios are taken against.
 
 Each agent loops: the queue page, "next" (a 302 to the task it is handed), the call screen (the form and its
 CSRF token), then saves the call (the form post, 302). Requests go as through the TLS proxy of production
@@ -141,6 +141,26 @@ class Anonymous(HttpUser):
     @task
     def login_page(self):
         self.client.get("/login/", name="trivial: login page")
+
+
+class SignedInPing(Browser):
+    """The signed-in trivial view, measured alone for the second ratio: the workbench keep-alive, which goes the
+    agents' way (session, user, roles checked by the workbench's guard) and answers a few bytes of JSON."""
+
+    weight = 1
+    wait_time = constant(0)
+    taken = 0
+
+    def on_start(self):
+        agents = CONFIG["agents"]
+        self.session_key = agents[SignedInPing.taken % len(agents)]["session"]
+        SignedInPing.taken += 1
+        super().on_start()
+
+    @task
+    def ping(self):
+        self.client.get("/workbench/ping/", name="trivial: signed-in ping")
+        self.fix_cookies()
 
 
 @events.quitting.add_listener

@@ -1,10 +1,16 @@
-"""One agent's workbench requests, profiled: queries and CPU of the queue, "next", the call screen and saving.
+"""One agent's workbench requests, profiled: queries and CPU of the queue, "next", the call screen and saving,
+beside the two trivial views (the anonymous login page and the signed-in workbench ping).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_load python bench/profile_workbench.py --store LOAD…
 
 Runs in-process through Django's test client on a store made by load_workbench.py (its first agent), each
-request --repeat times; prints per endpoint the queries, the mean wall and CPU milliseconds, and with
---profile the top functions of cProfile by cumulative time.
+request --repeat times; prints per endpoint the queries, the mean wall and CPU milliseconds, the lowest CPU of
+one request (the figure least disturbed by other work on a shared machine) and the Python function calls of one
+request (cProfile; deterministic, it does not depend on the load). With --profile, the top functions of each
+endpoint by their own CPU time and by cumulative CPU time (cProfile timed with the process's CPU clock, so
+waiting for the database or for a core does not count).
+
+To compare with another checkout's code on the same store, run that checkout's copy of this script.
 """
 
 import argparse
@@ -21,6 +27,7 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=25, help="functions listed per endpoint with --profile")
     args = parser.parse_args()
     setup_django(migrate=False)
     from django.conf import settings
@@ -32,9 +39,50 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["*"]
     agent = User.objects.filter(username__startswith=f"{args.store.lower()}_agent").order_by("username").first()
+    anonymous = Client()
     client = Client()
     client.force_login(agent)
     client.get("/workbench/")  # warm: templates, translations, the session's last-seen mark
+
+    def measure(name, step, minus=None):
+        with CaptureQueriesContext(connection) as queries:
+            step()
+        n = len(queries.captured_queries)
+        if minus is not None:
+            with CaptureQueriesContext(connection) as extra:
+                minus()
+            n -= len(extra.captured_queries)
+        calls = python_calls(step) - (python_calls(minus) if minus is not None else 0)
+        profiler = cProfile.Profile(time.process_time) if args.profile else None
+        wall = cpu = 0.0
+        lowest = float("inf")
+        for _ in range(args.repeat):
+            w, c = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            step()
+            if profiler:
+                profiler.disable()
+            spent = time.process_time() - c
+            wall += time.perf_counter() - w
+            cpu += spent
+            lowest = min(lowest, spent)
+        print(
+            f"{name:<12} {n:>3} queries  {wall / args.repeat * 1000:6.1f} ms wall  {cpu / args.repeat * 1000:6.1f} ms CPU"
+            f"  (lowest {lowest * 1000:5.1f})  {calls:>7,} Python calls",
+            flush=True,
+        )
+        if profiler:
+            for order in ("tottime", "cumulative"):
+                pstats.Stats(profiler).sort_stats(order).print_stats(args.top)
+
+    def ok(response):
+        assert response.status_code == 200, response.status_code
+        return response
+
+    measure("login page", lambda: ok(anonymous.get("/login/")))
+    if client.get("/workbench/ping/").status_code == 200:  # a checkout without the ping has no such view
+        measure("ping", lambda: ok(client.get("/workbench/ping/")))
 
     def next_then_task():
         response = client.get("/workbench/next/")
@@ -42,12 +90,12 @@ def main() -> None:
 
     task_id = next_then_task()
     steps = {
-        "queue": lambda: client.get("/workbench/"),
+        "queue": lambda: ok(client.get("/workbench/")),
         "next": lambda: client.get("/workbench/next/"),
-        "call screen": lambda: client.get(f"/workbench/tasks/{task_id}/"),
+        "call screen": lambda: ok(client.get(f"/workbench/tasks/{task_id}/")),
     }
     for name, step in steps.items():
-        measure(name, step, args.repeat, args.profile, connection, CaptureQueriesContext)
+        measure(name, step)
 
     def save():
         nonlocal task_id
@@ -58,31 +106,16 @@ def main() -> None:
         task_id = next_then_task()
 
     # Saving moves the task on; each round saves the task "next" handed out (that hand-out is not counted).
-    measure("save call", save, args.repeat, args.profile, connection, CaptureQueriesContext, minus=steps["next"])
+    measure("save call", save, minus=steps["next"])
 
 
-def measure(name, step, repeat, profile, connection, capture, minus=None) -> None:
-    with capture(connection) as queries:
-        step()
-    n = len(queries.captured_queries)
-    if minus is not None:
-        with capture(connection) as extra:
-            minus()
-        n -= len(extra.captured_queries)
-    profiler = cProfile.Profile() if profile else None
-    wall = cpu = 0.0
-    for _ in range(repeat):
-        w, c = time.perf_counter(), time.process_time()
-        if profiler:
-            profiler.enable()
-        step()
-        if profiler:
-            profiler.disable()
-        wall += time.perf_counter() - w
-        cpu += time.process_time() - c
-    print(f"{name:<12} {n:>3} queries  {wall / repeat * 1000:6.1f} ms wall  {cpu / repeat * 1000:6.1f} ms CPU")
-    if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+def python_calls(step) -> int:
+    """Python function calls of one run of `step` (cProfile's count: the same on a busy or an idle machine)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    step()
+    profiler.disable()
+    return pstats.Stats(profiler).total_calls
 
 
 if __name__ == "__main__":

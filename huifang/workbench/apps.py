@@ -8,4 +8,9 @@ class WorkbenchConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the customer 360 timeline source of calls.
-        from . import selectors  # noqa: F401
+        from . import (
+            selectors,  # noqa: F401
+            store_settings,
+        )
+
+        store_settings.connect()

@@ -225,3 +225,14 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.get_status_display()}"
+
+
+class StoreSettingsVersion(models.Model):
+    """A token that changes with every change of the store's settings the workbench keeps per process
+    (workbench.store_settings): a new random one each time, so a rolled-back change's token never returns."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.token}"

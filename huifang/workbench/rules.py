@@ -2,6 +2,7 @@
 script with names filled in, and whether the customer's best contact time allows a call now.
 No ORM, no clock: callers pass the answers, the store's policy values and the local time."""
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time
@@ -173,8 +174,10 @@ def _clock(hour: str, minute: str | None, *, afternoon: bool) -> time:
     return time(min(h, 23), min(m, 59))
 
 
-def best_time_windows(text: str) -> tuple[list[tuple[time, time]], bool | None, bool]:
-    """(time windows, weekend wanted: True/False/None, anytime) read from a best-contact-time text."""
+@functools.lru_cache(maxsize=4096)
+def best_time_windows(text: str) -> tuple[tuple[tuple[time, time], ...], bool | None, bool]:
+    """(time windows, weekend wanted: True/False/None, anytime) read from a best-contact-time text. Kept per
+    text: a queue page reads fifty customers' texts, most of them the same few phrases."""
     text = (text or "").strip()
     anytime = any(word in text for word in _ANYTIME)
     weekend: bool | None = None
@@ -200,7 +203,7 @@ def best_time_windows(text: str) -> tuple[list[tuple[time, time]], bool | None, 
         numeric = numeric.replace(match.group(0), " ")
     if not windows:
         windows = [span for word, span in _PERIODS.items() if word in text]
-    return windows, weekend, anytime
+    return tuple(windows), weekend, anytime
 
 
 def best_time_ok(text: str, local_time: datetime) -> bool | None:

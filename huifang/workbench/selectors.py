@@ -18,7 +18,6 @@ from huifang.accounts.selectors import has_role, roles_in_store, roles_in_store_
 from huifang.archive.choices import CustomerKind
 from huifang.archive.models import Contact, Customer, RepairOrderLine
 from huifang.archive.selectors import TimelineEvent, timeline_source
-from huifang.archive.services import policy_for as archive_policy_for
 from huifang.complaints.choices import OPEN_STATUSES
 from huifang.complaints.selectors import complaints_for_customer
 from huifang.core.phones import mask_phone
@@ -29,15 +28,15 @@ from huifang.followups.offering import (
     call_tasks_offerable,
     claim_free,
     quiet_rules_for,
-    store_in_quiet_hours,
 )
 from huifang.followups.selectors import overdue_counts_by_assignee, task_holders_for_store, task_receivers_for_store
 from huifang.messaging import rules as messaging_rules
 from huifang.messaging.services import policy_for as messaging_policy_for
 
-from . import rules, services
+from . import rules
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
-from .models import Answer, CallRecord, CallScript, Problem
+from .models import Answer, CallRecord, Problem
+from .store_settings import settings_for
 
 __all__ = [
     "overdue_counts_by_assignee",
@@ -82,16 +81,32 @@ def team_stores_for(*, user: User) -> QuerySet[Store]:
     return stores_where_role(user=user, roles=TEAM_ROLES)
 
 
-def workbench_stores_marked(*, user: User) -> list[Store]:
+def workbench_stores_marked(*, user: User, memberships: list[tuple] | None = None) -> list[Store]:
     """The user's workbench stores by code, each with `leads_team` (a team role there): one query, where
-    reading the two lists apart took two."""
-    stores = workbench_stores_for(user=user).order_by("code")
+    reading the two lists apart took two. From `memberships` (core.permissions.request_memberships) when the
+    request has read them: a plain read of the stores they reach, decided as stores_where_role and
+    roles_in_store_of decide, instead of compiling their membership subqueries again (issue 18)."""
     if user.is_superuser:
-        return list(stores.annotate(leads_team=Value(True)))
-    team = Membership.objects.filter(user=user, role__in=TEAM_ROLES).filter(
-        Q(store=OuterRef("pk")) | Q(group=OuterRef("group")) | Q(region=OuterRef("region"))
+        return list(workbench_stores_for(user=user).order_by("code").annotate(leads_team=Value(True)))
+    if memberships is None:
+        team = Membership.objects.filter(user=user, role__in=TEAM_ROLES).filter(
+            Q(store=OuterRef("pk")) | Q(group=OuterRef("group")) | Q(region=OuterRef("region"))
+        )
+        return list(workbench_stores_for(user=user).order_by("code").annotate(leads_team=Exists(team)))
+    reach = [(store_id, group_id, region_id) for role, store_id, group_id, region_id in memberships
+             if role in WORKBENCH_ROLES]  # fmt: skip
+    if not reach:
+        return []
+    stores = list(
+        Store.objects.filter(
+            Q(pk__in={s for s, _g, _r in reach if s is not None})
+            | Q(group_id__in={g for _s, g, _r in reach if g is not None})
+            | Q(region_id__in={r for _s, _g, r in reach if r is not None})
+        ).order_by("code")
     )
-    return list(stores.annotate(leads_team=Exists(team)))
+    for store in stores:
+        store.leads_team = bool(roles_in_store_of(user=user, memberships=memberships, store=store) & TEAM_ROLES)
+    return stores
 
 
 def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
@@ -119,15 +134,21 @@ def task_workable(
     now: datetime,
     related: tuple[str, ...] = ("store",),
     memberships: list[tuple] | None = None,
+    attempts: bool = False,
 ) -> tuple:
     """(task, the user's roles in its store) if the user may open and save a call on the task, else Http404:
     the rule of tasks_workable_by checked on the one row. Its role-scoped store subqueries cost more CPU to
     build than the task row to read (issue 18); here a plain read of the task and of the user's roles in its
     store (direct, group or region, as stores_where_role), which the call screen needs anyway (phone reveal);
-    from `memberships` (core.permissions.request_memberships) when the request has read them already."""
+    from `memberships` (core.permissions.request_memberships) when the request has read them already.
+    `related` and `attempts` (the count of its contact attempts): what to read with the task in the same query,
+    such as everything the call screen shows (PRECALL_RELATED, attempts=True)."""
     if not user.is_authenticated:
         raise Http404
-    task = FollowUpTask.objects.select_related(*related).filter(pk=task_id).first()
+    tasks = FollowUpTask.objects.select_related(*related)
+    if attempts:
+        tasks = tasks.annotate(attempts_count=Count("attempts"))
+    task = tasks.filter(pk=task_id).first()
     if task is None:
         raise Http404
     if memberships is None:
@@ -459,16 +480,21 @@ def calls_for_task(*, task: FollowUpTask) -> QuerySet[CallRecord]:
     return CallRecord.objects.filter(task=task).select_related("caller").order_by("-ended_at", "-id")
 
 
-def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
+# What the call screen shows of a task, read with it in one query.
+PRECALL_RELATED = ("store", "customer", "vehicle", "repair_order", "repair_order__advisor", "assigned_to")
+
+
+def precall_for(*, task: FollowUpTask, user: User, now: datetime, read: bool = True) -> dict:
     """Everything the caller reviews before dialling: customer, vehicle, repair order with lines,
-    earlier calls with answers, complaints, company contacts, flags, rendered scripts, questionnaire."""
-    task = (
-        FollowUpTask.objects.select_related(
-            "store", "customer", "vehicle", "repair_order", "repair_order__advisor", "assigned_to"
+    earlier calls with answers, complaints, company contacts, flags, rendered scripts, questionnaire.
+    The task is read again with PRECALL_RELATED and its attempts counted, unless `read` is False: the caller
+    read it so already (task_workable(related=PRECALL_RELATED, attempts=True))."""
+    if read:
+        task = (
+            FollowUpTask.objects.select_related(*PRECALL_RELATED)
+            .annotate(attempts_count=Count("attempts"))
+            .get(pk=task.pk)
         )
-        .annotate(attempts_count=Count("attempts"))
-        .get(pk=task.pk)
-    )
     customer, ro = task.customer, task.repair_order
     lines = list(RepairOrderLine.objects.filter(repair_order=ro).order_by("position", "id")) if ro else []
     contacts = list(Contact.objects.filter(customer=customer).order_by("role", "name", "id"))
@@ -481,8 +507,9 @@ def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
     complaints = list(complaints_for_customer(customer=customer))
     major = [c for c in complaints if c.is_major]
     open_complaints = [c for c in complaints if c.status in OPEN_STATUSES]
-    policy = archive_policy_for(store=task.store)
-    quiet = store_in_quiet_hours(store=task.store, now=now)
+    kept = settings_for(store=task.store)
+    policy = kept.archive_policy
+    quiet = kept.quiet.quiet_at(now)
     flags = precall_flags(
         task=task,
         now=now,
@@ -495,10 +522,9 @@ def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
     )
     scenario = scenario_for(customer=customer, complaining=bool(open_complaints or major))
     context = script_context(task=task, caller=user, lines=lines)
-    services.scripts_ensure_defaults(store=task.store)
-    rows = {s.scenario: s for s in CallScript.objects.filter(store=task.store, kind=task.kind)}
+    rows = {scenario: s for (kind, scenario), s in kept.scripts.items() if kind == task.kind}
     if not rows:
-        rows = {s.scenario: s for s in CallScript.objects.filter(store=task.store, kind=RuleKind.POST_SERVICE_CALL)}
+        rows = {scenario: s for (kind, scenario), s in kept.scripts.items() if kind == RuleKind.POST_SERVICE_CALL}
     scripts = [
         {
             "scenario": key,
@@ -528,7 +554,9 @@ def precall_for(*, task: FollowUpTask, user: User, now: datetime) -> dict:
         "scenario": scenario,
         "scripts": scripts,
         "script_context": context,
-        "questionnaire": services.questionnaire_current(store=task.store, now=now),
+        "questionnaire": kept.questionnaire,
+        "questions": kept.questions,
+        "settings": kept,
         "attempts": task.attempts_count,
     }
 

@@ -38,6 +38,13 @@ SOURCE = "workbench"
 # --- Questionnaire -----------------------------------------------------------------------------------
 
 
+def _settings_changed(*, store: Store) -> None:
+    """Bulk writes send no post_save: they tell the per-process settings (store_settings) themselves."""
+    from .store_settings import settings_changed  # it reads the settings through this module
+
+    settings_changed(store_id=store.pk)
+
+
 def questionnaire_current(*, store: Store, now: datetime | None = None) -> Questionnaire:
     """The store's questionnaire in use, creating version 1 from the seed 002 questions the first time."""
     current = Questionnaire.objects.filter(store=store, is_current=True).prefetch_related("questions").first()
@@ -55,6 +62,7 @@ def questionnaire_current(*, store: Store, now: datetime | None = None) -> Quest
             Question.objects.bulk_create(
                 Question(questionnaire=current, position=i, **q) for i, q in enumerate(defaults.QUESTIONS, start=1)
             )
+            _settings_changed(store=store)
     except IntegrityError:
         # Another request created it at the same moment.
         return Questionnaire.objects.prefetch_related("questions").get(store=store, is_current=True)
@@ -121,6 +129,7 @@ def questionnaire_publish(
         Question.objects.bulk_create(
             Question(questionnaire=created, position=i, **q) for i, q in enumerate(cleaned, start=1)
         )
+        _settings_changed(store=store)
         audit_record(
             obj=created,
             action=AuditAction.CREATE,
@@ -168,6 +177,7 @@ def scripts_ensure_defaults(*, store: Store) -> int:
     ]
     if missing:
         CallScript.objects.bulk_create(missing, ignore_conflicts=True)
+        _settings_changed(store=store)
     return len(missing)
 
 
@@ -236,9 +246,10 @@ RETRY_FIELDS = (
 )
 
 
-def retry_spacing_for(*, store: Store) -> followup_rules.RetrySpacing:
-    """The store's spacing of failed call attempts, as the attempt rules take it."""
-    policy = call_policy_for(store=store)
+def retry_spacing_for(*, store: Store, policy: CallPolicy | None = None) -> followup_rules.RetrySpacing:
+    """The store's spacing of failed call attempts, as the attempt rules take it (from `policy` when the caller
+    has the store's call policy already)."""
+    policy = policy if policy is not None else call_policy_for(store=store)
     try:
         times = followup_rules.parse_retry_times(policy.retry_times)
     except ValueError:
@@ -301,18 +312,27 @@ def call_policy_update(*, store: Store, actor: User | None, now: datetime, **val
 
 
 def next_task_hand_out(
-    *, user: User, now: datetime, store: Store | None = None, skip_id: int | None = None
+    *,
+    user: User,
+    now: datetime,
+    store: Store | None = None,
+    skip_id: int | None = None,
+    stores: list[Store] | None = None,
 ) -> FollowUpTask | None:
     """Hand `user` their most urgent task callable now (selectors.next_task_for's order) and hold it for them
     alone for CALL_CLAIM_MINUTES: two agents pressing "next" at once, or a manager moving the task meanwhile,
     never get the same task. `skip_id`: the task just passed over unsaved, given back and not offered again.
-    The hold is a lease, not a change of the task: it is not audited; the saved call is."""
+    The hold is a lease, not a change of the task: it is not audited; the saved call is. `stores`: the user's
+    workbench stores when the caller has them (selectors.workbench_stores_marked)."""
     from .selectors import workbench_stores_for  # selectors import this module
+    from .store_settings import quiet_rules_kept
 
-    stores = list(workbench_stores_for(user=user))
+    stores = list(workbench_stores_for(user=user)) if stores is None else stores
     if store is not None:
         stores = [s for s in stores if s.pk == store.pk]
-    offerable = call_tasks_offerable(stores=stores, now=now, assigned_to=user).order_by("window_end", "due_at", "id")
+    offerable = call_tasks_offerable(
+        stores=stores, now=now, assigned_to=user, rules=quiet_rules_kept(stores=stores)
+    ).order_by("window_end", "due_at", "id")
     if skip_id is not None:
         call_task_release(task_id=skip_id, user=user)
         offerable = offerable.exclude(pk=skip_id)
@@ -542,10 +562,12 @@ def call_record_save(
     recording=None,
     recording_url: str = "",
     attempt_outcome: str = AttemptOutcome.NO_ANSWER,
+    kept=None,
 ) -> CallRecord:
     """Save one call on a task in one transaction: the contact attempt (moving the task on), the answers
     and their weighted score, corrections of the customer's data, and the complaint or problem record
-    the store's call policy asks for; raises ValidationError {field: message} and then writes nothing."""
+    the store's call policy asks for; raises ValidationError {field: message} and then writes nothing.
+    `kept`: the store's settings as the request read them (store_settings.settings_for), else read here."""
     errors: dict[str, str] = {}
     if outcome not in CallOutcome.values:
         raise ValidationError({"outcome": _("Unknown outcome.")})
@@ -568,7 +590,10 @@ def call_record_save(
     fixes = corrections_clean(corrections)
     completed = outcome in COMPLETED
     is_complaint_follow_up = task.kind == RuleKind.COMPLAINT_FOLLOW_UP
-    questionnaire = questionnaire_current(store=task.store, now=now) if completed else None
+    questionnaire = None
+    if completed:
+        questionnaire = kept.questionnaire if kept is not None else questionnaire_current(store=task.store, now=now)
+    call_policy = kept.call_policy if kept is not None else None
     cleaned = (
         answers_clean(questionnaire=questionnaire, answers=answers, require=task.kind == RuleKind.POST_SERVICE_CALL)
         if questionnaire is not None
@@ -579,7 +604,7 @@ def call_record_save(
     score = rules.weighted_score((q.kind, q.weight, value) for q, value, _text in cleaned)
     actions: list[tuple[str, str]] = []
     if completed and not is_complaint_follow_up:
-        policy = call_policy_for(store=task.store)
+        policy = call_policy if call_policy is not None else call_policy_for(store=task.store)
         actions = rules.issue_actions(
             [rules.AnswerFact(q.code, q.text, q.kind, value) for q, value, _text in cleaned], policy_values(policy)
         )
@@ -609,7 +634,7 @@ def call_record_save(
                 relation=relation,
                 best_time=best_time,
                 callback_at=callback_at if attempt_kind == AttemptOutcome.CALL_BACK else None,
-                spacing=retry_spacing_for(store=task.store),
+                spacing=retry_spacing_for(store=task.store, policy=call_policy),
             )
         except ValueError as exc:
             raise ValidationError({"task": _("This task is already closed.")}) from exc

@@ -7,6 +7,7 @@ app_name = "workbench"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("next/", views.next_task, name="next"),
+    path("ping/", views.ping, name="ping"),
     path("reassign/", views.tasks_bulk_reassign, name="tasks_reassign"),
     path("tasks/<int:task_id>/", views.task_call, name="task"),
     path("tasks/<int:task_id>/survey-link/", views.survey_link, name="survey_link"),

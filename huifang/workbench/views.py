@@ -1,9 +1,10 @@
 """Call workbench screens: the queue, the call screen (before the call, script, questionnaire, outcome),
 the saved call with its recording, and the advisors' problem records."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -17,14 +18,14 @@ from huifang.accounts.models import User
 from huifang.accounts.selectors import has_role, stores_where_role
 from huifang.appointments.services import TASK_KINDS_ENDED_BY_BOOKING
 from huifang.core import clock
+from huifang.core import middleware as session_idle
 from huifang.core.api_params import MAX_ROW_ID
 from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
-from huifang.followups.offering import quiet_rules_for
 from huifang.privacy.access import export_logged
 
-from . import defaults, rendering, selectors, services
+from . import defaults, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -85,7 +86,7 @@ def _advisors_for(stores) -> list:
 def queue(request):
     """My queue (or the team's for managers): overdue, due now, due today, later, with counts."""
     now = clock.now()
-    stores = selectors.workbench_stores_marked(user=request.user)
+    stores = selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request))
     team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
     filters = QueueFilterForm(
@@ -99,7 +100,7 @@ def queue(request):
     team = bool(data.get("team")) and may_team
     page = request.GET.get("page", "1")
     # The stores' quiet hours and calendars, read once for the rows and the "nothing to call" notice.
-    quiet_rules = quiet_rules_for(stores=stores)
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
     result = selectors.queue_for(
         user=request.user,
         now=now,
@@ -162,6 +163,18 @@ def _nothing_to_call(user, now) -> str:
     return " ".join(parts) or _("Nothing to call right now.")
 
 
+@role_required(*selectors.WORKBENCH_ROLES)
+def ping(request):
+    """Keep-alive of a signed-in caller: the call screen sends it while the caller types a long comment
+    (typing is activity the server otherwise never sees), and it says how long the session stays signed
+    in without activity. As light as a signed-in request can be: session, user and roles, no page."""
+    last_seen = request.session.get(session_idle.LAST_SEEN_KEY, session_idle.wall_clock())
+    left = max(settings.SESSION_IDLE_SECONDS - (session_idle.wall_clock() - last_seen), 0)
+    response = JsonResponse({"signed_in": True, "idle_seconds_left": left})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_POST
 @role_required(*selectors.TEAM_ROLES)
 def tasks_bulk_reassign(request):
@@ -202,7 +215,12 @@ def next_task(request):
     now = clock.now()
     skip = request.GET.get("skip", "")
     # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
-    task = services.next_task_hand_out(user=request.user, now=now, skip_id=int(skip) if skip.isdigit() else None)
+    task = services.next_task_hand_out(
+        user=request.user,
+        now=now,
+        skip_id=int(skip) if skip.isdigit() else None,
+        stores=selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request)),
+    )
     if task is None:
         messages.info(request, _nothing_to_call(request.user, now))
         return HttpResponseRedirect(reverse("workbench:queue") + suffix)
@@ -217,14 +235,14 @@ def _question_row(form: CallForm, question) -> tuple:
     return question, value, form[f"t_{question.code}"], scale, picked
 
 
-def _call_context(request, task, form=None, *, roles: set[str]) -> dict:
+def _call_context(request, task, form=None, *, roles: set[str], read: bool = True) -> dict:
     now = clock.now()
-    precall = selectors.precall_for(task=task, user=request.user, now=now)
+    precall = selectors.precall_for(task=task, user=request.user, now=now, read=read)
     questionnaire = precall["questionnaire"]
-    questions = list(questionnaire.questions.all()) if questionnaire is not None else []
+    questions = list(precall["questions"])
     if form is None:
         form = CallForm(questions=questions, initial={"started_at": now})
-    policy = services.call_policy_for(store=task.store)
+    policy = precall["settings"].call_policy
     # The empty form's widgets and questionnaire block come from a per-process copy (workbench.rendering).
     widgets = rendering.call_widgets(form)
     return {
@@ -255,11 +273,16 @@ def _call_context(request, task, form=None, *, roles: set[str]) -> dict:
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
     if request.method != "POST":
-        # The screen reads the task again with everything joined (precall_for): here only the access check.
+        # The access check reads the task with everything the screen shows (one query, not two).
         task, roles = selectors.task_workable(
-            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+            user=request.user,
+            task_id=task_id,
+            now=clock.now(),
+            memberships=request_memberships(request),
+            related=selectors.PRECALL_RELATED,
+            attempts=True,
         )
-        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
+        return render(request, "workbench/call.html", _call_context(request, task, roles=roles, read=False))
     task, roles = selectors.task_workable(
         user=request.user,
         task_id=task_id,
@@ -267,8 +290,8 @@ def task_call(request, task_id: int):
         related=("store", "customer", "vehicle", "repair_order"),
         memberships=request_memberships(request),
     )
-    questionnaire = services.questionnaire_current(store=task.store, now=clock.now())
-    form = CallForm(request.POST, request.FILES, questions=list(questionnaire.questions.all()))
+    kept = store_settings.settings_for(store=task.store)
+    form = CallForm(request.POST, request.FILES, questions=list(kept.questions))
     if form.is_valid():
         data, now = form.cleaned_data, clock.now()
         try:
@@ -288,6 +311,7 @@ def task_call(request, task_id: int):
                 recording=data["recording"],
                 recording_url=data["recording_url"],
                 attempt_outcome=data["not_reached_as"] or AttemptOutcome.NO_ANSWER,
+                kept=kept,
             )
         except ValidationError as exc:
             for key, errors in exc.message_dict.items():

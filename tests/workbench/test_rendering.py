@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from huifang.core import clock
-from huifang.workbench import rendering, services
+from huifang.workbench import rendering, services, store_settings
 from huifang.workbench.models import Question
 
 from ..factories import PASSWORD
@@ -76,11 +76,22 @@ def test_a_new_questionnaire_version_shows_at_once(client, specialist, director,
 
 
 def test_a_question_changed_in_place_shows_at_once(client, specialist, store):
-    # A question row edited directly (admin, a data fix) keeps its version: the key is the questions' content.
+    # A question row edited directly (admin) keeps its version: the key is the questions' content.
+    task = call_task(store, assigned_to=specialist)
+    call_screen(client, specialist, task)
+    question = services.questionnaire_current(store=store, now=NOW).questions.order_by("position").first()
+    question.text = "改过的问题文字"
+    question.save()
+    assert "改过的问题文字" in call_screen(client, specialist, task)
+
+
+def test_a_data_fix_by_update_shows_once_the_store_settings_are_marked_changed(client, specialist, store):
+    # A write that sends no signal (SQL, `.update()` in a shell) is seen once it says the settings changed.
     task = call_task(store, assigned_to=specialist)
     call_screen(client, specialist, task)
     question = services.questionnaire_current(store=store, now=NOW).questions.order_by("position").first()
     Question.objects.filter(pk=question.pk).update(text="改过的问题文字")
+    store_settings.settings_changed(store_id=store.pk)
     assert "改过的问题文字" in call_screen(client, specialist, task)
 
 

@@ -134,7 +134,9 @@ def test_precall_flags_and_company_contacts(store, specialist, manager, advisor,
     Complaint.objects.filter(pk=complaint.pk).update(is_major=True)
     # when the specialist opens the call at 10:00
     selectors.precall_for(task=task, user=specialist, now=NOW)  # the store's defaults are created once
-    with django_assert_num_queries(13):
+    # The store's settings (policies, calendar, quiet hours, scripts, questionnaire) are kept per process: one
+    # query for the store's settings token instead of eight reads (workbench.store_settings).
+    with django_assert_num_queries(6):
         data = selectors.precall_for(task=task, user=specialist, now=NOW)
         questions = list(data["questionnaire"].questions.all())
     # then
@@ -202,6 +204,28 @@ def test_workbench_stores_mark_where_the_user_leads_the_team(store, other_store,
     assert {s.pk for s in stores if s.leads_team} == set(
         selectors.team_stores_for(user=user).values_list("pk", flat=True)
     )
+
+
+def test_workbench_stores_from_the_requests_memberships_match_the_query(store, other_store, manager):
+    """The queue and "next" answer the stores from the memberships the request read (one plain query): the
+    same stores and team marks as the membership subqueries, through a store, a group and a region."""
+    from huifang.accounts.models import Region
+    from huifang.accounts.selectors import memberships_of
+
+    region = Region.objects.create(code="SOUTH", name="华南")
+    far = StoreFactory(code="XM01", region=region)
+    specialist = member(store, Role.CARE_SPECIALIST)
+    Membership.objects.create(user=specialist, role=Role.SERVICE_MANAGER, scope=Scope.GROUP, group=other_store.group)
+    Membership.objects.create(user=specialist, role=Role.CARE_SPECIALIST, scope=Scope.REGION, region=region)
+    seller = member(store, Role.SALES_MANAGER)  # no workbench role
+    for user in (specialist, manager, seller):
+        memberships = memberships_of(user=user)
+        from_memberships = selectors.workbench_stores_marked(user=user, memberships=memberships)
+        queried = selectors.workbench_stores_marked(user=user)
+        assert [(s.pk, s.leads_team) for s in from_memberships] == [(s.pk, s.leads_team) for s in queried]
+    assert far.pk in {
+        s.pk for s in selectors.workbench_stores_marked(user=specialist, memberships=memberships_of(user=specialist))
+    }
 
 
 def test_task_workable_decides_as_tasks_workable_by(store, other_store, specialist, manager, django_assert_num_queries):

@@ -22,6 +22,17 @@
 
   // ----- Call screen -------------------------------------------------------------------------------
   var form = document.getElementById("wb-call-form");
+
+  // Typing a long comment is activity the server never sees: tell it, at most once a minute (the idle
+  // sign-out counts a request of the user's own; workbench:ping answers a few bytes).
+  var lastPing = Date.now();
+  if (form && form.dataset.wbPing) {
+    form.addEventListener("input", function () {
+      if (Date.now() - lastPing < 60000) return;
+      lastPing = Date.now();
+      fetch(form.dataset.wbPing, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    });
+  }
   var questions = form ? Array.prototype.slice.call(form.querySelectorAll(".wb-q")) : [];
   var current = 0;
 
