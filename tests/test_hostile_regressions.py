@@ -119,3 +119,10 @@ def test_an_answer_under_an_empty_question_code_is_422_naming_answers(client, st
     response = client.post(f"/api/workbench/tasks/{task.pk}/calls", body, content_type="application/json")
     assert response.status_code == 422
     assert "answers" in response.json()["detail"][0]["loc"]
+
+
+def test_the_outbox_ignores_a_store_filter_past_64_bits(client, store, director):
+    client.force_login(director)
+    response = client.get("/messaging/", {"store": BIG})
+    assert response.status_code == 200
+    assert "store" in response.context["form"].errors
