@@ -126,3 +126,17 @@ def test_the_outbox_ignores_a_store_filter_past_64_bits(client, store, director)
     response = client.get("/messaging/", {"store": BIG})
     assert response.status_code == 200
     assert "store" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("url", ["/privacy/log/", "/privacy/log.xlsx"])
+@pytest.mark.parametrize(("param", "value"), [("since", "0001-01-01"), ("until", "9999-12-31")])
+def test_the_access_log_page_ignores_a_day_outside_1900_2999(client, store, director, url, param, value):
+    client.force_login(director)
+    assert client.get(url, {param: value}).status_code == 200
+
+
+def test_retention_erasure_refuses_a_customer_id_past_64_bits(client, store, director):
+    client.force_login(director)
+    response = client.post(f"/privacy/{store.pk}/retention/", {"customers": [BIG], "reason": "x", "confirm": "on"})
+    assert response.status_code < 500
+    assert "customers" in response.context["form"].errors
