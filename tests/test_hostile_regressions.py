@@ -140,3 +140,14 @@ def test_retention_erasure_refuses_a_customer_id_past_64_bits(client, store, dir
     response = client.post(f"/privacy/{store.pk}/retention/", {"customers": [BIG], "reason": "x", "confirm": "on"})
     assert response.status_code < 500
     assert "customers" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("field", ["implausible_seconds", "implausible_count", "audit_sample_size"])
+def test_report_settings_past_their_column_are_refused_on_the_field(field):
+    from huifang.reports.forms import ReportPolicyForm
+
+    data = {"tolerance_points": "2", "implausible_seconds": "20", "implausible_count": "3", "audit_sample_size": "5"}
+    assert ReportPolicyForm(data).is_valid()
+    form = ReportPolicyForm({**data, field: "99999999999999999999"})
+    assert not form.is_valid()
+    assert list(form.errors) == [field]
