@@ -70,3 +70,84 @@ def test_monthly_figures_past_a_million_are_refused_naming_the_field(client, sto
     assert response.status_code < 500
     assert "showroom_sales" in response.context["figure_form"].errors
     assert not MonthlyFigure.objects.exists()
+
+
+def test_call_policy_retry_times_past_a_day_are_refused_naming_the_field(client, store, director):
+    client.force_login(director)
+    body = {"section": "retry", "retry_times": "99999999999999999999:00", "retry_first_hours": "2"}
+    body |= {"retry_later_days": "1", "retry_other_time_hours": "3", "unreachable_min_hours": "24"}
+    response = client.post(f"/workbench/stores/{store.pk}/policy/", body)
+    assert response.status_code == 422
+    assert "retry_times" in response.context["retry"].errors
+
+
+@pytest.mark.parametrize("value", ["1e309", "99999999999999999999"])
+def test_a_message_segment_spend_past_the_archive_range_is_refused(value):
+    from django.core.exceptions import ValidationError
+
+    from huifang.archive.segments import segment_clean
+
+    with pytest.raises(ValidationError) as refused:
+        segment_clean({"spend_min": value, "spend_max": value})
+    assert set(refused.value.message_dict) == {"spend_min", "spend_max"}
+
+
+@pytest.mark.parametrize("value", ["12", 12, "12:00+08:00", "noon"])
+def test_a_robot_brief_time_that_is_not_a_time_of_day_is_422_naming_it(client, store, director, value):
+    client.force_login(director)
+    response = client.put(f"/api/robots/stores/{store.code}/", {"brief_time": value}, content_type="application/json")
+    assert response.status_code == 422
+    assert "brief_time" in response.json()["detail"][0]["loc"]
+
+
+def test_turning_a_robot_on_without_a_webhook_names_the_switch(client, store, director):
+    client.force_login(director)
+    response = client.put(f"/api/robots/stores/{store.code}/", {"enabled": "yes"}, content_type="application/json")
+    assert response.status_code == 422
+    assert {"enabled", "webhook"} <= {item["loc"][-1] for item in response.json()["detail"]}
+
+
+def test_an_answer_under_an_empty_question_code_is_422_naming_answers(client, store, director):
+    from huifang.accounts.choices import Role
+
+    from .factories import member
+    from .workbench.factories import call_task
+
+    task = call_task(store, assigned_to=director, advisor=member(store, Role.SERVICE_ADVISOR))
+    client.force_login(director)
+    body = {"outcome": "satisfied", "answers": {"": None}}
+    response = client.post(f"/api/workbench/tasks/{task.pk}/calls", body, content_type="application/json")
+    assert response.status_code == 422
+    assert "answers" in response.json()["detail"][0]["loc"]
+
+
+def test_the_outbox_ignores_a_store_filter_past_64_bits(client, store, director):
+    client.force_login(director)
+    response = client.get("/messaging/", {"store": BIG})
+    assert response.status_code == 200
+    assert "store" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("url", ["/privacy/log/", "/privacy/log.xlsx"])
+@pytest.mark.parametrize(("param", "value"), [("since", "0001-01-01"), ("until", "9999-12-31")])
+def test_the_access_log_page_ignores_a_day_outside_1900_2999(client, store, director, url, param, value):
+    client.force_login(director)
+    assert client.get(url, {param: value}).status_code == 200
+
+
+def test_retention_erasure_refuses_a_customer_id_past_64_bits(client, store, director):
+    client.force_login(director)
+    response = client.post(f"/privacy/{store.pk}/retention/", {"customers": [BIG], "reason": "x", "confirm": "on"})
+    assert response.status_code < 500
+    assert "customers" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("field", ["implausible_seconds", "implausible_count", "audit_sample_size"])
+def test_report_settings_past_their_column_are_refused_on_the_field(field):
+    from huifang.reports.forms import ReportPolicyForm
+
+    data = {"tolerance_points": "2", "implausible_seconds": "20", "implausible_count": "3", "audit_sample_size": "5"}
+    assert ReportPolicyForm(data).is_valid()
+    form = ReportPolicyForm({**data, field: "99999999999999999999"})
+    assert not form.is_valid()
+    assert list(form.errors) == [field]

@@ -17,6 +17,8 @@ from .choices import UNPAID_TYPES, CustomerKind
 from .models import Customer, RepairOrder
 
 # The keys a segment may carry; anything else is refused.
+# Spend is summed as DecimalField(max_digits=14, decimal_places=2): a bound at or past it cannot be compared.
+SPEND_LIMIT = Decimal(10**12)
 SEGMENT_KEYS = ("spend_min", "spend_max", "paid_visits_min", "paid_visits_max", "club_level", "kind")
 
 
@@ -102,6 +104,9 @@ def segment_clean(raw: dict | None, *, club_levels: set[int] | None = None) -> d
             continue
         if not amount.is_finite() or amount < 0:
             errors[key] = _("Enter an amount of 0 or more.")
+            continue
+        if amount >= SPEND_LIMIT:
+            errors[key] = _("Enter an amount below %(limit)s.") % {"limit": SPEND_LIMIT}
             continue
         clean[key] = str(amount.quantize(Decimal("0.01")))
     for key in ("paid_visits_min", "paid_visits_max"):

@@ -259,6 +259,8 @@ def parse_retry_times(text: str) -> tuple[time, ...]:
         hour, _sep, minute = item.replace("：", ":").partition(":")
         if not hour.isdigit() or not (minute or "0").isdigit():
             raise ValueError(f"not a time of day: {item!r}")
+        if len(hour) > 2 or len(minute) > 2:  # past a C int, time() raises OverflowError, not ValueError
+            raise ValueError(f"not a time of day: {item!r}")
         result.add(time(int(hour), int(minute or 0)))
     return tuple(sorted(result))
 

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from huifang.core.api_params import MAX_ROW_ID
+
 from .choices import ConsentChannel, ConsentPurpose, ConsentState, MessageStatus
 
 
@@ -14,7 +16,8 @@ class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("status"), choices=[("", _("All statuses")), *MessageStatus.choices], required=False
     )
-    store = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Bounded: an id past 64 bits overflows the database driver; out of range, the filter is ignored.
+    store = forms.IntegerField(required=False, min_value=1, max_value=MAX_ROW_ID, widget=forms.HiddenInput)
 
 
 class ConsentForm(forms.Form):

@@ -1,16 +1,40 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+
+from huifang.core.api_params import FIRST_DAY, LAST_DAY, MAX_ROW_ID
 
 from .choices import LOGGED_ACTIONS
 from .models import PrivacyPolicy
+
+_DAY_RANGE = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
+
+
+class RowIdChoices(forms.ModelMultipleChoiceField):
+    """Refuses an id past 64 bits before the database sees it (SQLite raises OverflowError on such a value)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and abs(int(text)) > MAX_ROW_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 class AccessLogFilterForm(forms.Form):
     store = forms.ModelChoiceField(label=_("Store"), queryset=None, required=False)
     actor = forms.ModelChoiceField(label=_("Who"), queryset=None, required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded like the API's Day: a day past 2999 or before 1900 would overflow the day-after arithmetic.
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=_DAY_RANGE
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=_DAY_RANGE
+    )
 
     def __init__(self, *args, stores, actors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +72,7 @@ class EraseForm(forms.Form):
 
 
 class RetentionEraseForm(EraseForm):
-    customers = forms.ModelMultipleChoiceField(label=_("Customers"), queryset=None)
+    customers = RowIdChoices(label=_("Customers"), queryset=None)
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -67,6 +67,13 @@ class ReportPolicyForm(forms.Form):
     tolerance_points = forms.DecimalField(
         label=_("needs improvement within (points below target)"), min_value=0, max_value=100, decimal_places=2
     )
-    implausible_seconds = forms.IntegerField(label=_("satisfied calls shorter than (s) are suspicious"), min_value=1)
-    implausible_count = forms.IntegerField(label=_("flag from this many short satisfied calls a day"), min_value=1)
-    audit_sample_size = forms.IntegerField(label=_("recordings sampled per specialist and month"), min_value=0)
+    # Bounded by their columns (integer, smallint): SQLite would take more, PostgreSQL and the model check not.
+    implausible_seconds = forms.IntegerField(
+        label=_("satisfied calls shorter than (s) are suspicious"), min_value=1, max_value=2**31 - 1
+    )
+    implausible_count = forms.IntegerField(
+        label=_("flag from this many short satisfied calls a day"), min_value=1, max_value=2**15 - 1
+    )
+    audit_sample_size = forms.IntegerField(
+        label=_("recordings sampled per specialist and month"), min_value=0, max_value=2**15 - 1
+    )

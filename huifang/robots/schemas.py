@@ -1,6 +1,8 @@
+import re
 from datetime import time
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from huifang.archive.schemas import ErrorOut, ValidationErrorOut
 
@@ -33,6 +35,14 @@ class RobotIn(Schema):
     post_escalations: bool | None = None
     post_major: bool | None = None
     post_hot: bool | None = None
+
+    @field_validator("brief_time", mode="before")
+    @classmethod
+    def _time_of_day(cls, value):
+        """Only "HH:MM" (store time): pydantic would read 12 as 00:00:12 UTC, an aware time the brief cannot use."""
+        if value is not None and not (isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value)):
+            raise ValueError("a time of day in store time, like 08:30")
+        return value
 
 
 class RobotTestOut(Schema):

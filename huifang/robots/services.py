@@ -69,7 +69,8 @@ def settings_update(
     elif not webhook and platform != robot.platform and robot.configured:
         errors["webhook"] = _("A robot of another platform needs its own webhook address.")
     if enabled and not webhook and not robot.configured:
-        errors["webhook"] = _("Paste the robot's webhook address before turning it on.")
+        # Named on both inputs: turning it on is refused, and the webhook is what would let it.
+        errors["webhook"] = errors["enabled"] = _("Paste the robot's webhook address before turning it on.")
     if secret and platform == Platform.WECOM:
         errors["secret"] = _("WeCom group robots have no signing secret: the key is in the webhook address.")
     elif secret and not (secret.startswith("SEC") and len(secret) <= 200):

@@ -3,10 +3,10 @@ full numbers only to roles that call, and logs that it did."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, StringConstraints
 
 from huifang.archive.schemas import ErrorOut, StoreRef, ValidationErrorOut
 from huifang.followups.choices import AttemptOutcome
@@ -239,7 +239,10 @@ class CallIn(Schema):
     attempt_outcome: NotReached = Field(
         AttemptOutcome.NO_ANSWER, description="Why not reached (only with outcome not_reached)"
     )
-    answers: dict[str, AnswerIn] = Field(default_factory=dict, description="By question code")
+    # A question code is never empty: an empty key is a 422 on `answers`, not an unknown question "answer_".
+    answers: dict[Annotated[str, StringConstraints(min_length=1)], AnswerIn] = Field(
+        default_factory=dict, description="By question code"
+    )
     comment: str = Field("", max_length=4000)
     # Aware times only: a time without an offset is a 422 naming the field, not a naive/aware comparison.
     started_at: AwareDatetime | None = None

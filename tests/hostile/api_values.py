@@ -5,11 +5,13 @@ from huifang.api import api
 # JSON cannot say 1e309 or NaN; these stand in the dumped body and are replaced by the raw literal.
 RAW = {"__1e309__": "1e309", "__nan__": "NaN", "__inf__": "-Infinity"}
 WRONG_TYPES = (None, [], {}, True)
+# One value per kind of trouble per type; kept are every kind that found a 500 or an unnamed 422: ints past 64 bits
+# and past 10^9, 1e309, a number for a string (brief_time=12), "yes" for a boolean, an empty key in an object.
 BY_TYPE = {
-    "string": ("", "x" * 10_000, "a\x00b", "😀𝔘", "=1+1", "0000-00-00", "2026-02-30", "9999-12-31", "25:61", 12),
-    "integer": (-1, 999999999, 2**63, -(2**63) - 1, 1.5, "abc", "1", *RAW),
-    "number": (-1, 10**30, "abc", *RAW),
-    "boolean": ("yes", 2, "true"),
+    "string": ("", "x" * 10_000, "a\x00b", "0000-00-00", "9999-12-31", "25:61", 12),
+    "integer": (-1, 999999999, 2**63, 1.5, "abc", "__1e309__", "__nan__"),
+    "number": (-1, 10**30, "abc", "__1e309__", "__nan__"),
+    "boolean": ("yes", 2),
     "array": ("x", {"a": 1}, [None], ["x" * 10_000]),
     "object": ("x", [1], {"": None}),
 }
@@ -18,12 +20,9 @@ BODIES = (
     ("application/json", ""),
     ("application/json", "[]"),
     ("application/json", "null"),
-    ("application/json", '"x"'),
     ("application/json", "1e309"),
     ("application/json", "{"),
-    ("application/json", '{"a": "\\u0000"}'),
     ("application/json", "\xff\xfe"),
-    ("application/x-www-form-urlencoded", "a=1&b=2"),
     ("text/plain", "hello"),
 )
 

@@ -24,13 +24,31 @@ DATES = ("0000-00-00", "9999-12-31", "2026-02-30", "0001-01-01", "25:61", "2026-
 # Ids: one that does not exist, one beyond a 64-bit integer, negative, not an integer.
 IDS = ("999999999", "9223372036854775808", "-1", "abc", "1;drop table x")
 
-# Every field at once is fed each of these; Django forms validate every field, so each field meets each value.
-FORM_VALUES = TEXT + NUMBERS + DATES + IDS
+# Every field at once is fed each of these: one value per kind of trouble (the full TEXT, NUMBERS, DATES and IDS
+# above cost 2.5x the CPU and found nothing these do not); kept are every kind that found a 500: ids and numbers
+# past 64 bits, 1e309, days outside 1900-2999, NUL.
+FORM_VALUES = (
+    "",
+    "x" * 10_000,
+    "a\x00b",
+    "😀𝔘𠀀🚗",
+    "=1+1",
+    "-1",
+    "99999999999999999999",
+    "1e309",
+    "NaN",
+    "0001-01-01",
+    "9999-12-31",
+    "2026-02-30",
+    "25:61",
+    "9223372036854775808",
+    "abc",
+)
 # Each field alone is fed these (with the other fields as the page fills them), and another store's ids.
-FIELD_VALUES = ("", "x" * 10_000, "a\x00b", "abc", "-1", "99999999999999999999", "1e309", "9999-12-31", "2026-02-30")
+FIELD_VALUES = ("", "x" * 10_000, "a\x00b", "abc", "-1", "99999999999999999999", "1e309", "9999-12-31")
 
-# Every other role that may post to a page: every field at once.
-SECONDARY_VALUES = ("x" * 10_000, "abc", "-1")
+# Every other role that may post to a page: one body, every field at once past 64 bits (the kind that found most).
+SECONDARY_VALUES = ("99999999999999999999",)
 
 # Each query parameter a page is seen to read is fed these.
-QUERY_VALUES = ("-1", "abc", ";drop", "0001-01-01", "2026-02-30", "9999-12-31", "x" * 10_000, "\x00", "1e309")
+QUERY_VALUES = ("-1", "abc", "0001-01-01", "9999-12-31", "x" * 10_000, "\x00", "1e309", "9223372036854775808")
