@@ -144,7 +144,8 @@ def _question_changed(sender, instance, **kwargs) -> None:
 def _audited(sender, instance: AuditEntry, created: bool, **kwargs) -> None:
     # Services change settings rows with `.update()` (no post_save) and audit each change (house rule). The
     # entry carries its content type object (audit_entry sets it), so this costs no query.
-    if created and instance.store_id is not None:
+    # An entry about no row (a sign-in, an export) has no content type.
+    if created and instance.store_id is not None and instance.content_type_id is not None:
         content_type = instance.content_type
         if f"{content_type.app_label}.{content_type.model}" in SETTINGS_LABELS:
             settings_changed(store_id=instance.store_id)

@@ -138,3 +138,18 @@ def test_the_command_marks_a_data_fix(store):
     assert store_settings.settings_for(store=store).questions[0].text != "SQL 改的"  # an .update() says nothing
     call_command("workbench_settings_changed", store.code)
     assert store_settings.settings_for(store=store).questions[0].text == "SQL 改的"
+
+
+@pytest.mark.django_db
+def test_an_audit_entry_about_no_row_leaves_the_settings_token_alone(store):
+    # given a store whose settings are kept
+    from huifang.audit.choices import AuditAction
+    from huifang.audit.models import AuditEntry
+    from huifang.workbench.models import StoreSettingsVersion
+    from huifang.workbench.store_settings import settings_for
+
+    token = settings_for(store=store).token
+    # when an entry with no content type is written (a sign-in, an export)
+    AuditEntry.objects.create(at=NOW, store=store, action=AuditAction.UPDATE, object_repr="export")
+    # then nothing fails and the token is unchanged
+    assert StoreSettingsVersion.objects.get(store=store).token == token
