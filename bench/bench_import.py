@@ -14,7 +14,7 @@ import resource
 import time
 from datetime import date
 
-from common import OUT, bench_store, database_label, report, setup_django, timer
+from common import OUT, backend_cpu_seconds, bench_store, database_label, report, setup_django, timer
 
 RO_COUNT = 100_000
 # Enough customers to reach RO_COUNT orders (about 6.4 orders per customer with two years of history).
@@ -56,24 +56,6 @@ def copy_baseline(path) -> tuple[float, int]:
         rows = cursor.fetchone()[0]
         cursor.execute("DROP TABLE bench_dms_staging")
     return elapsed(), rows
-
-
-def backend_cpu_seconds() -> float | None:
-    """CPU seconds used so far by this connection's PostgreSQL server process (same machine only), else None."""
-    import os
-
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: PTH123, SIM115
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_memory_mb() -> float:

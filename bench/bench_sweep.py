@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
-from common import bench_store, database_label, report, setup_django, timer
+from common import backend_cpu_seconds, bench_store, database_label, report, setup_django, timer
 
 VEHICLES_PER_CUSTOMER = 1.25
 SPECIALISTS = 6
@@ -224,22 +224,6 @@ def consecutive_days(store, last, days: int, vehicles: int) -> None:
             cursor.execute("SELECT pg_total_relation_size('followups_followuptask')")
             size = cursor.fetchone()[0]
         print(f"task table: {total:,} tasks, {size / 2**20:,.1f} MB with its indexes, {size / total:,.0f} B a task")
-
-
-def backend_cpu_seconds() -> float | None:
-    """CPU seconds the PostgreSQL backend of this connection has used (a local server: /proc), else None."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        with open(f"/proc/{pid}/schedstat") as stat:  # nanoseconds on a CPU, then wait, then slices
-            return int(stat.read().split()[0]) / 1e9
-    except OSError:
-        return None
 
 
 CPU_KEYS = (

@@ -66,3 +66,19 @@ def bench_store(code: str):
         },
     )
     return store
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds the PostgreSQL backend of this connection has used (a local server: /proc, nanoseconds), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:  # nanoseconds on a CPU, then wait, then slices
+            return int(stat.read().split()[0]) / 1e9
+    except OSError:
+        return None
