@@ -54,7 +54,7 @@ lint: $(STAMP)
 test: install browsers lint test-sqlite test-pg
 
 test-sqlite: install
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 # PostgreSQL runs too whenever it answers on 127.0.0.1:5432 (CI has it, trust auth, database `test`).
 # Tests that do not depend on the database engine run once, on SQLite: the browser tests, the tenancy
@@ -64,7 +64,7 @@ PG_ONCE := --ignore=tests/browser --ignore=tests/test_tenancy.py --ignore=tests/
 	--ignore=tests/core/test_security_browser.py -m "not browser"
 test-pg: install
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
-		echo "== PostgreSQL suite =="; DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n 2 $(PG_ONCE); \
+		echo "== PostgreSQL suite =="; DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n 2 --dist worksteal $(PG_ONCE); \
 	else echo "PostgreSQL not reachable at $(PG_URL): PostgreSQL suite skipped"; fi
 
 bench: install
