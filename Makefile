@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run production test test-sqlite test-pg lint browsers sysdeps messages bench clean
+.PHONY: install run production test test-sqlite test-pg test-hostile lint browsers sysdeps messages bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,7 +54,13 @@ lint: $(STAMP)
 test: install browsers lint test-sqlite test-pg
 
 test-sqlite: install
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2 --dist worksteal $(HOSTILE_WALKS)
+
+# The hostile-input walks (every URL and API operation fed hostile values, ~20 CPU-minutes): run on demand and
+# before a release; each server error they found has its own test in tests/test_hostile_regressions.py.
+HOSTILE_WALKS := --ignore=tests/test_hostile_input.py --ignore=tests/test_hostile_api.py
+test-hostile: install
+	$(BIN)/pytest -n 2 --dist worksteal tests/test_hostile_input.py tests/test_hostile_api.py
 
 # PostgreSQL runs too whenever it answers on 127.0.0.1:5432 (CI has it, trust auth, database `test`).
 # Tests that do not depend on the database engine run once, on SQLite: the browser tests, the tenancy
