@@ -53,6 +53,18 @@ def test_reimport_of_the_same_file_writes_nothing(store, tmp_path):
     assert ConsentRecord.objects.count() == before == 8
 
 
+def _unsubscribe_sms_marketing(customer) -> None:
+    """The customer withdraws SMS marketing on the web unsubscribe page (a source other than the DMS)."""
+    consent.consent_record(
+        customer=customer,
+        channel="sms",
+        purpose="marketing",
+        state=ConsentState.WITHDRAWN,
+        source=ConsentSource.UNSUBSCRIBE_PAGE,
+        now=clock.now(),
+    )
+
+
 def test_reimport_writes_only_where_the_dms_value_changed(store, tmp_path):
     # given
     imported(store, tmp_path, "是", "否")
@@ -70,14 +82,7 @@ def test_unchanged_dms_value_does_not_undo_a_later_unsubscribe(store, tmp_path):
     # given: imported with consent, then the customer unsubscribed SMS marketing
     imported(store, tmp_path, "是", "否")
     zhang = Customer.objects.get(dms_code="C001")
-    consent.consent_record(
-        customer=zhang,
-        channel="sms",
-        purpose="marketing",
-        state=ConsentState.WITHDRAWN,
-        source=ConsentSource.UNSUBSCRIBE_PAGE,
-        now=clock.now(),
-    )
+    _unsubscribe_sms_marketing(zhang)
     # when: the same DMS export comes in again
     imported(store, tmp_path, "是", "否", name="again.csv")
     # then
@@ -101,14 +106,7 @@ def test_summary_flag_follows_the_latest_record_of_every_source(store, tmp_path)
     # given: 张三 consents in the DMS, then unsubscribes SMS marketing on the web page
     imported(store, tmp_path, "是", "否")
     zhang = Customer.objects.get(dms_code="C001")
-    consent.consent_record(
-        customer=zhang,
-        channel="sms",
-        purpose="marketing",
-        state=ConsentState.WITHDRAWN,
-        source=ConsentSource.UNSUBSCRIBE_PAGE,
-        now=clock.now(),
-    )
+    _unsubscribe_sms_marketing(zhang)
     zhang.refresh_from_db()
     assert zhang.marketing_consent is True  # still granted on phone, email and letter
     for dms_value, expected in (("否", False), ("是", True)):
