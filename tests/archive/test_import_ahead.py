@@ -35,8 +35,7 @@ def test_the_readers_exception_comes_after_the_items_read_before_it():
     seen = []
     # when it is read ahead in chunks of 3
     with pytest.raises(ValueError, match="row 8 is broken"), read_ahead(source(), chunk_rows=3) as ahead:
-        for item in ahead:
-            seen.append(item)
+        seen.extend(ahead)
     # then every item before the failure arrived, the failure after them
     assert seen == list(range(7))
     assert not reader_threads()
