@@ -16,9 +16,6 @@ import pickle
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import closing
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +26,6 @@ from huifang.core import clock
 
 from ..erased import erased_digests
 from ..models import ImportBatch
-from .ahead import quick_handover, read_ahead
 from .collector import fewer_collections
 from .fields import match_headers
 from .limits import ImportLimits
@@ -68,16 +64,6 @@ def hidden_row(sheet: str, number: int, cells: list) -> ParsedRow:
     """A row hidden in the sheet: skipped, named in the report by its first filled cell (the RO number, usually)."""
     first = next((c for c in cells if c is not None and str(c).strip()), None)
     return ParsedRow(None, [], [], Reject(sheet, number, "", report_text(first)[:255], HIDDEN_ROW_REASON, "skipped"))
-
-
-@dataclass
-class FileFacts:
-    """What reading the file tells besides its rows (filled by the reader thread, read once it is done)."""
-
-    hint: int = 0
-    encoding: str = ""
-    ignored_columns: list[str] = dataclass_field(default_factory=list)
-    skipped_sheets: list[Reject] = dataclass_field(default_factory=list)
 
 
 class ScatteredOrder(Exception):
@@ -284,7 +270,7 @@ class ImportStream:
         self.erased = frozenset(erased_digests(store_id=self.store.pk))
         # Any exception leaves through the caller's transaction, which rolls everything back.
         savepoint = transaction.savepoint()
-        with fewer_collections(), quick_handover():
+        with fewer_collections():
             savepoint = self._import_file(savepoint)
         vehicle_figures_after_import(store=self.store, now=self.now, touched=self.touched)
         if self.batch.dry_run:
@@ -296,11 +282,9 @@ class ImportStream:
         """Every batch of the file, in file order or (for a file whose orders are scattered) order by order;
         returns the savepoint the batches wrote under."""
         try:
-            with closing(self._rows_in_file_order()) as rows:
-                self._batches(rows)
+            self._batches(self._rows_in_file_order())
         except ScatteredOrder:
-            # Undo what the batches wrote and read the file again, order by order (`closing` has stopped the
-            # reader thread of the first pass).
+            # Undo what the batches wrote and read the file again, order by order.
             transaction.savepoint_rollback(savepoint)
             savepoint = transaction.savepoint()
             self.scratch.clear()
@@ -311,52 +295,30 @@ class ImportStream:
         return savepoint
 
     def _rows_in_file_order(self) -> Iterator[ParsedRow]:
-        """The file's parsed rows, read and parsed ahead in a reader thread (importing.ahead) while this one
-        works on the batches. Close it (or run it out) before anything else reads the file or the stream's
-        fields: closing stops the reader and waits for it."""
-        file = FileFacts()
-        try:
-            with read_ahead(self._parsed_rows(file)) as rows:
-                for parsed in rows:
-                    self.hint = file.hint
-                    self.rows_total += 1
-                    yield parsed
-                    if self.rows_total % PROGRESS_EVERY == 0:
-                        self.progress("read")
-        finally:
-            # The reader has ended here (the with block waits for it); a failed import names these columns too.
-            self.hint = max(self.hint, file.hint)
-            self.ignored_columns.extend(h for h in file.ignored_columns if h not in self.ignored_columns)
-        self.scratch.add_report(file.skipped_sheets)
-        self.encoding = file.encoding
-
-    def _parsed_rows(self, file: "FileFacts") -> Iterator[ParsedRow]:
-        """Every row of the file, parsed, in file order; what else the file tells goes on `file`.
-
-        Runs in the reader thread: it touches neither the database nor the scratch file nor the stream's
-        fields, only the file and `file`."""
-
         def looks_like_header(cells: list[str]) -> bool:
             mapping, _ = match_headers(cells, self.saved_mapping)
             return len(mapping) >= 2
 
         workbook = read_workbook(self.path, looks_like_header, limits=self.limits)
-        file.hint = sum(sheet.rows_total_hint for sheet in workbook.sheets)
+        self.hint = sum(sheet.rows_total_hint for sheet in workbook.sheets)
         tz = ZoneInfo(self.store.time_zone)
         incomplete = self._incomplete_sheets(workbook)
         for position, (parser, sheet, unmatched) in enumerate(sheet_parsers(workbook, self.saved_mapping, tz)):
-            file.ignored_columns.extend(h for h in unmatched if h not in file.ignored_columns)
+            self.ignored_columns.extend(h for h in unmatched if h not in self.ignored_columns)
             if position in incomplete:
                 reason = incomplete[position]
-                file.skipped_sheets.append(Reject(sheet.name, sheet.header_row, "", "", reason, "skipped"))
+                self.scratch.add_report([Reject(sheet.name, sheet.header_row, "", "", reason, "skipped")])
                 continue
             hidden = sheet.hidden_rows
             for number, cells in sheet.rows:
+                self.rows_total += 1
                 if hidden and number in hidden:
                     yield hidden_row(sheet.name, number, cells)
                 else:
                     yield parse_row(parser, sheet.name, number, cells)
-        file.encoding = workbook.encoding_label
+                if self.rows_total % PROGRESS_EVERY == 0:
+                    self.progress("read")
+        self.encoding = workbook.encoding_label
 
     def _incomplete_sheets(self, workbook) -> dict[int, str]:
         """Sheets without a column every row needs (importing.required), by position, with the reason. When no
@@ -376,13 +338,12 @@ class ImportStream:
 
     def _stage_file(self) -> None:
         staged: list[tuple[int, str | None, ParsedRow]] = []
-        with closing(self._rows_in_file_order()) as rows:
-            for parsed in rows:
-                number = parsed.row.ro_number if parsed.row is not None else None
-                staged.append((self.rows_total, number, parsed))
-                if len(staged) >= STAGE_EVERY:
-                    self.scratch.stage(staged)
-                    staged = []
+        for parsed in self._rows_in_file_order():
+            number = parsed.row.ro_number if parsed.row is not None else None
+            staged.append((self.rows_total, number, parsed))
+            if len(staged) >= STAGE_EVERY:
+                self.scratch.stage(staged)
+                staged = []
         self.scratch.stage(staged)
 
     def _batches(self, rows: Iterable[ParsedRow]) -> None:
