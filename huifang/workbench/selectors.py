@@ -5,8 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +32,7 @@ from huifang.followups.selectors import overdue_counts_by_assignee, task_holders
 from huifang.messaging import rules as messaging_rules
 from huifang.messaging.services import policy_for as messaging_policy_for
 
-from . import rules
+from . import queue_read, rules
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
 from .models import Answer, CallRecord, Problem
 from .store_settings import settings_for
@@ -268,11 +267,12 @@ def next_callable(
 ) -> dict:
     """Why `n` may offer nothing now: the user's stores inside their quiet hours (with the windows and when
     they end), and when the first of the user's open call tasks becomes callable — the latest of its due
-    time, its call-back time and the end of the quiet hours it would fall in. One query per store (and the
-    stores and their quiet hours, unless the screen passes its own `stores` and `quiet_rules`)."""
+    time, its call-back time and the end of the quiet hours it would fall in. One query for all the stores
+    (and the stores and their quiet hours, unless the screen passes its own `stores` and `quiet_rules`)."""
     quiet, first = [], None
     if stores is None:
         stores = list(workbench_stores_for(user=user).order_by("code"))
+    earliest_at = queue_read.earliest_due(user_id=user.pk, stores=stores)
     for store in stores:
         windows = (
             quiet_rules[store.pk].windows if quiet_rules is not None else messaging_policy_for(store=store).quiet_hours
@@ -282,9 +282,7 @@ def next_callable(
         if quiet_now:
             ends = messaging_rules.next_allowed_time(now, windows, tz)
             quiet.append({"store": store, "windows": windows, "ends": ends})
-        earliest = FollowUpTask.objects.filter(
-            store=store, status=TaskStatus.OPEN, channel=TaskChannel.CALL, assigned_to=user
-        ).aggregate(at=Min(Greatest("due_at", Coalesce("next_call_at", "due_at"))))["at"]
+        earliest = earliest_at.get(store.pk)
         if earliest is None:
             continue
         at = messaging_rules.next_allowed_time(max(earliest, now), windows, tz)
