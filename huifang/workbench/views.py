@@ -1,12 +1,14 @@
 """Call workbench screens: the queue, the call screen (before the call, script, questionnaire, outcome),
 the saved call with its recording, and the advisors' problem records."""
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -166,9 +168,9 @@ def _callable_state(user, now, *, stores, quiet_rules, memberships) -> dict:
     return state
 
 
-def _nothing_to_call(user, now) -> str:
+def _nothing_to_call(user, now, *, stores, quiet_rules) -> str:
     """Why `n` opened nothing, and when the first task can be called."""
-    state = selectors.next_callable(user=user, now=now)
+    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules)
     parts = []
     if state["quiet"]:
         windows = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
@@ -230,17 +232,34 @@ def next_task(request):
     suffix = f"?saved={saved}" if saved.isdigit() else ""
     now = clock.now()
     skip = request.GET.get("skip", "")
+    stores = selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request))
+    # The stores' quiet hours, read once for the hand-out and the "nothing to call" notice.
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
     # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
-    task = services.next_task_hand_out(
+    task_id = services.next_task_id_hand_out(
         user=request.user,
         now=now,
-        skip_id=int(skip) if skip.isdigit() else None,
-        stores=selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request)),
+        skip_id=int(skip) if skip.isdigit() and int(skip) <= MAX_ROW_ID else None,
+        stores=stores,
+        quiet_rules=quiet_rules,
     )
-    if task is None:
-        messages.info(request, _nothing_to_call(request.user, now))
+    if task_id is None:
+        messages.info(request, _nothing_to_call(request.user, now, stores=stores, quiet_rules=quiet_rules))
         return HttpResponseRedirect(reverse("workbench:queue") + suffix)
-    return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]) + suffix)
+    return HttpResponseRedirect(_task_url(task_id) + suffix)
+
+
+@functools.cache
+def _task_url_pattern(prefix: str) -> str:
+    return reverse("workbench:task", args=[_URL_PLACEHOLDER])
+
+
+_URL_PLACEHOLDER = 987654321
+
+
+def _task_url(task_id: int) -> str:
+    """The call screen's address, from one reverse() per process (and script prefix)."""
+    return _task_url_pattern(get_script_prefix()).replace(str(_URL_PLACEHOLDER), str(int(task_id)))
 
 
 def _question_row(form: CallForm, question) -> tuple:
