@@ -3,8 +3,10 @@ saved calls and problem records; always scoped to the user's stores and roles.""
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.http import Http404
 from django.urls import reverse
@@ -19,6 +21,7 @@ from huifang.archive.models import Contact, Customer, RepairOrderLine
 from huifang.archive.selectors import TimelineEvent, timeline_source
 from huifang.complaints.choices import OPEN_STATUSES
 from huifang.complaints.selectors import complaints_for_customer
+from huifang.core.hand_sql import fetch_all, placeholders
 from huifang.core.phones import mask_phone
 from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
@@ -96,16 +99,33 @@ def workbench_stores_marked(*, user: User, memberships: list[tuple] | None = Non
              if role in WORKBENCH_ROLES]  # fmt: skip
     if not reach:
         return []
-    stores = list(
-        Store.objects.filter(
-            Q(pk__in={s for s, _g, _r in reach if s is not None})
-            | Q(group_id__in={g for _s, g, _r in reach if g is not None})
-            | Q(region_id__in={r for _s, _g, r in reach if r is not None})
-        ).order_by("code")
-    )
+    # Read on every queue and "next": hand SQL (one string per shape of the IN lists), no query to compile.
+    ids = [sorted({scope[i] for scope in reach if scope[i] is not None}) for i in range(3)]
+    fields = _store_fields()
+    stores = [
+        Store.from_db(connection.alias, fields, row)
+        for row in fetch_all(_stores_sql(*(len(i) for i in ids)), [*ids[0], *ids[1], *ids[2]])
+    ]
     for store in stores:
         store.leads_team = bool(roles_in_store_of(user=user, memberships=memberships, store=store) & TEAM_ROLES)
     return stores
+
+
+@cache
+def _store_fields() -> list[str]:
+    return [f.attname for f in Store._meta.concrete_fields]
+
+
+@cache
+def _stores_sql(stores: int, groups: int, regions: int) -> str:
+    """The stores with one of the ids, in one of the groups or in one of the regions, by code."""
+    where = [
+        f"{column} IN ({placeholders(count)})"
+        for column, count in (("id", stores), ("group_id", groups), ("region_id", regions))
+        if count
+    ]
+    columns = ", ".join(_store_fields())
+    return f"SELECT {columns} FROM {Store._meta.db_table} WHERE {' OR '.join(where)} ORDER BY code"
 
 
 def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
