@@ -46,3 +46,15 @@ def test_the_kept_legend_follows_the_language(client, store):
     assert "Show or hide this legend" in _page(client, "en")
     chinese = _page(client, "zh-hans")
     assert 'id="wb-legend"' in chinese and "Show or hide this legend" not in chinese
+
+
+def test_the_kept_queue_head_follows_team_and_language(client, store):
+    client.force_login(member(store, Role.SERVICE_MANAGER))
+    client.cookies["django_language"] = "en"
+    mine = client.get(reverse("workbench:queue")).content.decode()
+    team = client.get(reverse("workbench:queue") + "?team=on").content.decode()
+    assert "<h1>My call queue</h1>" in mine and "data-check-all" not in mine
+    assert "<h1>Team queue</h1>" in team and "data-check-all" in team
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("workbench:queue") + "?team=on").content.decode()
+    assert "data-check-all" in chinese and "<h1>Team queue</h1>" not in chinese
