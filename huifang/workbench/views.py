@@ -239,7 +239,7 @@ def next_task(request):
     task_id = services.next_task_id_hand_out(
         user=request.user,
         now=now,
-        skip_id=int(skip) if skip.isdigit() and int(skip) <= MAX_ROW_ID else None,
+        skip_id=int(skip) if skip.isascii() and skip.isdigit() and int(skip) <= MAX_ROW_ID else None,
         stores=stores,
         quiet_rules=quiet_rules,
     )

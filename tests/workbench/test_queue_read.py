@@ -7,12 +7,14 @@ from datetime import timedelta
 import pytest
 from django.db.models import Min
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
 
 from huifang.accounts.choices import Role, Scope
 from huifang.accounts.models import Membership
+from huifang.core import clock
 from huifang.followups.models import FollowUpTask
 from huifang.followups.offering import quiet_rules_for
-from huifang.workbench import queue_read, selectors
+from huifang.workbench import hand_out, queue_read, selectors
 
 from ..factories import CustomerFactory, StoreFactory, UserFactory, member
 from .factories import NOW, at, call_task
@@ -181,3 +183,58 @@ def test_earliest_due_is_the_orm_aggregate(odd, specialist, store):
 def test_advisors_are_the_stores_advisors(odd, store, other_store, advisor):
     member(other_store, Role.SERVICE_ADVISOR, username="elsewhere")
     assert [(p.pk, str(p)) for p in queue_read.advisors_of(stores=[store])] == [(advisor.pk, "王顾问")]
+
+
+@pytest.mark.parametrize("now", [NOW, at(2026, 11, 25, 12, 30)])
+def test_the_sql_hand_out_offers_the_orm_order(odd, specialist, manager, now):
+    """workbench.hand_out hands out, one after the other, exactly the tasks selectors.next_task_for (the ORM
+    offer: due, no call-back pending, outside quiet hours, nobody else's hold) names, in its order."""
+    FollowUpTask.objects.filter(pk=odd["no_phone"].pk).update(
+        claimed_by=manager, claimed_until=now + timedelta(hours=1)
+    )
+    FollowUpTask.objects.filter(pk=odd["landline"].pk).update(
+        claimed_by=manager, claimed_until=now - timedelta(hours=1)
+    )
+    stores = selectors.workbench_stores_marked(user=specialist)
+    handed = []
+    while True:
+        expected = selectors.next_task_for(user=specialist, now=now)
+        got = hand_out.task_claim_first(
+            user_id=specialist.pk,
+            now=now,
+            until=now + timedelta(minutes=30),
+            stores=stores,
+            quiet_rules=quiet_rules_for(stores=stores),
+        )
+        assert got == (expected.pk if expected else None)
+        if got is None:
+            break
+        held = FollowUpTask.objects.get(pk=got)
+        assert held.claimed_by_id == specialist.pk and held.claimed_until == now + timedelta(minutes=30)
+        handed.append(got)
+        FollowUpTask.objects.filter(pk=got).update(status="done")
+    if now == NOW:
+        # the held-by-another and the waiting ones are never offered; a run-out hold is
+        assert odd["no_phone"].pk not in handed and odd["retry"].pk not in handed and odd["later"].pk not in handed
+        assert odd["landline"].pk in handed and handed[0] == odd["overdue"].pk
+    else:
+        assert handed == []  # the lunch rest: quiet hours in both stores
+
+
+def test_a_skipped_task_is_given_back_and_not_offered_again(odd, specialist):
+    stores = selectors.workbench_stores_marked(user=specialist)
+    rules = quiet_rules_for(stores=stores)
+    args = {"user_id": specialist.pk, "now": NOW, "until": NOW + timedelta(minutes=30), "stores": stores}
+    first = hand_out.task_claim_first(**args, quiet_rules=rules)
+    hand_out.task_release(task_id=first, user_id=specialist.pk)
+    assert FollowUpTask.objects.get(pk=first).claimed_by_id is None
+    second = hand_out.task_claim_first(**args, quiet_rules=rules, skip_id=first)
+    assert second not in (first, None)
+
+
+@pytest.mark.parametrize("skip", ["²", "99999999999999999999999", "-1", "abc"])
+def test_next_shrugs_off_an_odd_skip(client, odd, specialist, skip, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    client.force_login(specialist)
+    response = client.get(reverse("workbench:next"), {"skip": skip})
+    assert response.status_code == 302 and "/tasks/" in response["Location"]
