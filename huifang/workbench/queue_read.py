@@ -61,12 +61,15 @@ def _counts_sql(where: str, stores: int) -> str:
     # "today" ends at each store's own midnight: a CASE on the store gives the task its store's day end.
     day_end = "CASE t.store_id " + " ".join(["WHEN %s THEN %s"] * stores) + " END"
     waiting = "t.window_end >= %s AND t.due_at > %s"
+    # Per store, with each store's earliest callable time (_earliest_sql's MIN): when the queue shows all of
+    # the user's own tasks, that answers next_callable too, one query less.
     return (
-        "SELECT COALESCE(SUM(CASE WHEN t.window_end < %s THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN t.window_end >= %s AND t.due_at <= %s THEN 1 ELSE 0 END), 0),"
-        f" COALESCE(SUM(CASE WHEN {waiting} AND t.due_at < {day_end} THEN 1 ELSE 0 END), 0),"
-        f" COALESCE(SUM(CASE WHEN {waiting} AND t.due_at >= {day_end} THEN 1 ELSE 0 END), 0)"
-        f" FROM {TASKS} t WHERE {where}"
+        "SELECT t.store_id, SUM(CASE WHEN t.window_end < %s THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN t.window_end >= %s AND t.due_at <= %s THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {waiting} AND t.due_at < {day_end} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {waiting} AND t.due_at >= {day_end} THEN 1 ELSE 0 END),"
+        f" MIN({EARLIEST})"
+        f" FROM {TASKS} t WHERE {where} GROUP BY t.store_id"
     )
 
 
@@ -85,11 +88,15 @@ def _rows_sql(where: str) -> str:
     )
 
 
+# When a task may be called, quiet hours aside: GREATEST(due_at, COALESCE(next_call_at, due_at)) as a CASE,
+# which SQLite reads too.
+EARLIEST = "CASE WHEN t.next_call_at > t.due_at THEN t.next_call_at ELSE t.due_at END"
+
+
 @cache
 def _earliest_sql(stores: int) -> str:
-    # GREATEST(due_at, COALESCE(next_call_at, due_at)) as a CASE, which SQLite reads too.
     return (
-        "SELECT t.store_id, MIN(CASE WHEN t.next_call_at > t.due_at THEN t.next_call_at ELSE t.due_at END)"
+        f"SELECT t.store_id, MIN({EARLIEST})"
         f" FROM {TASKS} t WHERE t.store_id IN ({_in(stores)}) AND t.status = %s AND t.channel = %s"
         " AND t.assigned_to_id = %s GROUP BY t.store_id"
     )
@@ -186,6 +193,15 @@ class QueueFilter:
     kind: str = ""
     advisor_id: int | None = None
 
+    def all_mine(self, stores: list[Store]) -> bool:
+        """Every open call task of the user's own in `stores`, unfiltered (what next_callable looks at)."""
+        return (
+            not self.team
+            and not self.kind
+            and not self.advisor_id
+            and [s.pk for s in self.stores] == [s.pk for s in stores]
+        )
+
     def where(self) -> tuple[str, list]:
         assignee = "" if not self.team or self.assignee_id is None else ("id" if self.assignee_id else "none")
         params: list = [*(s.pk for s in self.stores), TaskStatus.OPEN, TaskChannel.CALL]
@@ -206,17 +222,23 @@ def day_end(now: datetime, tz_name: str) -> datetime:
     return _local_day_end(now, tz_name)
 
 
-def queue_counts(*, which: QueueFilter, now: datetime) -> dict:
-    """As selectors.queue_counts: overdue, due now, due later today (store time), later, total."""
-    if not which.stores:
-        return {"overdue": 0, "due_now": 0, "today": 0, "later": 0, "total": 0}
-    where, params = which.where()
-    at = _param(now)
-    ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
-    row = _run(_counts_sql(where, len(which.stores)), [at, at, at, at, at, *ends, at, at, *ends, *params])[0]
-    counts = dict(zip(("overdue", "due_now", "today", "later"), (int(n) for n in row), strict=True))
+def queue_counts(*, which: QueueFilter, now: datetime) -> tuple[dict, dict[int, datetime]]:
+    """As selectors.queue_counts: overdue, due now, due later today (store time), later, total; and, beside
+    them, {store id: the earliest callable time} of the tasks counted (earliest_due's, for these tasks)."""
+    counts = {"overdue": 0, "due_now": 0, "today": 0, "later": 0}
+    earliest: dict[int, datetime] = {}
+    if which.stores:
+        where, params = which.where()
+        at = _param(now)
+        ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
+        sql = _counts_sql(where, len(which.stores))
+        for store_id, *numbers, first in _run(sql, [at, at, at, at, at, *ends, at, at, *ends, *params]):
+            for key, n in zip(("overdue", "due_now", "today", "later"), numbers, strict=True):
+                counts[key] += int(n or 0)
+            if first is not None:
+                earliest[store_id] = _aware(first)
     counts["total"] = sum(counts.values())
-    return counts
+    return counts, earliest
 
 
 def queue_rows(
@@ -308,8 +330,9 @@ def queue_page(
     *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], page: int, page_size: int
 ) -> dict:
     """The queue screen's page as queue_for gives it ({bucket: rows}, counts, truncated, page, pages), in
-    two queries of plain rows."""
-    counts = queue_counts(which=which, now=now)
+    two queries of plain rows; "earliest": {store id: earliest callable time} of the tasks counted (the
+    user's own in all their stores, unfiltered, is what next_callable needs)."""
+    counts, earliest = queue_counts(which=which, now=now)
     page = max(page, 1)
     offset = (page - 1) * page_size
     result: dict = {"overdue": [], "due_now": [], "today": [], "later": []}
@@ -317,6 +340,7 @@ def queue_page(
     for row in rows:
         result[row.bucket].append(row)
     result["counts"] = counts
+    result["earliest"] = earliest
     result["truncated"] = counts["total"] > offset + len(rows)
     result["page"] = page
     result["pages"] = max((counts["total"] + page_size - 1) // page_size, 1)

@@ -283,16 +283,22 @@ def store_call_counts(*, stores: Iterable[Store], now: datetime) -> dict:
 
 
 def next_callable(
-    *, user: User, now: datetime, stores: list[Store] | None = None, quiet_rules: dict[int, QuietRules] | None = None
+    *,
+    user: User,
+    now: datetime,
+    stores: list[Store] | None = None,
+    quiet_rules: dict[int, QuietRules] | None = None,
+    earliest: dict | None = None,
 ) -> dict:
     """Why `n` may offer nothing now: the user's stores inside their quiet hours (with the windows and when
     they end), and when the first of the user's open call tasks becomes callable — the latest of its due
     time, its call-back time and the end of the quiet hours it would fall in. One query for all the stores
-    (and the stores and their quiet hours, unless the screen passes its own `stores` and `quiet_rules`)."""
+    (and the stores and their quiet hours, unless the screen passes its own `stores` and `quiet_rules`), none
+    when it passes `earliest`: {store id: earliest callable time} as queue_read.earliest_due gives it."""
     quiet, first = [], None
     if stores is None:
         stores = list(workbench_stores_for(user=user).order_by("code"))
-    earliest_at = queue_read.earliest_due(user_id=user.pk, stores=stores)
+    earliest_at = queue_read.earliest_due(user_id=user.pk, stores=stores) if earliest is None else earliest
     for store in stores:
         windows = (
             quiet_rules[store.pk].windows if quiet_rules is not None else messaging_policy_for(store=store).quiet_hours

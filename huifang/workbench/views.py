@@ -136,7 +136,15 @@ def queue(request):
         "query": query.urlencode(),
         "callable": None
         if team
-        else _callable_state(request.user, now, stores=stores, quiet_rules=quiet_rules, memberships=memberships),
+        else _callable_state(
+            request.user,
+            now,
+            stores=stores,
+            quiet_rules=quiet_rules,
+            memberships=memberships,
+            # The counts read each store's earliest callable time when they count all of the user's tasks.
+            earliest=result["earliest"] if which.all_mine(stores) else None,
+        ),
         "team": team,
         "may_team": may_team,
         "now": now,
@@ -152,9 +160,9 @@ def queue(request):
     return render(request, template, context)
 
 
-def _callable_state(user, now, *, stores, quiet_rules, memberships) -> dict:
+def _callable_state(user, now, *, stores, quiet_rules, memberships, earliest=None) -> dict:
     """Quiet hours now and when the first task becomes callable, for the queue's notice and `n`."""
-    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules)
+    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules, earliest=earliest)
     state["windows"] = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
     # Where the user may edit the quiet hours, from the request's memberships (as stores_where_role decides).
     state["edit_store"] = next(

@@ -178,6 +178,14 @@ def test_earliest_due_is_the_orm_aggregate(odd, specialist, store):
             reference[s.pk] = at_
     assert queue_read.earliest_due(user_id=specialist.pk, stores=stores) == reference
     assert set(reference) == {s.pk for s in stores}
+    # the queue's counts read the same beside them when they count all of the user's own tasks
+    which = queue_read.QueueFilter(user_id=specialist.pk, stores=stores)
+    assert which.all_mine(stores)
+    page = queue_read.queue_page(which=which, now=NOW, quiet_rules=quiet_rules_for(stores=stores), page=1, page_size=3)
+    assert page["earliest"] == reference
+    assert not queue_read.QueueFilter(user_id=specialist.pk, stores=stores[:1]).all_mine(stores)
+    assert not queue_read.QueueFilter(user_id=specialist.pk, stores=stores, kind="x").all_mine(stores)
+    assert not queue_read.QueueFilter(user_id=specialist.pk, stores=stores, team=True).all_mine(stores)
 
 
 def test_advisors_are_the_stores_advisors(odd, store, other_store, advisor):
