@@ -3,6 +3,10 @@ so the menu never offers a page the user would get 403 on (nor hides one they ma
 
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.choices import ROLES_THAT_EDIT_ARCHIVE, SETUP_ROLES
@@ -72,5 +76,20 @@ def main_menu(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    menu = menu_for(set(request_roles(request)))
-    return {"menu": menu, "menu_names": {item.url_name for item in menu}}
+    roles = frozenset(request_roles(request))
+    menu = menu_for(set(roles))
+    return {"menu": menu, "menu_names": {item.url_name for item in menu}, "menu_html": _menu_html(roles)}
+
+
+_MENU_HTML: dict[tuple, SafeString] = {}
+
+
+def _menu_html(roles: frozenset) -> SafeString:
+    """The menu bar, rendered once per process for each (language, script prefix, roles): its two dozen
+    {% url %} and labels cost every page about a millisecond (issue 18). The key is everything the HTML is
+    made of, so no copy is ever stale; a few role sets and two languages keep the map small."""
+    key = (get_language(), get_script_prefix(), roles)
+    html = _MENU_HTML.get(key)
+    if html is None:
+        html = _MENU_HTML[key] = SafeString(render_to_string("_mainnav.html", {"menu": menu_for(set(roles))}))
+    return html

@@ -174,6 +174,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(10 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The database sessions, loaded with hand-written SQL (every request reads one; issue 18).
+SESSION_ENGINE = "huifang.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
+from huifang.core.hand_sql import fetch_all
+
 from .choices import ROLES_THAT_CALL, SETUP_ROLES, Role, Scope
 from .models import DealerGroup, Invitation, Membership, Store, User
 
@@ -37,7 +39,11 @@ def roles_in_store(*, user: User, store: Store) -> set[str]:
 def memberships_of(*, user: User) -> list[tuple]:
     """(role, store id, group id, region id) of each of the user's memberships: one read from which both
     all_roles and roles_in_store can be answered (roles_in_store_of)."""
-    return list(Membership.objects.filter(user=user).values_list("role", "store_id", "group_id", "region_id"))
+    # Every signed-in request reads these (core.permissions.request_memberships): hand SQL, nothing to compile.
+    return fetch_all(MEMBERSHIPS_SQL, [user.pk])
+
+
+MEMBERSHIPS_SQL = f"SELECT role, store_id, group_id, region_id FROM {Membership._meta.db_table} WHERE user_id = %s"
 
 
 def roles_in_store_of(*, user: User, memberships: Iterable[tuple], store: Store) -> set[str]:

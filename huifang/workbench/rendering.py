@@ -9,12 +9,12 @@ gets its own rendering and a stale copy can never be shown: there is no invalida
 that came back with errors (a bound form) is always rendered afresh.
 """
 
+import html
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
@@ -88,12 +88,10 @@ def call_questions(form: CallForm, questions: list, rows: Callable[[], list]) ->
     return PARTS.get(("questions", get_language(), questions_key(questions)), render)
 
 
-def queue_rows_mark(*, buckets: Iterable, team: bool) -> None:
-    """Give each queue row its HTML (`row_html`), made here rather than by the template: 50 rows of ten
-    cells and four marks were the queue page's largest template cost (issue 18). The markup is the one
-    `_queue_table.html` had; every value goes through `escape` (html.escape, as the template's autoescape)."""
-    labels = {
-        key: escape(text)
+def queue_labels() -> dict:
+    """The words of the queue's rows, translated and escaped once per request (not per row)."""
+    return {
+        key: _escape(text)
         for key, text in {
             "tick": gettext("Tick"),
             "nobody": gettext("Nobody"),
@@ -105,23 +103,36 @@ def queue_rows_mark(*, buckets: Iterable, team: bool) -> None:
             "comes_back": gettext("Comes back"),
         }.items()
     }
-    for key, _label, rows, _count in buckets:
-        for task in rows:
-            task.row_html = queue_row(task, overdue=key == "overdue", team=team, labels=labels)
 
 
-def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> SafeString:
+def _escape(value) -> str:
+    """As the template's autoescape (django.utils.html.escape is html.escape behind a lazy-string wrapper);
+    most values (names, plates, dates) have nothing to escape, which five `in` tests tell cheaply."""
+    text = str(value)
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html.escape(text)
+    return text
+
+
+def queue_rows_html(rows: Iterable, *, overdue: bool, team: bool, labels: dict) -> SafeString:
+    """A bucket's rows (queue_read.QueueRow) as HTML, made here rather than by the template: 50 rows of ten
+    cells and four marks were the queue page's largest template cost (issue 18). The markup is the one
+    `_queue_table.html` had; every text value is escaped as the template's autoescape would."""
+    return SafeString("".join([queue_row(row, overdue=overdue, team=team, labels=labels) for row in rows]))
+
+
+def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> str:
     """One row of the queue table, with the whitespace around it that the template's loop gave."""
-    pk = escape(task.pk)
+    pk = int(task.pk)  # a number: nothing to escape
     marked = " marked" if task.quiet or task.not_best_time else ""
     tick = f'<td><input type="checkbox" name="tasks" value="{pk}" aria-label="{labels["tick"]}"></td>' if team else ""
-    window = escape(task.window_label)
+    window = task.window_label  # digits, "-", ":" and a space (queue_read._short_time)
     if overdue:
         window = f'<span class="badge bad">{window}</span>'
-    plate = f'<span class="plate">{escape(task.vehicle.plate or "—")}</span>' if task.vehicle else ""
+    plate = f'<span class="plate">{_escape(task.plate or "—")}</span>' if task.has_vehicle else ""
     who = ""
     if team:
-        who = escape(task.assigned_to) if task.assigned_to else f'<span class="muted">{labels["nobody"]}</span>'
+        who = _escape(task.assigned_to) if task.assigned_to else f'<span class="muted">{labels["nobody"]}</span>'
         who = f"<td>{who}</td>"
     quiet = (
         f'<span class="badge warn wb-mark-quiet" title="{labels["quiet_title"]}">{labels["quiet"]}</span>'
@@ -129,31 +140,31 @@ def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> SafeString:
         else ""
     )
     not_best = (
-        f'<span class="badge warn wb-mark-notbest" title="{escape(task.customer.best_contact_time)}">'
+        f'<span class="badge warn wb-mark-notbest" title="{_escape(task.best_contact_time)}">'
         f"{labels['not_best']}</span>"
         if task.not_best_time
         else ""
     )
     call_back = (
-        f'<span class="badge wb-mark-callback">{labels["call_back"]} {escape(task.callback_label)}</span>'
+        f'<span class="badge wb-mark-callback">{labels["call_back"]} {task.callback_label}</span>'
         if task.callback_at
         else ""
     )
     retry = (
         f'<span class="badge wb-mark-retry" title="{labels["retry_title"]}">{labels["comes_back"]} '
-        f"{escape(task.retry_label)}</span>"
+        f"{task.retry_label}</span>"
         if task.retry_at
         else ""
     )
-    return SafeString(
+    return (
         f'\n      <tr class="task-row{marked}" data-task="{pk}">\n        {tick}'
-        f'\n        <td class="nowrap">{escape(task.kind_label)}</td>'
-        f'\n        <td><a href="{escape(task.url)}">{escape(task.customer.name)}</a></td>'
-        f'\n        <td class="mono nowrap">{escape(task.phone_masked)}</td>'
+        f'\n        <td class="nowrap">{_escape(task.kind_label)}</td>'
+        f'\n        <td><a href="{_escape(task.url)}">{_escape(task.customer_name)}</a></td>'
+        f'\n        <td class="mono nowrap">{_escape(task.phone_masked)}</td>'
         f'\n        <td class="nowrap">{plate}</td>'
-        f'\n        <td class="nowrap">{escape(task.due_label)}</td>'
+        f'\n        <td class="nowrap">{task.due_label}</td>'
         f'\n        <td class="nowrap">{window}</td>'
-        f'\n        <td class="num">{escape(task.attempts_count)}</td>'
+        f'\n        <td class="num">{int(task.attempts_count)}</td>'
         f"\n        {who}"
         f'\n        <td class="wb-mark">\n          {quiet}\n          {not_best}\n          {call_back}'
         f"\n          {retry}\n        </td>\n      </tr>\n      "

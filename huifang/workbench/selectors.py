@@ -3,10 +3,11 @@ saved calls and problem records; always scoped to the user's stores and roles.""
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import connection
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from huifang.archive.models import Contact, Customer, RepairOrderLine
 from huifang.archive.selectors import TimelineEvent, timeline_source
 from huifang.complaints.choices import OPEN_STATUSES
 from huifang.complaints.selectors import complaints_for_customer
+from huifang.core.hand_sql import fetch_all, placeholders
 from huifang.core.phones import mask_phone
 from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
@@ -33,7 +35,7 @@ from huifang.followups.selectors import overdue_counts_by_assignee, task_holders
 from huifang.messaging import rules as messaging_rules
 from huifang.messaging.services import policy_for as messaging_policy_for
 
-from . import rules
+from . import queue_read, rules
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
 from .models import Answer, CallRecord, Problem
 from .store_settings import settings_for
@@ -97,16 +99,33 @@ def workbench_stores_marked(*, user: User, memberships: list[tuple] | None = Non
              if role in WORKBENCH_ROLES]  # fmt: skip
     if not reach:
         return []
-    stores = list(
-        Store.objects.filter(
-            Q(pk__in={s for s, _g, _r in reach if s is not None})
-            | Q(group_id__in={g for _s, g, _r in reach if g is not None})
-            | Q(region_id__in={r for _s, _g, r in reach if r is not None})
-        ).order_by("code")
-    )
+    # Read on every queue and "next": hand SQL (one string per shape of the IN lists), no query to compile.
+    ids = [sorted({scope[i] for scope in reach if scope[i] is not None}) for i in range(3)]
+    fields = _store_fields()
+    stores = [
+        Store.from_db(connection.alias, fields, row)
+        for row in fetch_all(_stores_sql(*(len(i) for i in ids)), [*ids[0], *ids[1], *ids[2]])
+    ]
     for store in stores:
         store.leads_team = bool(roles_in_store_of(user=user, memberships=memberships, store=store) & TEAM_ROLES)
     return stores
+
+
+@cache
+def _store_fields() -> list[str]:
+    return [f.attname for f in Store._meta.concrete_fields]
+
+
+@cache
+def _stores_sql(stores: int, groups: int, regions: int) -> str:
+    """The stores with one of the ids, in one of the groups or in one of the regions, by code."""
+    where = [
+        f"{column} IN ({placeholders(count)})"
+        for column, count in (("id", stores), ("group_id", groups), ("region_id", regions))
+        if count
+    ]
+    columns = ", ".join(_store_fields())
+    return f"SELECT {columns} FROM {Store._meta.db_table} WHERE {' OR '.join(where)} ORDER BY code"
 
 
 def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
@@ -264,15 +283,22 @@ def store_call_counts(*, stores: Iterable[Store], now: datetime) -> dict:
 
 
 def next_callable(
-    *, user: User, now: datetime, stores: list[Store] | None = None, quiet_rules: dict[int, QuietRules] | None = None
+    *,
+    user: User,
+    now: datetime,
+    stores: list[Store] | None = None,
+    quiet_rules: dict[int, QuietRules] | None = None,
+    earliest: dict | None = None,
 ) -> dict:
     """Why `n` may offer nothing now: the user's stores inside their quiet hours (with the windows and when
     they end), and when the first of the user's open call tasks becomes callable — the latest of its due
-    time, its call-back time and the end of the quiet hours it would fall in. One query per store (and the
-    stores and their quiet hours, unless the screen passes its own `stores` and `quiet_rules`)."""
+    time, its call-back time and the end of the quiet hours it would fall in. One query for all the stores
+    (and the stores and their quiet hours, unless the screen passes its own `stores` and `quiet_rules`), none
+    when it passes `earliest`: {store id: earliest callable time} as queue_read.earliest_due gives it."""
     quiet, first = [], None
     if stores is None:
         stores = list(workbench_stores_for(user=user).order_by("code"))
+    earliest_at = queue_read.earliest_due(user_id=user.pk, stores=stores) if earliest is None else earliest
     for store in stores:
         windows = (
             quiet_rules[store.pk].windows if quiet_rules is not None else messaging_policy_for(store=store).quiet_hours
@@ -282,9 +308,7 @@ def next_callable(
         if quiet_now:
             ends = messaging_rules.next_allowed_time(now, windows, tz)
             quiet.append({"store": store, "windows": windows, "ends": ends})
-        earliest = FollowUpTask.objects.filter(
-            store=store, status=TaskStatus.OPEN, channel=TaskChannel.CALL, assigned_to=user
-        ).aggregate(at=Min(Greatest("due_at", Coalesce("next_call_at", "due_at"))))["at"]
+        earliest = earliest_at.get(store.pk)
         if earliest is None:
             continue
         at = messaging_rules.next_allowed_time(max(earliest, now), windows, tz)

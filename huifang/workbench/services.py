@@ -25,11 +25,11 @@ from huifang.followups import rules as followup_rules
 from huifang.followups.choices import FAILED_OUTCOMES, AttemptOutcome, RuleKind, TaskChannel, TaskStatus
 from huifang.followups.defaults import CALL_CLAIM_MINUTES
 from huifang.followups.models import ContactAttempt, FollowUpTask
-from huifang.followups.offering import call_task_claim_first, call_task_release, call_tasks_offerable
+from huifang.followups.offering import call_task_release
 from huifang.followups.services import attempt_record
 from huifang.notifications.services import notify
 
-from . import defaults, rules
+from . import defaults, hand_out, rules
 from .choices import CallChannel, CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
 from .models import Answer, CallPolicy, CallRecord, CallScript, Problem, Question, Questionnaire
 
@@ -323,20 +323,43 @@ def next_task_hand_out(
     alone for CALL_CLAIM_MINUTES: two agents pressing "next" at once, or a manager moving the task meanwhile,
     never get the same task. `skip_id`: the task just passed over unsaved, given back and not offered again.
     The hold is a lease, not a change of the task: it is not audited; the saved call is. `stores`: the user's
-    workbench stores when the caller has them (selectors.workbench_stores_marked)."""
+    workbench stores when the caller has them (selectors.workbench_stores_marked). The task is read with its
+    store, customer, vehicle and repair order (the API shows them); the screen needs only the id:
+    next_task_id_hand_out."""
+    task_id = next_task_id_hand_out(user=user, now=now, store=store, skip_id=skip_id, stores=stores)
+    if task_id is None:
+        return None
+    return FollowUpTask.objects.select_related("store", "customer", "vehicle", "repair_order").get(pk=task_id)
+
+
+def next_task_id_hand_out(
+    *,
+    user: User,
+    now: datetime,
+    store: Store | None = None,
+    skip_id: int | None = None,
+    stores: list[Store] | None = None,
+    quiet_rules: dict | None = None,
+) -> int | None:
+    """next_task_hand_out's hand-out, giving the id of the task held (workbench.hand_out: hand-written SQL
+    with the same guarantees). `quiet_rules`: the stores' (store_settings.quiet_rules_kept) when the caller
+    has read them."""
     from .selectors import workbench_stores_for  # selectors import this module
     from .store_settings import quiet_rules_kept
 
     stores = list(workbench_stores_for(user=user)) if stores is None else stores
     if store is not None:
         stores = [s for s in stores if s.pk == store.pk]
-    offerable = call_tasks_offerable(
-        stores=stores, now=now, assigned_to=user, rules=quiet_rules_kept(stores=stores)
-    ).order_by("window_end", "due_at", "id")
     if skip_id is not None:
-        call_task_release(task_id=skip_id, user=user)
-        offerable = offerable.exclude(pk=skip_id)
-    return call_task_claim_first(tasks=offerable, user=user, now=now, until=now + timedelta(minutes=CALL_CLAIM_MINUTES))
+        hand_out.task_release(task_id=skip_id, user_id=user.pk)
+    return hand_out.task_claim_first(
+        user_id=user.pk,
+        now=now,
+        until=now + timedelta(minutes=CALL_CLAIM_MINUTES),
+        stores=stores,
+        quiet_rules=quiet_rules if quiet_rules is not None else quiet_rules_kept(stores=stores),
+        skip_id=skip_id,
+    )
 
 
 # --- Saving a call ---------------------------------------------------------------------------------

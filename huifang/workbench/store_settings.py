@@ -25,6 +25,7 @@ from huifang.archive.models import ArchivePolicy
 from huifang.archive.services import policy_for as archive_policy_for
 from huifang.audit.models import AuditEntry
 from huifang.calendars.models import StoreCalendar, StoreDay
+from huifang.core.hand_sql import fetch_all, placeholders
 from huifang.followups.offering import QuietRules, quiet_rules_for
 from huifang.messaging.models import MessagingPolicy
 from huifang.messaging.services import policy_for as messaging_policy_for
@@ -80,9 +81,12 @@ def settings_for_stores(*, stores: list[Store]) -> dict[int, StoreSettings]:
 
 
 def _tokens(stores: list[Store]) -> dict[int, str]:
-    return dict(
-        StoreSettingsVersion.objects.filter(store_id__in=[s.pk for s in stores]).values_list("store_id", "token")
-    )
+    # Read on every workbench request: hand SQL, one string per number of stores.
+    if not stores:
+        return {}
+    table = StoreSettingsVersion._meta.db_table
+    sql = f"SELECT store_id, token FROM {table} WHERE store_id IN ({placeholders(len(stores))})"
+    return dict(fetch_all(sql, [s.pk for s in stores]))
 
 
 def quiet_rules_kept(*, stores: list[Store]) -> dict[int, QuietRules]:

@@ -1,21 +1,23 @@
 """Call workbench screens: the queue, the call screen (before the call, script, questionnaire, outcome),
 the saved call with its recording, and the advisors' problem records."""
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from huifang.accounts.choices import ROLES_THAT_CALL, Role
+from huifang.accounts.choices import ROLES_THAT_CALL
 from huifang.accounts.models import User
-from huifang.accounts.selectors import has_role, stores_where_role
+from huifang.accounts.selectors import has_role, roles_in_store_of
 from huifang.appointments.services import TASK_KINDS_ENDED_BY_BOOKING
 from huifang.core import clock
 from huifang.core import middleware as session_idle
@@ -25,7 +27,7 @@ from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.privacy.access import export_logged
 
-from . import defaults, rendering, selectors, services, store_settings
+from . import defaults, queue_read, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -74,25 +76,18 @@ def _saved_call(request):
     return {"call": call, "complaint_url": complaint_url(call.complaint), "problems": list(call.problems.all())}
 
 
-def _advisors_for(stores) -> list:
-    return list(
-        User.objects.filter(memberships__store__in=stores, memberships__role=Role.SERVICE_ADVISOR)
-        .distinct()
-        .order_by("username")
-    )
-
-
 @role_required(*selectors.WORKBENCH_ROLES)
 def queue(request):
     """My queue (or the team's for managers): overdue, due now, due today, later, with counts."""
     now = clock.now()
-    stores = selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request))
+    memberships = request_memberships(request)
+    stores = selectors.workbench_stores_marked(user=request.user, memberships=memberships)
     team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
     filters = QueueFilterForm(
         request.GET or None,
         stores=stores,
-        advisors=_advisors_for(stores),
+        advisors=queue_read.advisors_of(stores=stores),
         assignees=followup_selectors.task_holders_for_store(store=team_stores[0]) if len(team_stores) == 1 else [],
     )
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -101,36 +96,60 @@ def queue(request):
     page = request.GET.get("page", "1")
     # The stores' quiet hours and calendars, read once for the rows and the "nothing to call" notice.
     quiet_rules = store_settings.quiet_rules_kept(stores=stores)
-    result = selectors.queue_for(
-        user=request.user,
-        now=now,
-        store=store,
-        kind=data.get("kind") or "",
-        advisor_id=data.get("advisor"),
+    # The screen reads plain rows (queue_read: hand-written SQL, no model instances); the API keeps queue_for.
+    which = queue_read.QueueFilter(
+        user_id=request.user.pk,
+        stores=[s for s in (team_stores if team else stores) if store is None or s.pk == store.pk],
         team=team,
         assignee_id=data.get("assignee") if team else None,
-        page=int(page) if page.isdigit() else 1,
-        stores=[s for s in (team_stores if team else stores) if store is None or s.pk == store.pk],
-        quiet_rules=quiet_rules,
+        kind=data.get("kind") or "",
+        advisor_id=data.get("advisor"),
     )
-    counts = result.get("counts", {})
+    result = queue_read.queue_page(
+        which=which,
+        now=now,
+        quiet_rules=quiet_rules,
+        page=int(page) if page.isdigit() else 1,
+        page_size=selectors.QUEUE_PAGE_SIZE,
+    )
+    counts = result["counts"]
     query = request.GET.copy()
     query.pop("page", None)
+    labels = rendering.queue_labels()
     context = {
         "filters": filters,
-        "buckets": [(key, label, result.get(key, []), counts.get(key, 0)) for key, label in _bucket_labels()],
+        # (key, label, the rows' HTML, count, rows on this page) per bucket.
+        "buckets": [
+            (
+                key,
+                label,
+                rendering.queue_rows_html(result[key], overdue=key == "overdue", team=team, labels=labels),
+                counts[key],
+                len(result[key]),
+            )
+            for key, label in _bucket_labels()
+        ],
         "counts": counts,
-        "truncated": result.get("truncated", False),
-        "page": result.get("page", 1),
-        "pages": result.get("pages", 1),
+        "truncated": result["truncated"],
+        "page": result["page"],
+        "pages": result["pages"],
         "query": query.urlencode(),
-        "callable": None if team else _callable_state(request.user, now, stores=stores, quiet_rules=quiet_rules),
+        "callable": None
+        if team
+        else _callable_state(
+            request.user,
+            now,
+            stores=stores,
+            quiet_rules=quiet_rules,
+            memberships=memberships,
+            # The counts read each store's earliest callable time when they count all of the user's tasks.
+            earliest=result["earliest"] if which.all_mine(stores) else None,
+        ),
         "team": team,
         "may_team": may_team,
         "now": now,
         "saved": _saved_call(request),
     }
-    rendering.queue_rows_mark(buckets=context["buckets"], team=team)
     if team:
         behind_store = store or (team_stores[0] if len(team_stores) == 1 else None)
         if behind_store is not None:
@@ -141,18 +160,25 @@ def queue(request):
     return render(request, template, context)
 
 
-def _callable_state(user, now, *, stores, quiet_rules) -> dict:
+def _callable_state(user, now, *, stores, quiet_rules, memberships, earliest=None) -> dict:
     """Quiet hours now and when the first task becomes callable, for the queue's notice and `n`."""
-    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules)
+    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules, earliest=earliest)
     state["windows"] = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
-    editable = stores_where_role(user=user, roles=selectors.SETTINGS_ROLES)
-    state["edit_store"] = next((q["store"] for q in state["quiet"] if editable.filter(pk=q["store"].pk).exists()), None)
+    # Where the user may edit the quiet hours, from the request's memberships (as stores_where_role decides).
+    state["edit_store"] = next(
+        (
+            q["store"]
+            for q in state["quiet"]
+            if roles_in_store_of(user=user, memberships=memberships, store=q["store"]) & selectors.SETTINGS_ROLES
+        ),
+        None,
+    )
     return state
 
 
-def _nothing_to_call(user, now) -> str:
+def _nothing_to_call(user, now, *, stores, quiet_rules) -> str:
     """Why `n` opened nothing, and when the first task can be called."""
-    state = selectors.next_callable(user=user, now=now)
+    state = selectors.next_callable(user=user, now=now, stores=stores, quiet_rules=quiet_rules)
     parts = []
     if state["quiet"]:
         windows = "、".join(dict.fromkeys("–".join(w) for q in state["quiet"] for w in q["windows"]))
@@ -214,17 +240,34 @@ def next_task(request):
     suffix = f"?saved={saved}" if saved.isdigit() else ""
     now = clock.now()
     skip = request.GET.get("skip", "")
+    stores = selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request))
+    # The stores' quiet hours, read once for the hand-out and the "nothing to call" notice.
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
     # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
-    task = services.next_task_hand_out(
+    task_id = services.next_task_id_hand_out(
         user=request.user,
         now=now,
-        skip_id=int(skip) if skip.isdigit() else None,
-        stores=selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request)),
+        skip_id=int(skip) if skip.isascii() and skip.isdigit() and int(skip) <= MAX_ROW_ID else None,
+        stores=stores,
+        quiet_rules=quiet_rules,
     )
-    if task is None:
-        messages.info(request, _nothing_to_call(request.user, now))
+    if task_id is None:
+        messages.info(request, _nothing_to_call(request.user, now, stores=stores, quiet_rules=quiet_rules))
         return HttpResponseRedirect(reverse("workbench:queue") + suffix)
-    return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]) + suffix)
+    return HttpResponseRedirect(_task_url(task_id) + suffix)
+
+
+@functools.cache
+def _task_url_pattern(prefix: str) -> str:
+    return reverse("workbench:task", args=[_URL_PLACEHOLDER])
+
+
+_URL_PLACEHOLDER = 987654321
+
+
+def _task_url(task_id: int) -> str:
+    """The call screen's address, from one reverse() per process (and script prefix)."""
+    return _task_url_pattern(get_script_prefix()).replace(str(_URL_PLACEHOLDER), str(int(task_id)))
 
 
 def _question_row(form: CallForm, question) -> tuple:

@@ -1,0 +1,347 @@
+"""The queue screen's reads as plain rows through hand-written SQL (issue 18).
+
+The screen only shows values, so it needs no model instances: the ORM's compilation of the counts, the rows
+and the earliest-callable queries and the 250 instances a page filled cost most of the queue's CPU. Each
+statement here is a constant string per shape (number of stores, which filters), built once per process and
+kept; values always travel as parameters, never in the string. selectors.queue_for (the API's, with model
+instances) stays the reference: tests/workbench/test_queue_read.py checks these rows against it.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from huifang.accounts.choices import Role
+from huifang.accounts.models import Membership, Store, User
+from huifang.archive.models import Customer, RepairOrder, Vehicle
+from huifang.core.phones import mask_phone
+from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
+from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.followups.offering import QuietRules
+
+from . import rules
+
+TASKS = FollowUpTask._meta.db_table
+ATTEMPTS = ContactAttempt._meta.db_table
+CUSTOMERS = Customer._meta.db_table
+VEHICLES = Vehicle._meta.db_table
+USERS = User._meta.db_table
+ORDERS = RepairOrder._meta.db_table
+MEMBERSHIPS = Membership._meta.db_table
+
+
+def _in(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+@cache
+def _where(stores: int, mine: bool, assignee: str, kind: bool, advisor: bool) -> str:
+    """The queue's condition (as queue_for filters): open call tasks of the stores, mine or the team's.
+    `assignee`: "" (anyone), "id" (one person) or "none" (nobody)."""
+    parts = [f"t.store_id IN ({_in(stores)})", "t.status = %s", "t.channel = %s"]
+    if mine or assignee == "id":
+        parts.append("t.assigned_to_id = %s")
+    elif assignee == "none":
+        parts.append("t.assigned_to_id IS NULL")
+    if kind:
+        parts.append("t.kind = %s")
+    if advisor:
+        parts.append(f"t.repair_order_id IN (SELECT r.id FROM {ORDERS} r WHERE r.advisor_id = %s)")
+    return " AND ".join(parts)
+
+
+@cache
+def _counts_sql(where: str, stores: int) -> str:
+    # "today" ends at each store's own midnight: a CASE on the store gives the task its store's day end.
+    day_end = "CASE t.store_id " + " ".join(["WHEN %s THEN %s"] * stores) + " END"
+    waiting = "t.window_end >= %s AND t.due_at > %s"
+    # Per store, with each store's earliest callable time (_earliest_sql's MIN): when the queue shows all of
+    # the user's own tasks, that answers next_callable too, one query less.
+    return (
+        "SELECT t.store_id, SUM(CASE WHEN t.window_end < %s THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN t.window_end >= %s AND t.due_at <= %s THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {waiting} AND t.due_at < {day_end} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {waiting} AND t.due_at >= {day_end} THEN 1 ELSE 0 END),"
+        f" MIN({EARLIEST})"
+        f" FROM {TASKS} t WHERE {where} GROUP BY t.store_id"
+    )
+
+
+@cache
+def _rows_sql(where: str) -> str:
+    return (
+        "SELECT t.id, t.store_id, t.kind, t.due_at, t.window_end, t.next_call_at,"
+        " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, t.vehicle_id, v.plate,"
+        " t.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
+        f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = t.id),"
+        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = t.id ORDER BY a.at DESC, a.id DESC LIMIT 1)"
+        f" FROM {TASKS} t INNER JOIN {CUSTOMERS} c ON c.id = t.customer_id"
+        f" LEFT OUTER JOIN {VEHICLES} v ON v.id = t.vehicle_id"
+        f" LEFT OUTER JOIN {USERS} u ON u.id = t.assigned_to_id"
+        f" WHERE {where} ORDER BY t.window_end, t.due_at, t.id LIMIT %s OFFSET %s"
+    )
+
+
+# When a task may be called, quiet hours aside: GREATEST(due_at, COALESCE(next_call_at, due_at)) as a CASE,
+# which SQLite reads too.
+EARLIEST = "CASE WHEN t.next_call_at > t.due_at THEN t.next_call_at ELSE t.due_at END"
+
+
+@cache
+def _earliest_sql(stores: int) -> str:
+    return (
+        f"SELECT t.store_id, MIN({EARLIEST})"
+        f" FROM {TASKS} t WHERE t.store_id IN ({_in(stores)}) AND t.status = %s AND t.channel = %s"
+        " AND t.assigned_to_id = %s GROUP BY t.store_id"
+    )
+
+
+@cache
+def _advisors_sql(stores: int) -> str:
+    return (
+        f"SELECT DISTINCT u.id, u.username, u.display_name, u.first_name, u.last_name FROM {USERS} u"
+        f" INNER JOIN {MEMBERSHIPS} m ON m.user_id = u.id WHERE m.role = %s AND m.store_id IN ({_in(stores)})"
+        " ORDER BY u.username"
+    )
+
+
+def _param(at: datetime):
+    return connection.ops.adapt_datetimefield_value(at)
+
+
+def _aware(value) -> datetime | None:
+    """A datetime column as the ORM gives it (aware): SQLite hands back naive UTC, or text from an aggregate."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _person(username: str, display_name: str, first_name: str, last_name: str) -> str:
+    """str(User) from its columns."""
+    return display_name or f"{first_name} {last_name}".strip() or username
+
+
+def _run(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclass(slots=True)
+class Person:
+    """A user as a choice list shows them (pk and name), read without a model instance."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def advisors_of(*, stores: list[Store]) -> list[Person]:
+    """The stores' service advisors (the queue's advisor filter), by username."""
+    if not stores:
+        return []
+    rows = _run(_advisors_sql(len(stores)), [Role.SERVICE_ADVISOR, *(s.pk for s in stores)])
+    return [Person(pk, _person(*names)) for pk, *names in rows]
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """What one queue row shows, as queue_for's task_rows marks a task."""
+
+    pk: int
+    store_id: int
+    bucket: str
+    kind_label: str
+    customer_name: str
+    phone_masked: str
+    has_vehicle: bool
+    plate: str
+    assigned_to: str  # "" when nobody holds it
+    attempts_count: int
+    quiet: bool
+    not_best_time: bool
+    best_contact_time: str
+    due_at: datetime
+    window_end: datetime
+    callback_at: datetime | None
+    retry_at: datetime | None
+    url: str
+    due_label: str
+    window_label: str
+    callback_label: str
+    retry_label: str
+
+
+@dataclass(slots=True)
+class QueueFilter:
+    """Which tasks a queue shows (queue_for's arguments)."""
+
+    user_id: int
+    stores: list[Store]
+    team: bool = False
+    assignee_id: int | None = None
+    kind: str = ""
+    advisor_id: int | None = None
+
+    def all_mine(self, stores: list[Store]) -> bool:
+        """Every open call task of the user's own in `stores`, unfiltered (what next_callable looks at)."""
+        return (
+            not self.team
+            and not self.kind
+            and not self.advisor_id
+            and [s.pk for s in self.stores] == [s.pk for s in stores]
+        )
+
+    def where(self) -> tuple[str, list]:
+        assignee = "" if not self.team or self.assignee_id is None else ("id" if self.assignee_id else "none")
+        params: list = [*(s.pk for s in self.stores), TaskStatus.OPEN, TaskChannel.CALL]
+        if not self.team:
+            params.append(self.user_id)
+        elif assignee == "id":
+            params.append(self.assignee_id)
+        if self.kind:
+            params.append(self.kind)
+        if self.advisor_id:
+            params.append(self.advisor_id)
+        return _where(len(self.stores), not self.team, assignee, bool(self.kind), bool(self.advisor_id)), params
+
+
+def day_end(now: datetime, tz_name: str) -> datetime:
+    from .selectors import _local_day_end
+
+    return _local_day_end(now, tz_name)
+
+
+def queue_counts(*, which: QueueFilter, now: datetime) -> tuple[dict, dict[int, datetime]]:
+    """As selectors.queue_counts: overdue, due now, due later today (store time), later, total; and, beside
+    them, {store id: the earliest callable time} of the tasks counted (earliest_due's, for these tasks)."""
+    counts = {"overdue": 0, "due_now": 0, "today": 0, "later": 0}
+    earliest: dict[int, datetime] = {}
+    if which.stores:
+        where, params = which.where()
+        at = _param(now)
+        ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
+        sql = _counts_sql(where, len(which.stores))
+        for store_id, *numbers, first in _run(sql, [at, at, at, at, at, *ends, at, at, *ends, *params]):
+            for key, n in zip(("overdue", "due_now", "today", "later"), numbers, strict=True):
+                counts[key] += int(n or 0)
+            if first is not None:
+                earliest[store_id] = _aware(first)
+    counts["total"] = sum(counts.values())
+    return counts, earliest
+
+
+def queue_rows(
+    *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], offset: int, limit: int
+) -> list[QueueRow]:
+    """One page of the queue, most urgent window first, each row marked as task_rows marks it."""
+    if not which.stores:
+        return []
+    where, params = which.where()
+    raw = _run(_rows_sql(where), [*params, limit, offset])
+    local = {s.pk: now.astimezone(ZoneInfo(s.time_zone)) for s in which.stores}
+    ends = {s.pk: day_end(now, s.time_zone) for s in which.stores}
+    quiet = {s.pk: quiet_rules[s.pk].quiet_at(now) for s in which.stores}
+    kind_labels = {value: str(label) for value, label in RuleKind.choices}
+    task_url = reverse("workbench:task", args=[_URL_PLACEHOLDER])
+    tz = timezone.get_current_timezone()
+    rows = []
+    for (
+        pk, store_id, kind, due_at, window_end, next_call_at,
+        name, mobile, office_phone, home_phone, best_time, vehicle_id, plate,
+        assigned_to_id, username, display_name, first_name, last_name, attempts, last_outcome,
+    ) in raw:  # fmt: skip
+        due_at, window_end, next_call_at = _aware(due_at), _aware(window_end), _aware(next_call_at)
+        if window_end < now:
+            bucket = "overdue"
+        elif due_at <= now:
+            bucket = "due_now"
+        elif due_at < ends[store_id]:
+            bucket = "today"
+        else:
+            bucket = "later"
+        callback_at = next_call_at if next_call_at and next_call_at > now else None
+        retry_at = None
+        if callback_at is not None and last_outcome in FAILED_OUTCOMES:
+            callback_at, retry_at = None, callback_at
+        rows.append(
+            QueueRow(
+                pk=pk,
+                store_id=store_id,
+                bucket=bucket,
+                kind_label=kind_labels.get(kind, kind),
+                customer_name=name,
+                phone_masked=_masked(mobile or office_phone or home_phone),
+                has_vehicle=vehicle_id is not None,
+                plate=plate or "",
+                assigned_to=_person(username, display_name, first_name, last_name) if assigned_to_id else "",
+                attempts_count=attempts,
+                quiet=quiet[store_id],
+                not_best_time=rules.best_time_ok(best_time, local[store_id]) is False,
+                best_contact_time=best_time,
+                due_at=due_at,
+                window_end=window_end,
+                callback_at=callback_at,
+                retry_at=retry_at,
+                url=task_url.replace(str(_URL_PLACEHOLDER), str(pk)),
+                due_label=_short_time(due_at, tz),
+                window_label=_short_time(window_end, tz),
+                callback_label=_short_time(callback_at, tz),
+                retry_label=_short_time(retry_at, tz),
+            )
+        )
+    return rows
+
+
+_URL_PLACEHOLDER = 987654321
+
+
+def _short_time(at: datetime | None, tz) -> str:
+    """As the template's |date:"m-d H:i" shows it in `tz` (the screen's time zone, read once per page)."""
+    return at.astimezone(tz).strftime("%m-%d %H:%M") if at is not None else ""
+
+
+@lru_cache(maxsize=8192)
+def _masked(number: str) -> str:
+    """mask_phone, kept per number: a landline is parsed by phonenumbers (the queue masks 50 per page)."""
+    return mask_phone(number)
+
+
+def earliest_due(*, user_id: int, stores: list[Store]) -> dict[int, datetime]:
+    """{store id: when the user's first open call task there may be called, ignoring quiet hours}: the
+    latest of its due time and its call-back time (next_callable's aggregate, for all stores in one query)."""
+    if not stores:
+        return {}
+    rows = _run(_earliest_sql(len(stores)), [*(s.pk for s in stores), TaskStatus.OPEN, TaskChannel.CALL, user_id])
+    return {store_id: _aware(at) for store_id, at in rows if at is not None}
+
+
+def queue_page(
+    *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], page: int, page_size: int
+) -> dict:
+    """The queue screen's page as queue_for gives it ({bucket: rows}, counts, truncated, page, pages), in
+    two queries of plain rows; "earliest": {store id: earliest callable time} of the tasks counted (the
+    user's own in all their stores, unfiltered, is what next_callable needs)."""
+    counts, earliest = queue_counts(which=which, now=now)
+    page = max(page, 1)
+    offset = (page - 1) * page_size
+    result: dict = {"overdue": [], "due_now": [], "today": [], "later": []}
+    rows = queue_rows(which=which, now=now, quiet_rules=quiet_rules, offset=offset, limit=page_size)
+    for row in rows:
+        result[row.bucket].append(row)
+    result["counts"] = counts
+    result["earliest"] = earliest
+    result["truncated"] = counts["total"] > offset + len(rows)
+    result["page"] = page
+    result["pages"] = max((counts["total"] + page_size - 1) // page_size, 1)
+    return result
