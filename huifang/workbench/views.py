@@ -235,9 +235,9 @@ def _question_row(form: CallForm, question) -> tuple:
     return question, value, form[f"t_{question.code}"], scale, picked
 
 
-def _call_context(request, task, form=None, *, roles: set[str], read: bool = True) -> dict:
+def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> dict:
     now = clock.now()
-    precall = selectors.precall_for(task=task, user=request.user, now=now, read=read)
+    precall = selectors.precall_for(task=task, user=request.user, now=now, read=False, answers=False, kept=kept)
     questionnaire = precall["questionnaire"]
     questions = list(precall["questions"])
     if form is None:
@@ -272,25 +272,14 @@ def _call_context(request, task, form=None, *, roles: set[str], read: bool = Tru
 @role_required(*selectors.WORKBENCH_ROLES)
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
-    if request.method != "POST":
-        # The access check reads the task with everything the screen shows (one query, not two).
-        task, roles = selectors.task_workable(
-            user=request.user,
-            task_id=task_id,
-            now=clock.now(),
-            memberships=request_memberships(request),
-            related=selectors.PRECALL_RELATED,
-            attempts=True,
-        )
-        return render(request, "workbench/call.html", _call_context(request, task, roles=roles, read=False))
-    task, roles = selectors.task_workable(
-        user=request.user,
-        task_id=task_id,
-        now=clock.now(),
-        related=("store", "customer", "vehicle", "repair_order"),
-        memberships=request_memberships(request),
+    # The access check reads the task with everything the screen shows and its store's settings token (one
+    # query compiled once per process); saving reads the same row.
+    task, roles = selectors.task_for_call(
+        user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
     )
-    kept = store_settings.settings_for(store=task.store)
+    if request.method != "POST":
+        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
+    kept = store_settings.settings_kept(store=task.store, token=task.settings_token)
     form = CallForm(request.POST, request.FILES, questions=list(kept.questions))
     if form.is_valid():
         data, now = form.cleaned_data, clock.now()
@@ -320,7 +309,13 @@ def task_call(request, task_id: int):
             if data["next"]:
                 return HttpResponseRedirect(reverse("workbench:next") + f"?saved={call.pk}")
             return redirect("workbench:call_detail", call_id=call.pk)
-    return render(request, "workbench/call.html", _call_context(request, task, form, roles=roles), status=422)
+        # The save may have moved the task on (the row was locked and read again): show it as it is now.
+        task, roles = selectors.task_for_call(
+            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+        )
+    return render(
+        request, "workbench/call.html", _call_context(request, task, form, roles=roles, kept=kept), status=422
+    )
 
 
 def _may_play(user, call) -> bool:
