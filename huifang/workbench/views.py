@@ -25,7 +25,7 @@ from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.privacy.access import export_logged
 
-from . import defaults, rendering, selectors, services, store_settings
+from . import call_rendering, defaults, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -243,16 +243,31 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
     if form is None:
         form = CallForm(questions=questions, initial={"started_at": now})
     policy = precall["settings"].call_policy
-    # The empty form's widgets and questionnaire block come from a per-process copy (workbench.rendering).
+    # The empty form's widgets, questionnaire block and whole body come from per-process copies
+    # (workbench.rendering, workbench.call_rendering).
     widgets = rendering.call_widgets(form)
+
+    def body_context() -> dict:
+        return {
+            "form": form,
+            "w": widgets,
+            "questionnaire": questionnaire,
+            "questions_html": rendering.call_questions(
+                form, questions, lambda: [_question_row(form, q) for q in questions]
+            ),
+            "outcomes": CallOutcome.choices,
+            "policy": policy,
+            "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
+        }
+
     return {
         "task": precall["task"],
         "p": precall,
-        "questionnaire": questionnaire,
-        "questions_html": rendering.call_questions(
-            form, questions, lambda: [_question_row(form, q) for q in questions]
+        "form_body": call_rendering.call_form_body(
+            form=form,
+            context=body_context,
+            key=call_rendering.form_body_key(questionnaire=questionnaire, questions=questions, policy=policy),
         ),
-        "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
         "form": form,
         "w": widgets,
         "policy": policy,
@@ -264,7 +279,6 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
         "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
         "saved": _saved_call(request),
-        "outcomes": CallOutcome.choices,
         "booking_ends_kinds": TASK_KINDS_ENDED_BY_BOOKING,
     }
 
