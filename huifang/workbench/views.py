@@ -263,6 +263,9 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
     return {
         "task": precall["task"],
         "p": precall,
+        "lines_html": call_rendering.lines_html(precall["lines"]),
+        "scripts_html": call_rendering.scripts_html(precall["scripts"], precall["scenario"]),
+        "history_html": call_rendering.history_html(precall["calls"], precall["complaints"]),
         "form_body": call_rendering.call_form_body(
             form=form,
             context=body_context,
