@@ -22,6 +22,7 @@ from huifang.archive.choices import LineKind
 from huifang.complaints.choices import ComplaintStatus
 
 from .choices import CallOutcome
+from .forms import CallForm
 from .rendering import PARTS, questions_key
 
 FORM_BODY_TEMPLATE = "workbench/_call_form_body.html"
@@ -118,3 +119,58 @@ def history_html(calls, complaints) -> SafeString:
     ]
     # The template's two loops, a line apart.
     return SafeString("".join(calls_items) + "\n        " + "".join(complaint_items))
+
+
+# --- Single values of the page ---------------------------------------------------------------------------------
+
+_CHOICES: dict = {}
+
+
+def display(obj, field: str) -> str:
+    """`obj.get_<field>_display()` from a per-process map of the field's choices: the model method rebuilds
+    and hashes every choice on each call (about 500 Python calls for a task's kind)."""
+    key = (type(obj), field)
+    choices = _CHOICES.get(key)
+    if choices is None:
+        choices = _CHOICES[key] = dict(type(obj)._meta.get_field(field).flatchoices)
+    value = getattr(obj, field)
+    return str(choices.get(value, value))
+
+
+_STARTED_MARK = "wbstartedatmark"
+
+
+def started_at_html(now) -> SafeString:
+    """`{{ form.started_at }}` of the empty call form (its hidden input carrying the opening time): the
+    input's markup is kept per language with a mark where the value goes, the value made as the bound field
+    makes it (the field's prepare_value, then the widget's format_value)."""
+    field = CallForm.base_fields["started_at"]
+    pattern = PARTS.get(
+        ("started_at", get_language()),
+        lambda: str(field.widget.render("started_at", _STARTED_MARK, attrs={"id": "id_started_at"})),
+    )
+    value = field.widget.format_value(field.prepare_value(now))
+    return SafeString(pattern.replace(_STARTED_MARK, conditional_escape(value)))
+
+
+class EmptyCallForm:
+    """The empty call form, made only when a kept part of the screen has to be rendered afresh: building it
+    (two dozen fields copied, one per question) cost more than the rest of the call screen's view."""
+
+    is_bound = False
+
+    def __init__(self, make: Callable[[], CallForm]):
+        self._make = make
+        self._form: CallForm | None = None
+
+    @property
+    def form(self) -> CallForm:
+        if self._form is None:
+            self._form = self._make()
+        return self._form
+
+    def __getitem__(self, name: str):
+        return self.form[name]
+
+    def __getattr__(self, name: str):
+        return getattr(self.form, name)

@@ -241,7 +241,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
     questionnaire = precall["questionnaire"]
     questions = list(precall["questions"])
     if form is None:
-        form = CallForm(questions=questions, initial={"started_at": now})
+        form = call_rendering.EmptyCallForm(lambda: CallForm(questions=questions, initial={"started_at": now}))
     policy = precall["settings"].call_policy
     # The empty form's widgets, questionnaire block and whole body come from per-process copies
     # (workbench.rendering, workbench.call_rendering).
@@ -272,6 +272,8 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
             key=call_rendering.form_body_key(questionnaire=questionnaire, questions=questions, policy=policy),
         ),
         "form": form,
+        "started_at_html": form["started_at"] if form.is_bound else call_rendering.started_at_html(now),
+        "labels": _labels(precall),
         "w": widgets,
         "policy": policy,
         "overall_code": defaults.OVERALL_CODE,
@@ -283,6 +285,18 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
         "saved": _saved_call(request),
         "booking_ends_kinds": TASK_KINDS_ENDED_BY_BOOKING,
+    }
+
+
+def _labels(precall: dict) -> dict:
+    """The choices the screen shows by their labels (call_rendering.display)."""
+    task, customer, ro = precall["task"], precall["customer"], precall["repair_order"]
+    return {
+        "kind": call_rendering.display(task, "kind"),
+        "status": call_rendering.display(task, "status"),
+        "customer_kind": call_rendering.display(customer, "kind"),
+        "channel": call_rendering.display(customer, "preferred_channel"),
+        "ro_type": call_rendering.display(ro, "ro_type") if ro is not None else "",
     }
 
 

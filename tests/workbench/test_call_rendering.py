@@ -85,3 +85,37 @@ def test_the_loops_give_the_templates_markup(odd_task, specialist, language):
         # no script at all
         p["scripts"] = []
         assert call_rendering.scripts_html([], p["scenario"]) == SCRIPTS.render(Context({"p": p}))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/Los_Angeles"])
+def test_the_opening_time_input_is_the_empty_forms(language, zone):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from huifang.workbench.forms import CallForm
+    from huifang.workbench.rendering import PARTS
+
+    PARTS.clear()
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
+        for now in (NOW, NOW.replace(microsecond=123456), NOW + timedelta(days=200, minutes=7)):
+            form = CallForm(questions=[], initial={"started_at": now})
+            assert call_rendering.started_at_html(now) == str(form["started_at"])
+
+
+def test_labels_are_the_models_display(odd_task):
+    from huifang.followups.choices import RuleKind, TaskStatus
+
+    task, customer = odd_task, odd_task.customer
+    for kind in [*RuleKind.values, "no_such_kind"]:
+        task.kind = kind
+        assert call_rendering.display(task, "kind") == task.get_kind_display()
+    for status in TaskStatus.values:
+        task.status = status
+        assert call_rendering.display(task, "status") == task.get_status_display()
+    for channel in ["", "sms", "phone", "odd"]:
+        customer.preferred_channel = channel
+        assert call_rendering.display(customer, "preferred_channel") == customer.get_preferred_channel_display()
+    with translation.override("en"):
+        assert call_rendering.display(task.repair_order, "ro_type") == task.repair_order.get_ro_type_display()

@@ -43,8 +43,8 @@ def test_the_kept_parts_give_the_page_a_fresh_rendering_gives(client, specialist
     task = call_task(store, assigned_to=specialist)
     # when: the first request renders the parts, the second takes the kept copy
     fresh = call_screen(client, specialist, task, language)
-    # the widgets, the questionnaire block and the form's body (workbench.call_rendering)
-    assert len(rendering.PARTS._parts) == 3
+    # the widgets, the questionnaire block, the form's body and the opening time's input (workbench.call_rendering)
+    assert len(rendering.PARTS._parts) == 4
     kept = call_screen(client, specialist, task, language)
     # then
     assert kept == fresh
