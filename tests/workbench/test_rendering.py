@@ -43,8 +43,9 @@ def test_the_kept_parts_give_the_page_a_fresh_rendering_gives(client, specialist
     task = call_task(store, assigned_to=specialist)
     # when: the first request renders the parts, the second takes the kept copy
     fresh = call_screen(client, specialist, task, language)
-    # the widgets, the questionnaire block, the form's body and the opening time's input (workbench.call_rendering)
-    assert len(rendering.PARTS._parts) == 4
+    # the widgets, the questionnaire block, the form's body, the opening time's input (workbench.call_rendering)
+    # and the keyboard legend (workbench_parts)
+    assert len(rendering.PARTS._parts) == 5
     kept = call_screen(client, specialist, task, language)
     # then
     assert kept == fresh
@@ -57,6 +58,21 @@ def test_each_language_gets_its_own_copy(client, specialist, store):
     english = call_screen(client, specialist, task, "en")
     assert "备注" in chinese and "remark" not in chinese
     assert "remark" in english
+
+
+def test_the_kept_legend_is_the_legend_in_each_language():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from huifang.workbench.templatetags.workbench_parts import workbench_legend
+
+    for language in ("zh-hans", "en", "zh-hans"):
+        with translation.override(language):
+            assert workbench_legend() == render_to_string("workbench/_legend.html")
+    with translation.override("en"):
+        assert "Keyboard" in workbench_legend()
+    with translation.override("zh-hans"):
+        assert "Keyboard" not in workbench_legend()
 
 
 def test_a_new_questionnaire_version_shows_at_once(client, specialist, director, store):
