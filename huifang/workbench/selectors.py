@@ -668,6 +668,33 @@ def call_detail(*, user: User, pk: int) -> CallRecord:
     return call
 
 
+# The call the "saved" notice names (after "Save and next": nearly every call screen shows one), and its
+# problem records: SQL compiled once per process, where call_detail compiled its role subqueries each time.
+_SAVED_CALL = CompiledQuery(
+    lambda call_id: CallRecord.objects.select_related("store", "customer", "complaint").filter(pk=call_id), "call_id"
+)
+_CALL_PROBLEMS = CompiledQuery(lambda call_id: Problem.objects.filter(call_id=call_id), "call_id")
+
+
+def saved_call(*, user: User, call_id: int, memberships: list[tuple] | None = None) -> tuple | None:
+    """(call, its problem records) for the notice of a call just saved, or None when there is no such call or
+    the user may not see it: calls_visible_to's rule (the store's team, or the caller in a store where they
+    call) decided on the one row from the user's roles in its store, as task_workable decides."""
+    if not user.is_authenticated or not 1 <= call_id <= MAX_ROW_ID:
+        return None
+    rows = _SAVED_CALL(call_id=call_id)
+    if not rows:
+        return None
+    call = rows[0]
+    if memberships is None:
+        roles = roles_in_store(user=user, store=call.store)
+    else:
+        roles = roles_in_store_of(user=user, memberships=memberships, store=call.store)
+    if not (roles & TEAM_ROLES or (roles & WORKBENCH_ROLES and call.caller_id == user.pk)):
+        return None
+    return call, _CALL_PROBLEMS(call_id=call.pk)
+
+
 def may_play_recording(*, user: User, call: CallRecord) -> bool:
     """The caller and the store's managers may play a recording."""
     return call.caller_id == user.pk or has_role(user=user, store=call.store, roles=RECORDING_ROLES)

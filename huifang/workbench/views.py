@@ -65,13 +65,13 @@ def _bucket_labels():
 def _saved_call(request):
     """The call just saved (?saved=<id>), for the notice that says what it opened."""
     raw = request.GET.get("saved", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         return None
-    try:
-        call = selectors.call_detail(user=request.user, pk=int(raw))
-    except Http404:
+    found = selectors.saved_call(user=request.user, call_id=int(raw), memberships=request_memberships(request))
+    if found is None:
         return None
-    return {"call": call, "complaint_url": complaint_url(call.complaint), "problems": list(call.problems.all())}
+    call, problems = found
+    return {"call": call, "complaint_url": complaint_url(call.complaint), "problems": problems}
 
 
 def _advisors_for(stores) -> list:
