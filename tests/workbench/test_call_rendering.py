@@ -54,7 +54,7 @@ def odd_task(store, specialist, manager):
         quantity=Decimal("0"), amount=Decimal("-1.5"),
     )  # fmt: skip
     RepairOrderLine.objects.create(
-        repair_order=task.repair_order, position=4, kind="unknown_kind", description="", quantity=Decimal("2.50"),
+        repair_order=task.repair_order, position=4, kind="odd", description="", quantity=Decimal("2.50"),
         amount=Decimal("0"),
     )  # fmt: skip
     for i, (score, comment) in enumerate([(None, ""), (Decimal("87.5"), "好<b>" * 40), (Decimal("0"), "&amp;")]):
