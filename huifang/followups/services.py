@@ -1,6 +1,7 @@
 """Writes of follow-ups: default rules, contact attempts and their outcome, moving tasks between people."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,74 @@ def on_task_unreachable(task: FollowUpTask, *, now: datetime, actor=None) -> Non
     )
 
 
+@dataclass(frozen=True)
+class AttemptMove:
+    """What one contact attempt does to its open task: the attempt row to insert, the task's new values
+    (empty when it stays as it is), its status after the attempt, and the audit entry's changes."""
+
+    attempt: ContactAttempt
+    update: dict
+    status: str
+    changes: dict
+
+
+def attempt_move(
+    *,
+    task: FollowUpTask,
+    max_failed_attempts: int,
+    time_zone: str,
+    failed_before: list[datetime],
+    actor: User | None,
+    now: datetime,
+    outcome: str,
+    note: str = "",
+    relation: str = "",
+    best_time: str = "",
+    callback_at: datetime | None = None,
+    spacing: rules.RetrySpacing | None = None,
+) -> AttemptMove:
+    """The rules of attempt_record on an open task its caller has locked, writing nothing: `failed_before`
+    holds the times of the task's earlier failed attempts (needed only when `outcome` is a failure), so a
+    caller that writes more in the same transaction (saving a call) can write it all at once."""
+    attempt = ContactAttempt(
+        task=task,
+        at=now,
+        outcome=outcome,
+        note=note,
+        relation=relation,
+        best_time=best_time,
+        callback_at=callback_at,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    status = rules.status_after_attempt(outcome, 0, max_failed_attempts)
+    changes: dict = {"attempt": outcome}
+    update: dict = {}
+    if outcome == AttemptOutcome.CALL_BACK:
+        update["next_call_at"] = callback_at
+    if outcome in FAILED_OUTCOMES:
+        spacing = spacing or rules.RetrySpacing()
+        tz = ZoneInfo(time_zone or "Asia/Shanghai")
+        tries = rules.counted_tries([*failed_before, now], spacing, tz)
+        changes["try"] = len(tries) if tries[-1] == now else None
+        if rules.is_unreachable(tries, max_failed_attempts, now, spacing):
+            status = TaskStatus.UNREACHABLE
+        else:
+            status = TaskStatus.OPEN
+            update["next_call_at"] = rules.comeback_at(tries, spacing, tz)
+            changes["comes_back_at"] = update["next_call_at"]
+    if status != TaskStatus.OPEN:
+        update.update(status=status, closed_at=now)
+        changes["status"] = [TaskStatus.OPEN, status]
+    return AttemptMove(attempt=attempt, update=update, status=status, changes=changes)
+
+
+def attempt_validate(*, outcome: str, callback_at: datetime | None) -> None:
+    if outcome not in AttemptOutcome.values:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    if outcome == AttemptOutcome.CALL_BACK and callback_at is None:
+        raise ValueError("a call back needs the time to call back")
+
+
 def attempt_record(
     *,
     task: FollowUpTask,
@@ -80,10 +149,7 @@ def attempt_record(
     issue 14 §3); an attempt made while it waits is recorded but is not a new try, and the task closes as
     unreachable only after enough tries and not within the first hours of the first one.
     """
-    if outcome not in AttemptOutcome.values:
-        raise ValueError(f"unknown outcome {outcome!r}")
-    if outcome == AttemptOutcome.CALL_BACK and callback_at is None:
-        raise ValueError("a call back needs the time to call back")
+    attempt_validate(outcome=outcome, callback_at=callback_at)
     with transaction.atomic():
         # Lock the task so two agents recording at once count the failures right.
         locked = FollowUpTask.objects.select_for_update(of=("self",)).select_related("rule", "store").get(pk=task.pk)
@@ -92,44 +158,30 @@ def attempt_record(
         failed_before = list(
             ContactAttempt.objects.filter(task=locked, outcome__in=FAILED_OUTCOMES).values_list("at", flat=True)
         )
-        attempt = ContactAttempt.objects.create(
+        move = attempt_move(
             task=locked,
-            at=now,
+            max_failed_attempts=locked.rule.max_failed_attempts,
+            time_zone=locked.store.time_zone,
+            failed_before=failed_before,
+            actor=actor,
+            now=now,
             outcome=outcome,
             note=note,
             relation=relation,
             best_time=best_time,
             callback_at=callback_at,
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            spacing=spacing,
         )
-        status = rules.status_after_attempt(outcome, 0, locked.rule.max_failed_attempts)
-        changes: dict = {"attempt": outcome}
-        update: dict = {}
-        if outcome == AttemptOutcome.CALL_BACK:
-            update["next_call_at"] = callback_at
-        if outcome in FAILED_OUTCOMES:
-            spacing = spacing or rules.RetrySpacing()
-            tz = ZoneInfo(locked.store.time_zone or "Asia/Shanghai")
-            tries = rules.counted_tries([*failed_before, now], spacing, tz)
-            changes["try"] = len(tries) if tries[-1] == now else None
-            if rules.is_unreachable(tries, locked.rule.max_failed_attempts, now, spacing):
-                status = TaskStatus.UNREACHABLE
-            else:
-                status = TaskStatus.OPEN
-                update["next_call_at"] = rules.comeback_at(tries, spacing, tz)
-                changes["comes_back_at"] = update["next_call_at"]
-        if status != TaskStatus.OPEN:
-            update.update(status=status, closed_at=now)
-            changes["status"] = [TaskStatus.OPEN, status]
-        if update:
-            FollowUpTask.objects.filter(pk=locked.pk).update(**update)
-        audit_record(obj=locked, action=AuditAction.UPDATE, at=now, actor=actor, source="web", changes=changes)
-        if status == TaskStatus.UNREACHABLE:
-            locked.status = status
+        move.attempt.save(force_insert=True)
+        if move.update:
+            FollowUpTask.objects.filter(pk=locked.pk).update(**move.update)
+        audit_record(obj=locked, action=AuditAction.UPDATE, at=now, actor=actor, source="web", changes=move.changes)
+        if move.status == TaskStatus.UNREACHABLE:
+            locked.status = move.status
             on_task_unreachable(locked, now=now, actor=actor)
     # Only what an attempt changes: a full refresh would drop the caller's joined store, customer and vehicle.
     task.refresh_from_db(fields=["status", "next_call_at", "closed_at"])
-    return attempt
+    return move.attempt
 
 
 def tasks_reassign(*, from_user: User, to_user: User | None, store: Store, actor: User | None, now: datetime) -> int:

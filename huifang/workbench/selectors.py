@@ -7,7 +7,19 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +33,8 @@ from huifang.archive.models import Contact, Customer, RepairOrderLine
 from huifang.archive.selectors import TimelineEvent, timeline_source
 from huifang.complaints.choices import OPEN_STATUSES
 from huifang.complaints.selectors import complaints_for_customer
+from huifang.core.api_params import MAX_ROW_ID
+from huifang.core.compiled import CompiledQuery
 from huifang.core.hand_sql import fetch_all, placeholders
 from huifang.core.phones import mask_phone
 from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
@@ -37,8 +51,8 @@ from huifang.messaging.services import policy_for as messaging_policy_for
 
 from . import queue_read, rules
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
-from .models import Answer, CallRecord, Problem
-from .store_settings import settings_for
+from .models import Answer, CallRecord, Problem, StoreSettingsVersion
+from .store_settings import settings_kept
 
 __all__ = [
     "overdue_counts_by_assignee",
@@ -170,6 +184,11 @@ def task_workable(
     task = tasks.filter(pk=task_id).first()
     if task is None:
         raise Http404
+    return task, _workable_roles(user=user, task=task, now=now, memberships=memberships)
+
+
+def _workable_roles(*, user: User, task: FollowUpTask, now: datetime, memberships: list[tuple] | None) -> set[str]:
+    """The user's roles in the task's store if they may open and save a call on it, else Http404."""
     if memberships is None:
         roles = roles_in_store(user=user, store=task.store)
     else:
@@ -179,7 +198,42 @@ def task_workable(
     held = calls_here and task.claimed_by_id == user.pk and task.claimed_until is not None and task.claimed_until > now
     if not (visible or held):
         raise Http404
-    return task, roles
+    return roles
+
+
+def _attempts_counted() -> Coalesce:
+    attempts = ContactAttempt.objects.filter(task=OuterRef("pk")).order_by().values("task").annotate(n=Count("*"))
+    return Coalesce(Subquery(attempts.values("n")), 0)
+
+
+def _settings_token() -> Subquery:
+    return Subquery(StoreSettingsVersion.objects.filter(store_id=OuterRef("store_id")).values("token")[:1])
+
+
+# The call screen's task with everything it shows, its attempts counted and its store's settings token (so
+# the kept settings cost no query of their own): one SQL, compiled once per process. Saving a call reads the
+# same row (the repair order's advisor included: the call record names them).
+_TASK_FOR_CALL = CompiledQuery(
+    lambda task_id: (
+        FollowUpTask.objects.select_related(*PRECALL_RELATED)
+        .annotate(attempts_count=_attempts_counted(), settings_token=_settings_token())
+        .filter(pk=task_id)
+    ),
+    "task_id",
+)
+
+
+def task_for_call(*, user: User, task_id: int, now: datetime, memberships: list[tuple] | None = None) -> tuple:
+    """(task, the user's roles in its store) as task_workable(related=PRECALL_RELATED, attempts=True) answers,
+    for the call screen and saving a call; the task also carries `settings_token` (store_settings.settings_kept).
+    Its SQL is compiled once per process (workbench.compiled), not on every request (issue 18)."""
+    if not user.is_authenticated or not 1 <= task_id <= MAX_ROW_ID:
+        raise Http404
+    rows = _TASK_FOR_CALL(task_id=task_id)
+    if not rows:
+        raise Http404
+    task = rows[0]
+    return task, _workable_roles(user=user, task=task, now=now, memberships=memberships)
 
 
 def _local_day_end(now: datetime, tz_name: str) -> datetime:
@@ -508,11 +562,40 @@ def calls_for_task(*, task: FollowUpTask) -> QuerySet[CallRecord]:
 PRECALL_RELATED = ("store", "customer", "vehicle", "repair_order", "repair_order__advisor", "assigned_to")
 
 
-def precall_for(*, task: FollowUpTask, user: User, now: datetime, read: bool = True) -> dict:
+# The call screen's other reads, each one SQL compiled once per process (workbench.compiled).
+_LINES = CompiledQuery(
+    lambda ro_id: RepairOrderLine.objects.filter(repair_order_id=ro_id).order_by("position", "id"), "ro_id"
+)
+_CONTACTS = CompiledQuery(
+    lambda customer_id: Contact.objects.filter(customer_id=customer_id).order_by("role", "name", "id"), "customer_id"
+)
+_EARLIER_CALLS = CompiledQuery(
+    lambda customer_id: CallRecord.objects.filter(customer_id=customer_id).order_by("-ended_at", "-id")[:EARLIER_CALLS],
+    "customer_id",
+)
+_COMPLAINTS = CompiledQuery(
+    # The complaints app's own query of a customer's complaints (an unsaved customer only carries the id).
+    lambda customer_id: complaints_for_customer(customer=_row_of(Customer, customer_id)),
+    "customer_id",
+)
+
+
+def _row_of(model, pk: int):
+    """An instance standing for the row `pk` (for a filter that takes an instance and only reads its id)."""
+    obj = model(pk=pk)
+    obj._state.adding = False
+    return obj
+
+
+def precall_for(
+    *, task: FollowUpTask, user: User, now: datetime, read: bool = True, answers: bool = True, kept=None
+) -> dict:
     """Everything the caller reviews before dialling: customer, vehicle, repair order with lines,
-    earlier calls with answers, complaints, company contacts, flags, rendered scripts, questionnaire.
+    earlier calls (with their answers unless `answers` is False), complaints, company contacts, flags,
+    rendered scripts, questionnaire.
     The task is read again with PRECALL_RELATED and its attempts counted, unless `read` is False: the caller
-    read it so already (task_workable(related=PRECALL_RELATED, attempts=True))."""
+    read it so already (task_for_call, or task_workable(related=PRECALL_RELATED, attempts=True)).
+    `kept`: the store's settings when the caller has them (store_settings), else read here."""
     if read:
         task = (
             FollowUpTask.objects.select_related(*PRECALL_RELATED)
@@ -520,18 +603,16 @@ def precall_for(*, task: FollowUpTask, user: User, now: datetime, read: bool = T
             .get(pk=task.pk)
         )
     customer, ro = task.customer, task.repair_order
-    lines = list(RepairOrderLine.objects.filter(repair_order=ro).order_by("position", "id")) if ro else []
-    contacts = list(Contact.objects.filter(customer=customer).order_by("role", "name", "id"))
-    calls = list(
-        CallRecord.objects.filter(customer=customer)
-        .select_related("caller", "task")
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
-        .order_by("-ended_at", "-id")[:EARLIER_CALLS]
-    )
-    complaints = list(complaints_for_customer(customer=customer))
+    lines = _LINES(ro_id=ro.pk) if ro else []
+    contacts = _CONTACTS(customer_id=customer.pk)
+    calls = _EARLIER_CALLS(customer_id=customer.pk)
+    if answers:
+        prefetch_related_objects(calls, Prefetch("answers", queryset=Answer.objects.select_related("question")))
+    complaints = _COMPLAINTS(customer_id=customer.pk)
     major = [c for c in complaints if c.is_major]
     open_complaints = [c for c in complaints if c.status in OPEN_STATUSES]
-    kept = settings_for(store=task.store)
+    if kept is None:
+        kept = settings_kept(store=task.store, token=getattr(task, "settings_token", None))
     policy = kept.archive_policy
     quiet = kept.quiet.quiet_at(now)
     flags = precall_flags(
@@ -609,6 +690,33 @@ def call_detail(*, user: User, pk: int) -> CallRecord:
     if call is None:
         raise Http404("No such call")
     return call
+
+
+# The call the "saved" notice names (after "Save and next": nearly every call screen shows one), and its
+# problem records: SQL compiled once per process, where call_detail compiled its role subqueries each time.
+_SAVED_CALL = CompiledQuery(
+    lambda call_id: CallRecord.objects.select_related("store", "customer", "complaint").filter(pk=call_id), "call_id"
+)
+_CALL_PROBLEMS = CompiledQuery(lambda call_id: Problem.objects.filter(call_id=call_id), "call_id")
+
+
+def saved_call(*, user: User, call_id: int, memberships: list[tuple] | None = None) -> tuple | None:
+    """(call, its problem records) for the notice of a call just saved, or None when there is no such call or
+    the user may not see it: calls_visible_to's rule (the store's team, or the caller in a store where they
+    call) decided on the one row from the user's roles in its store, as task_workable decides."""
+    if not user.is_authenticated or not 1 <= call_id <= MAX_ROW_ID:
+        return None
+    rows = _SAVED_CALL(call_id=call_id)
+    if not rows:
+        return None
+    call = rows[0]
+    if memberships is None:
+        roles = roles_in_store(user=user, store=call.store)
+    else:
+        roles = roles_in_store_of(user=user, memberships=memberships, store=call.store)
+    if not (roles & TEAM_ROLES or (roles & WORKBENCH_ROLES and call.caller_id == user.pk)):
+        return None
+    return call, _CALL_PROBLEMS(call_id=call.pk)
 
 
 def may_play_recording(*, user: User, call: CallRecord) -> bool:

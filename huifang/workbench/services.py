@@ -20,13 +20,13 @@ from huifang.audit.services import audit_entry, audit_record, audit_record_many,
 from huifang.complaints import services as complaint_services
 from huifang.complaints.choices import ComplaintCategory, ComplaintChannel
 from huifang.core import clock
+from huifang.core.compiled import CompiledQuery
 from huifang.core.phones import PhoneError, parse_phone
 from huifang.followups import rules as followup_rules
 from huifang.followups.choices import FAILED_OUTCOMES, AttemptOutcome, RuleKind, TaskChannel, TaskStatus
 from huifang.followups.defaults import CALL_CLAIM_MINUTES
 from huifang.followups.models import ContactAttempt, FollowUpTask
-from huifang.followups.offering import call_task_release
-from huifang.followups.services import attempt_record
+from huifang.followups.services import attempt_move, attempt_record, attempt_validate, on_task_unreachable
 from huifang.notifications.services import notify
 
 from . import defaults, hand_out, rules
@@ -645,32 +645,64 @@ def call_record_save(
         attempt_kind = AttemptOutcome.REFUSED
     else:
         attempt_kind = attempt_outcome
+    attempt_callback = callback_at if attempt_kind == AttemptOutcome.CALL_BACK else None
+    try:
+        attempt_validate(outcome=attempt_kind, callback_at=attempt_callback)
+    except ValueError as exc:
+        raise ValidationError({"task": _("This task is already closed.")}) from exc  # as attempt_record's refusal
+    caller = actor if actor is not None and actor.is_authenticated else None
+    # Set-based (issue 18): the task is locked and read once, then written once (its move and the release of
+    # the caller's hold in one UPDATE), and both audit entries (the task's move, the call) go in one INSERT.
     with transaction.atomic():
-        _claim_check(task=task, actor=actor, now=now)
-        try:
-            attempt = attempt_record(
-                task=task,
-                actor=actor,
-                now=now,
-                outcome=attempt_kind,
-                note=comment,
-                relation=relation,
-                best_time=best_time,
-                callback_at=callback_at if attempt_kind == AttemptOutcome.CALL_BACK else None,
-                spacing=retry_spacing_for(store=task.store, policy=call_policy),
+        locked = _task_locked(task=task, actor=actor, now=now)
+        if locked.status != TaskStatus.OPEN:
+            raise ValidationError({"task": _("This task is already closed.")})
+        failed_before = []
+        if attempt_kind in FAILED_OUTCOMES:
+            failed_before = list(
+                ContactAttempt.objects.filter(task_id=task.pk, outcome__in=FAILED_OUTCOMES).values_list("at", flat=True)
             )
-        except ValueError as exc:
-            raise ValidationError({"task": _("This task is already closed.")}) from exc
+        move = attempt_move(
+            task=task,
+            max_failed_attempts=locked.rule.max_failed_attempts,
+            time_zone=task.store.time_zone,
+            failed_before=failed_before,
+            actor=actor,
+            now=now,
+            outcome=attempt_kind,
+            note=comment,
+            relation=relation,
+            best_time=best_time,
+            callback_at=attempt_callback,
+            spacing=retry_spacing_for(store=task.store, policy=call_policy),
+        )
+        move.attempt.save(force_insert=True)
+        update = dict(move.update)
+        if caller is not None and locked.claimed_by_id == caller.pk:
+            update.update(claimed_by=None, claimed_until=None)  # call_task_release: the call is saved
+        if update:
+            FollowUpTask.objects.filter(pk=task.pk).update(**update)
+        for field in ("status", "next_call_at", "closed_at", "claimed_by", "claimed_until"):
+            if field in update:
+                setattr(task, field, update[field])
+        task_entry = audit_entry(
+            obj=task, action=AuditAction.UPDATE, at=now, actor=actor, source="web", changes=move.changes
+        )
+        if move.status == TaskStatus.UNREACHABLE:
+            # The trail says the task closed before what closing it sends (attempt_record's order).
+            task_entry.save()
+            task_entry = None
+            on_task_unreachable(task, now=now, actor=actor)
         call = CallRecord(
             store=task.store,
             task=task,
-            attempt=attempt,
+            attempt=move.attempt,
             customer=task.customer,
             vehicle=task.vehicle,
             repair_order=ro,
             advisor=advisor,
             advisor_name=(ro.advisor_name if ro is not None else "") or (str(advisor) if advisor else ""),
-            caller=actor if actor is not None and actor.is_authenticated else None,
+            caller=caller,
             questionnaire=questionnaire,
             outcome=outcome,
             started_at=started_at,
@@ -683,8 +715,11 @@ def call_record_save(
         )
         if recording is not None:
             call.recording.save(getattr(recording, "name", "recording"), recording, save=False)
-        call.save()
-        Answer.objects.bulk_create(Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned)
+        call.save(force_insert=True)
+        if cleaned:
+            Answer.objects.bulk_create(
+                Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned
+            )
         problem = call_issue_open(
             call=call, task=task, actor=actor, now=now, action=action, reasons=reasons, comment=comment, answers=cleaned
         )
@@ -694,9 +729,7 @@ def call_record_save(
             )
         if fixes:
             customer_update(customer=task.customer, actor=actor, now=now, via=SOURCE, **fixes)
-        if actor is not None and actor.is_authenticated:
-            call_task_release(task_id=task.pk, user=actor)
-        audit_record(
+        call_entry = audit_entry(
             obj=call,
             action=AuditAction.CREATE,
             at=now,
@@ -713,18 +746,28 @@ def call_record_save(
                 "recording": bool(recording) or bool(recording_url),
             },
         )
+        audit_record_many([entry for entry in (task_entry, call_entry) if entry is not None])
     return call
 
 
-def _claim_check(*, task: FollowUpTask, actor: User | None, now: datetime) -> None:
-    """Refuse a call on a task that "next" handed to someone else who may be on the phone with the customer
-    now (a manager who moved it, a colleague who opened it from the queue); locks the task row."""
-    holder_id, until = (
+# The task row of a call being saved, locked: who holds it, its status and its rule's limit of failed tries.
+_TASK_LOCKED = CompiledQuery(
+    lambda task_id: (
         FollowUpTask.objects.select_for_update(of=("self",))
-        .filter(pk=task.pk)
-        .values_list("claimed_by_id", "claimed_until")
-        .get()
-    )
+        .select_related("rule")
+        .only("id", "status", "claimed_by_id", "claimed_until", "rule__id", "rule__max_failed_attempts")
+        .filter(pk=task_id)
+    ),
+    "task_id",
+)
+
+
+def _task_locked(*, task: FollowUpTask, actor: User | None, now: datetime) -> FollowUpTask:
+    """The task row locked for the call's transaction; refuses a call on a task that "next" handed to someone
+    else who may be on the phone with the customer now (a manager who moved it, a colleague who opened it from
+    the queue)."""
+    locked = _TASK_LOCKED(task_id=task.pk)[0]
+    holder_id, until = locked.claimed_by_id, locked.claimed_until
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     if holder_id is not None and holder_id != actor_id and until is not None and until > now:
         holder = User.objects.filter(pk=holder_id).first()
@@ -734,6 +777,7 @@ def _claim_check(*, task: FollowUpTask, actor: User | None, now: datetime) -> No
                 % {"person": holder, "at": f"{until.astimezone(ZoneInfo(task.store.time_zone)):%H:%M}"}
             }
         )
+    return locked
 
 
 def call_record_from_link(

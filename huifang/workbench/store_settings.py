@@ -60,6 +60,15 @@ def settings_for(*, store: Store) -> StoreSettings:
     return settings_for_stores(stores=[store])[store.pk]
 
 
+def settings_kept(*, store: Store, token: str | None) -> StoreSettings:
+    """settings_for, when the request read the store's token already (with the task row of the call screen:
+    selectors.task_for_call): no query at all while the kept settings are under that token."""
+    kept = _kept.get(store.pk)
+    if token is not None and kept is not None and kept.token == token:
+        return kept
+    return settings_for(store=store)
+
+
 def settings_for_stores(*, stores: list[Store]) -> dict[int, StoreSettings]:
     """{store id: settings} of several stores: one query for their tokens, and the rows of those that changed."""
     tokens = _tokens(stores)

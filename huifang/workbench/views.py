@@ -27,7 +27,7 @@ from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.privacy.access import export_logged
 
-from . import defaults, queue_read, rendering, selectors, services, store_settings
+from . import call_rendering, defaults, queue_read, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -67,13 +67,13 @@ def _bucket_labels():
 def _saved_call(request):
     """The call just saved (?saved=<id>), for the notice that says what it opened."""
     raw = request.GET.get("saved", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         return None
-    try:
-        call = selectors.call_detail(user=request.user, pk=int(raw))
-    except Http404:
+    found = selectors.saved_call(user=request.user, call_id=int(raw), memberships=request_memberships(request))
+    if found is None:
         return None
-    return {"call": call, "complaint_url": complaint_url(call.complaint), "problems": list(call.problems.all())}
+    call, problems = found
+    return {"call": call, "complaint_url": complaint_url(call.complaint), "problems": problems}
 
 
 @role_required(*selectors.WORKBENCH_ROLES)
@@ -278,25 +278,45 @@ def _question_row(form: CallForm, question) -> tuple:
     return question, value, form[f"t_{question.code}"], scale, picked
 
 
-def _call_context(request, task, form=None, *, roles: set[str], read: bool = True) -> dict:
+def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> dict:
     now = clock.now()
-    precall = selectors.precall_for(task=task, user=request.user, now=now, read=read)
+    precall = selectors.precall_for(task=task, user=request.user, now=now, read=False, answers=False, kept=kept)
     questionnaire = precall["questionnaire"]
     questions = list(precall["questions"])
     if form is None:
-        form = CallForm(questions=questions, initial={"started_at": now})
+        form = call_rendering.EmptyCallForm(lambda: CallForm(questions=questions, initial={"started_at": now}))
     policy = precall["settings"].call_policy
-    # The empty form's widgets and questionnaire block come from a per-process copy (workbench.rendering).
+    # The empty form's widgets, questionnaire block and whole body come from per-process copies
+    # (workbench.rendering, workbench.call_rendering).
     widgets = rendering.call_widgets(form)
+
+    def body_context() -> dict:
+        return {
+            "form": form,
+            "w": widgets,
+            "questionnaire": questionnaire,
+            "questions_html": rendering.call_questions(
+                form, questions, lambda: [_question_row(form, q) for q in questions]
+            ),
+            "outcomes": CallOutcome.choices,
+            "policy": policy,
+            "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
+        }
+
     return {
         "task": precall["task"],
         "p": precall,
-        "questionnaire": questionnaire,
-        "questions_html": rendering.call_questions(
-            form, questions, lambda: [_question_row(form, q) for q in questions]
+        "lines_html": call_rendering.lines_html(precall["lines"]),
+        "scripts_html": call_rendering.scripts_html(precall["scripts"], precall["scenario"]),
+        "history_html": call_rendering.history_html(precall["calls"], precall["complaints"]),
+        "form_body": call_rendering.call_form_body(
+            form=form,
+            context=body_context,
+            key=call_rendering.form_body_key(questionnaire=questionnaire, questions=questions, policy=policy),
         ),
-        "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
         "form": form,
+        "started_at_html": form["started_at"] if form.is_bound else call_rendering.started_at_html(now),
+        "labels": _labels(precall),
         "w": widgets,
         "policy": policy,
         "overall_code": defaults.OVERALL_CODE,
@@ -307,33 +327,33 @@ def _call_context(request, task, form=None, *, roles: set[str], read: bool = Tru
         # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
         "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
         "saved": _saved_call(request),
-        "outcomes": CallOutcome.choices,
         "booking_ends_kinds": TASK_KINDS_ENDED_BY_BOOKING,
+    }
+
+
+def _labels(precall: dict) -> dict:
+    """The choices the screen shows by their labels (call_rendering.display)."""
+    task, customer, ro = precall["task"], precall["customer"], precall["repair_order"]
+    return {
+        "kind": call_rendering.display(task, "kind"),
+        "status": call_rendering.display(task, "status"),
+        "customer_kind": call_rendering.display(customer, "kind"),
+        "channel": call_rendering.display(customer, "preferred_channel"),
+        "ro_type": call_rendering.display(ro, "ro_type") if ro is not None else "",
     }
 
 
 @role_required(*selectors.WORKBENCH_ROLES)
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
-    if request.method != "POST":
-        # The access check reads the task with everything the screen shows (one query, not two).
-        task, roles = selectors.task_workable(
-            user=request.user,
-            task_id=task_id,
-            now=clock.now(),
-            memberships=request_memberships(request),
-            related=selectors.PRECALL_RELATED,
-            attempts=True,
-        )
-        return render(request, "workbench/call.html", _call_context(request, task, roles=roles, read=False))
-    task, roles = selectors.task_workable(
-        user=request.user,
-        task_id=task_id,
-        now=clock.now(),
-        related=("store", "customer", "vehicle", "repair_order"),
-        memberships=request_memberships(request),
+    # The access check reads the task with everything the screen shows and its store's settings token (one
+    # query compiled once per process); saving reads the same row.
+    task, roles = selectors.task_for_call(
+        user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
     )
-    kept = store_settings.settings_for(store=task.store)
+    if request.method != "POST":
+        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
+    kept = store_settings.settings_kept(store=task.store, token=task.settings_token)
     form = CallForm(request.POST, request.FILES, questions=list(kept.questions))
     if form.is_valid():
         data, now = form.cleaned_data, clock.now()
@@ -363,7 +383,13 @@ def task_call(request, task_id: int):
             if data["next"]:
                 return HttpResponseRedirect(reverse("workbench:next") + f"?saved={call.pk}")
             return redirect("workbench:call_detail", call_id=call.pk)
-    return render(request, "workbench/call.html", _call_context(request, task, form, roles=roles), status=422)
+        # The save may have moved the task on (the row was locked and read again): show it as it is now.
+        task, roles = selectors.task_for_call(
+            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+        )
+    return render(
+        request, "workbench/call.html", _call_context(request, task, form, roles=roles, kept=kept), status=422
+    )
 
 
 def _may_play(user, call) -> bool:

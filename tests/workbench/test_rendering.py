@@ -43,7 +43,9 @@ def test_the_kept_parts_give_the_page_a_fresh_rendering_gives(client, specialist
     task = call_task(store, assigned_to=specialist)
     # when: the first request renders the parts, the second takes the kept copy
     fresh = call_screen(client, specialist, task, language)
-    assert len(rendering.PARTS._parts) == 2
+    # the widgets, the questionnaire block, the form's body and the opening time's input (workbench.call_rendering);
+    # the keyboard legend is kept apart (workbench_parts.LEGENDS)
+    assert len(rendering.PARTS._parts) == 4
     kept = call_screen(client, specialist, task, language)
     # then
     assert kept == fresh
@@ -56,6 +58,21 @@ def test_each_language_gets_its_own_copy(client, specialist, store):
     english = call_screen(client, specialist, task, "en")
     assert "备注" in chinese and "remark" not in chinese
     assert "remark" in english
+
+
+def test_the_kept_legend_is_the_legend_in_each_language():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from huifang.workbench.templatetags.workbench_parts import workbench_legend
+
+    for language in ("zh-hans", "en", "zh-hans"):
+        with translation.override(language):
+            assert workbench_legend() == render_to_string("workbench/_legend.html")
+    with translation.override("en"):
+        assert "Keyboard" in workbench_legend()
+    with translation.override("zh-hans"):
+        assert "Keyboard" not in workbench_legend()
 
 
 def test_a_new_questionnaire_version_shows_at_once(client, specialist, director, store):
@@ -83,6 +100,15 @@ def test_a_question_changed_in_place_shows_at_once(client, specialist, store):
     question.text = "改过的问题文字"
     question.save()
     assert "改过的问题文字" in call_screen(client, specialist, task)
+
+
+def test_a_changed_call_policy_shows_at_once(client, specialist, director, store):
+    # The form's body says the store's rule (overall ≤ n → complaint): it is kept under the policy's values.
+    task = call_task(store, assigned_to=specialist)
+    assert "整体满意度 ≤ 7 分" not in call_screen(client, specialist, task)
+    services.call_policy_update(store=store, actor=director, now=NOW, low_overall_score=7)
+    after = call_screen(client, specialist, task)
+    assert "整体满意度 ≤ 7 分" in after and 'data-low-overall="7"' in after
 
 
 def test_a_data_fix_by_update_shows_once_the_store_settings_are_marked_changed(client, specialist, store):

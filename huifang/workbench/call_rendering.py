@@ -1,0 +1,176 @@
+"""Parts of the call screen rendered in Python or kept per process (issue 18: the call screen's template was
+the largest part of its CPU, some 35,000 of its 44,000 Python calls).
+
+The form below its hidden fields is the same for every task while the caller has typed nothing: it depends on
+the language, the questionnaire and the store's call policy, and is kept under exactly those (as
+workbench.rendering keeps the widgets and the questionnaire block), so an edit can never show a stale copy.
+A form that came back with errors is rendered afresh.
+"""
+
+from collections.abc import Callable
+
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import truncatechars
+from django.template.loader import render_to_string
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
+from django.utils.timezone import template_localtime
+from django.utils.translation import get_language, gettext
+
+from huifang.archive.choices import LineKind
+from huifang.complaints.choices import ComplaintStatus
+
+from .choices import CallOutcome
+from .forms import CallForm
+from .rendering import PARTS, questions_key
+
+FORM_BODY_TEMPLATE = "workbench/_call_form_body.html"
+
+
+def form_body_key(*, questionnaire, questions, policy) -> tuple:
+    """Everything of the settings that the form's body shows."""
+    return (
+        questionnaire.pk,
+        questionnaire.version,
+        questions_key(questions),
+        policy.low_overall_score,
+        policy.low_overall_action,
+        policy.low_item_score,
+        policy.low_item_action,
+    )
+
+
+def call_form_body(*, form, context: Callable[[], dict], key: tuple) -> SafeString:
+    """The call form's questionnaire and outcome sections; `context` makes what the template shows (called only when it is rendered)."""
+
+    def render() -> SafeString:
+        return SafeString(render_to_string(FORM_BODY_TEMPLATE, context()))
+
+    if form.is_bound:
+        return render()
+    return PARTS.get(("form_body", get_language(), *key), render)
+
+
+# --- Per-task loops of the screen, rendered here rather than by the template ---------------------------------
+# Each loop iteration of the template cost a few hundred Python calls (a node per value, a filter, a display
+# method); these make the very markup the template made, every value through `_shown` as a template variable
+# is shown (localized, then escaped unless already safe), labels translated once per request.
+
+
+def _shown(value) -> str:
+    return conditional_escape(localize(value))
+
+
+def _date(value, fmt: str) -> str:
+    """`{{ value|date:fmt }}` (the filter sees the time in the current time zone)."""
+    return conditional_escape(date_filter(template_localtime(value), fmt))
+
+
+def lines_html(lines) -> SafeString:
+    """The repair order's lines: the rows of the table's body."""
+    kinds = dict(LineKind.choices)
+    return SafeString(
+        "".join(
+            f'<tr><td><span class="muted small">{_shown(kinds.get(line.kind, line.kind))}</span> '
+            f'{_shown(line.description)}</td><td class="num">{_shown(line.quantity or "")}</td>'
+            f'<td class="num">{_shown(line.amount)}</td></tr>'
+            for line in lines
+        )
+    )
+
+
+def scripts_html(scripts: list[dict], scenario: str) -> SafeString:
+    """The script card's scenario tabs and each scenario's steps (the one to open with shown)."""
+    tabs = "".join(
+        f'<button type="button" data-scenario-tab="{_shown(s["scenario"])}" '
+        f'class="{"on" if s["scenario"] == scenario else ""}">{_shown(s["label"])}</button>'
+        for s in scripts
+    )
+    steps = "".join(
+        f'\n      <ol class="wb-steps" data-scenario="{_shown(s["scenario"])}"'
+        f"{'' if s['scenario'] == scenario else ' hidden'}>\n        "
+        + "".join(f"<li><b>{_shown(step['title'])}</b><p>{_shown(step['text'])}</p></li>" for step in s["steps"])
+        + "\n      </ol>\n      "
+        for s in scripts
+    )
+    if not scripts:
+        steps = f'<p class="muted">{_shown(gettext("No script for this kind of task."))}</p>\n      '
+    return SafeString(f'<div class="wb-tabs">{tabs}</div>\n      {steps}\n')
+
+
+def history_html(calls, complaints) -> SafeString:
+    """Earlier calls and complaints: the items of their list."""
+    outcomes = dict(CallOutcome.choices)
+    statuses = dict(ComplaintStatus.choices)
+    score, complaint = _shown(gettext("score")), _shown(gettext("Complaint"))
+    calls_items = [
+        f'<li><span class="nowrap">{_date(c.ended_at, "Y-m-d")}</span> {_shown(outcomes.get(c.outcome, c.outcome))}'
+        + (f" · {score} {_shown(c.score)}" if c.score is not None else "")
+        + (f' <span class="muted">{_shown(truncatechars(c.comment, 60))}</span>' if c.comment else "")
+        + "</li>"
+        for c in calls
+    ]
+    complaint_items = [
+        f'<li><span class="badge{" bad" if c.is_major else " warn"}">{complaint}</span> '
+        f'<span class="mono small">{_shown(c.number)}</span> <span class="nowrap">{_date(c.received_at, "Y-m-d")}</span> '
+        f"{_shown(statuses.get(c.status, c.status))} {_shown(truncatechars(c.content, 50))}</li>"
+        for c in complaints
+    ]
+    # The template's two loops, a line apart.
+    return SafeString("".join(calls_items) + "\n        " + "".join(complaint_items))
+
+
+# --- Single values of the page ---------------------------------------------------------------------------------
+
+_CHOICES: dict = {}
+
+
+def display(obj, field: str) -> str:
+    """`obj.get_<field>_display()` from a per-process map of the field's choices: the model method rebuilds
+    and hashes every choice on each call (about 500 Python calls for a task's kind)."""
+    key = (type(obj), field)
+    choices = _CHOICES.get(key)
+    if choices is None:
+        choices = _CHOICES[key] = dict(type(obj)._meta.get_field(field).flatchoices)
+    value = getattr(obj, field)
+    return str(choices.get(value, value))
+
+
+_STARTED_MARK = "wbstartedatmark"
+
+
+def started_at_html(now) -> SafeString:
+    """`{{ form.started_at }}` of the empty call form (its hidden input carrying the opening time): the
+    input's markup is kept per language with a mark where the value goes, the value made as the bound field
+    makes it (the field's prepare_value, then the widget's format_value)."""
+    field = CallForm.base_fields["started_at"]
+    pattern = PARTS.get(
+        ("started_at", get_language()),
+        lambda: str(field.widget.render("started_at", _STARTED_MARK, attrs={"id": "id_started_at"})),
+    )
+    value = field.widget.format_value(field.prepare_value(now))
+    return SafeString(pattern.replace(_STARTED_MARK, conditional_escape(value)))
+
+
+class EmptyCallForm:
+    """The empty call form, made only when a kept part of the screen has to be rendered afresh: building it
+    (two dozen fields copied, one per question) cost more than the rest of the call screen's view."""
+
+    is_bound = False
+
+    def __init__(self, make: Callable[[], CallForm]):
+        self._make = make
+        self._form: CallForm | None = None
+
+    @property
+    def form(self) -> CallForm:
+        if self._form is None:
+            self._form = self._make()
+        return self._form
+
+    def __getitem__(self, name: str):
+        return self.form[name]
+
+    def __getattr__(self, name: str):
+        return getattr(self.form, name)
