@@ -151,3 +151,18 @@ def test_report_settings_past_their_column_are_refused_on_the_field(field):
     form = ReportPolicyForm({**data, field: "99999999999999999999"})
     assert not form.is_valid()
     assert list(form.errors) == [field]
+
+
+@pytest.mark.parametrize("page", [BIG, "999"])
+def test_a_queue_page_past_the_last_shows_the_last(client, store, director, page):
+    from .workbench.factories import call_task
+
+    for _ in range(3):
+        call_task(store, assigned_to=director)
+    client.force_login(director)
+    # when: ?page= far past the last page (2**63 overflowed the OFFSET: a 500 on PostgreSQL)
+    response = client.get("/workbench/", {"page": page})
+    # then: the last page, with its tasks
+    assert response.status_code == 200
+    assert response.context["page"] == response.context["pages"] == 1
+    assert sum(bucket[3] for bucket in response.context["buckets"]) == 3

@@ -333,7 +333,8 @@ def queue_page(
     two queries of plain rows; "earliest": {store id: earliest callable time} of the tasks counted (the
     user's own in all their stores, unfiltered, is what next_callable needs)."""
     counts, earliest = queue_counts(which=which, now=now)
-    page = max(page, 1)
+    # A page past the last shows the last (and keeps OFFSET within a 64-bit integer whatever ?page= says).
+    page = min(max(page, 1), max((counts["total"] + page_size - 1) // page_size, 1))
     offset = (page - 1) * page_size
     result: dict = {"overdue": [], "due_now": [], "today": [], "later": []}
     rows = queue_rows(which=which, now=now, quiet_rules=quiet_rules, offset=offset, limit=page_size)

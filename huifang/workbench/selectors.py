@@ -285,7 +285,9 @@ def queue_for(
     if advisor_id:
         tasks = tasks.filter(repair_order__advisor_id=advisor_id)
     counts = queue_counts(tasks=tasks, stores=stores, now=now)
-    offset = (max(page, 1) - 1) * page_size
+    # A page past the last shows the last (and keeps OFFSET within a 64-bit integer whatever ?page= says).
+    page = min(max(page, 1), max((counts["total"] + page_size - 1) // page_size, 1))
+    offset = (page - 1) * page_size
     rows = list(
         tasks.select_related("store", "customer", "vehicle", "assigned_to")
         .only(*QUEUE_ROW_FIELDS)
@@ -297,7 +299,7 @@ def queue_for(
         result[task.bucket].append(task)
     result["counts"] = counts
     result["truncated"] = counts["total"] > offset + len(rows)
-    result["page"] = max(page, 1)
+    result["page"] = page
     result["pages"] = max((counts["total"] + page_size - 1) // page_size, 1)
     return result
 

@@ -164,8 +164,18 @@ def _audited(sender, instance: AuditEntry, created: bool, **kwargs) -> None:
             settings_changed(store_id=instance.store_id)
 
 
+def _store_created(sender, instance: Store, created: bool, raw: bool = False, **kwargs) -> None:
+    # A store gets its token with it, so reading its settings never writes (migration 0007 gave the existing
+    # stores theirs); _token_give stays for a row deleted by hand.
+    if created and not raw:
+        StoreSettingsVersion.objects.bulk_create(
+            [StoreSettingsVersion(store_id=instance.pk, token=secrets.token_hex(16))], ignore_conflicts=True
+        )
+
+
 def connect() -> None:
     """Called once from the app's ready()."""
+    post_save.connect(_store_created, sender=Store, dispatch_uid="store_settings_store_created")
     for model in SETTINGS_MODELS:
         post_save.connect(_row_changed, sender=model, dispatch_uid=f"store_settings_{model.__name__}_save")
         post_delete.connect(_row_changed, sender=model, dispatch_uid=f"store_settings_{model.__name__}_delete")

@@ -153,3 +153,24 @@ def test_an_audit_entry_about_no_row_leaves_the_settings_token_alone(store):
     AuditEntry.objects.create(at=NOW, store=store, action=AuditAction.UPDATE, object_repr="export")
     # then nothing fails and the token is unchanged
     assert StoreSettingsVersion.objects.get(store=store).token == token
+
+
+def test_a_new_store_has_its_token_so_reading_its_settings_never_writes(store):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from huifang.workbench.models import StoreSettingsVersion
+
+    from ..factories import StoreFactory
+
+    # given: a store just made has its token already
+    other = StoreFactory()
+    assert StoreSettingsVersion.objects.filter(store=other).exists()
+    store_settings.settings_for(store=store)  # its default rows made on first read
+    store_settings._kept.clear()  # another process, or this one after a restart
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        store_settings.settings_for(store=store)
+    # then: reads only (a refused request must write nothing, the hostile walk found it writing the first token)
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes == []
