@@ -370,12 +370,12 @@ def care_specialists_by_load(*, store: Store, exclude: Iterable[int] = ()) -> li
     return _SPECIALISTS_BY_LOAD(store_id=store.pk, load_store_id=store.pk)
 
 
-def _specialists_by_load(*, store_id: int, load_store_id: int, exclude: list[int] = ()) -> QuerySet[User]:
+def _specialists_by_load(*, store_id: int, load_store_id: int, exclude: Iterable[int] = ()) -> QuerySet[User]:
     # The store id is given twice (the members, the complaints counted): a CompiledQuery binds each id once.
     members = Membership.objects.filter(scope=Scope.STORE, store_id=store_id, role=Role.CARE_SPECIALIST)
     users = User.objects.filter(pk__in=members.values("user"), is_active=True, on_leave=False)
     if exclude:
-        users = users.exclude(pk__in=exclude)
+        users = users.exclude(pk__in=list(exclude))
     return users.annotate(
         open_complaints=Count(
             "complaints_owned",
