@@ -124,6 +124,17 @@ def _is_word(token: str, word: str) -> bool:
     return word.isdigit() and token.isdigit() and token.startswith("12") and token[2:] == word
 
 
+def _first_word(token: str, wanted: list[str], positions: dict[str, int]) -> str | None:
+    """The first policy word (in `wanted`'s order) that `token` is (_is_word), found by two look-ups instead of
+    a walk over the whole list for every token (the list has dozens of words; a complaint, hundreds of tokens).
+    The words are unique, so at most two can match: the token itself and, for 12xxx, the line xxx."""
+    exact = positions.get(token)
+    hotline = positions.get(token[2:]) if token.startswith("12") and len(token) > 2 and token.isdigit() else None
+    if exact is None:
+        return None if hotline is None else wanted[hotline]
+    return wanted[exact if hotline is None or exact < hotline else hotline]
+
+
 def _clauses(text: str) -> list[str]:
     text = _THREE_FIFTEEN.sub(" 315 ", text or "")
     return [c for c in _CLAUSE_END.split(text) if c.strip()]
@@ -153,6 +164,7 @@ class WordHit:
 def word_hits(text: str, words: str | Iterable[str]) -> list[WordHit]:
     """Every occurrence of a policy word in the text, clause by clause, with its denial/worry/act context."""
     wanted = split_words(words)
+    positions = {word: i for i, word in enumerate(wanted)}
     hits: list[WordHit] = []
     acts = major_words.MEDIA_LEGAL_ACTS
     for clause in _clauses(text):
@@ -160,7 +172,7 @@ def word_hits(text: str, words: str | Iterable[str]) -> list[WordHit]:
         passable = major_words.SCOPE_WORDS | acts | frozenset(wanted)
         act_positions = [i for i, t in enumerate(cut) if t in acts]
         for i, token in enumerate(cut):
-            word = next((w for w in wanted if _is_word(token, w)), None)
+            word = _first_word(token, wanted, positions)
             if word is None:
                 continue
             following = cut[i + 1] if i + 1 < len(cut) else ""

@@ -23,6 +23,7 @@ from huifang.accounts.choices import Role, Scope
 from huifang.accounts.models import Membership, Store, User
 from huifang.accounts.selectors import has_role, stores_where_role
 from huifang.archive.models import Customer, RepairOrder, Vehicle
+from huifang.core.compiled import CompiledQuery
 from huifang.followups.models import FollowUpTask
 
 from . import defaults, major, rules
@@ -362,18 +363,28 @@ def level_owner_candidates(*, store: Store, level: int) -> list[User]:
 
 def care_specialists_by_load(*, store: Store, exclude: Iterable[int] = ()) -> list[User]:
     """The store's available care specialists, fewest open complaints first."""
-    members = Membership.objects.filter(scope=Scope.STORE, store=store, role=Role.CARE_SPECIALIST)
-    return list(
-        User.objects.filter(pk__in=members.values("user"), is_active=True, on_leave=False)
-        .exclude(pk__in=list(exclude))
-        .annotate(
-            open_complaints=Count(
-                "complaints_owned",
-                filter=Q(complaints_owned__status__in=list(OPEN_STATUSES), complaints_owned__store=store),
-            )
+    exclude = list(exclude)
+    if exclude:
+        return list(_specialists_by_load(store_id=store.pk, load_store_id=store.pk, exclude=exclude))
+    # Every complaint opened without an owner (intake, a call's complaint) asks this: compiled once per process.
+    return _SPECIALISTS_BY_LOAD(store_id=store.pk, load_store_id=store.pk)
+
+
+def _specialists_by_load(*, store_id: int, load_store_id: int, exclude: Iterable[int] = ()) -> QuerySet[User]:
+    # The store id is given twice (the members, the complaints counted): a CompiledQuery binds each id once.
+    members = Membership.objects.filter(scope=Scope.STORE, store_id=store_id, role=Role.CARE_SPECIALIST)
+    users = User.objects.filter(pk__in=members.values("user"), is_active=True, on_leave=False)
+    if exclude:
+        users = users.exclude(pk__in=list(exclude))
+    return users.annotate(
+        open_complaints=Count(
+            "complaints_owned",
+            filter=Q(complaints_owned__status__in=list(OPEN_STATUSES), complaints_owned__store_id=load_store_id),
         )
-        .order_by("open_complaints", "pk")
-    )
+    ).order_by("open_complaints", "pk")
+
+
+_SPECIALISTS_BY_LOAD = CompiledQuery(_specialists_by_load, "store_id", "load_store_id")
 
 
 def store_users_with_roles(*, store: Store, roles: Iterable[str]) -> list[User]:

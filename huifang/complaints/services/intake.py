@@ -22,7 +22,7 @@ from huifang.robots import alerts as robot_alerts
 
 from .. import defaults, major, rules
 from ..choices import ComplaintCategory, ComplaintChannel, ComplaintNature, EventKind
-from ..models import Complaint, ComplaintReason
+from ..models import Complaint, ComplaintPolicy, ComplaintReason
 from ..selectors import (
     COMPLAINT_ROLES,
     care_specialists_by_load,
@@ -186,9 +186,10 @@ def repeat_repairs(*, complaint: Complaint) -> int:
     )
 
 
-def major_check(*, complaint: Complaint) -> list[dict]:
-    """The seed 004 major-complaint rules that fire for the complaint as it is now (see major.py)."""
-    policy = policy_for(store=complaint.store)
+def major_check(*, complaint: Complaint, policy: ComplaintPolicy | None = None) -> list[dict]:
+    """The seed 004 major-complaint rules that fire for the complaint as it is now (see major.py); `policy`
+    is the store's policy when the caller has read it already (intake: the one its deadlines came from)."""
+    policy = policy or policy_for(store=complaint.store)
     return major.assess(
         content=complaint.content,
         background=complaint.background,
@@ -215,19 +216,21 @@ def reasons_text(reasons: Iterable[dict]) -> str:
     return "；".join(f"{r['label']}：{r['detail']}" for r in reasons)
 
 
-def major_apply(*, complaint: Complaint, actor: User | None, now: datetime) -> bool:
+def major_apply(
+    *, complaint: Complaint, actor: User | None, now: datetime, policy: ComplaintPolicy | None = None
+) -> bool:
     """Re-run the major rules and store the outcome; returns True when the complaint newly became major.
 
     Also starts the written report to the manufacturer when media or legal involvement appears. Call it
     inside the caller's transaction with the complaint locked.
     """
-    reasons = major_check(complaint=complaint)
+    policy = policy or policy_for(store=complaint.store)
+    reasons = major_check(complaint=complaint, policy=policy)
     was_major = complaint.is_major
     update: dict = {}
     if reasons != complaint.major_reasons or bool(reasons) != was_major:
         update.update(is_major=bool(reasons), major_reasons=reasons)
     if rules.needs_media_report(reasons) and complaint.media_report_due is None:
-        policy = policy_for(store=complaint.store)
         update["media_report_due"] = deadline(
             policy=policy, store=complaint.store, start=now, hours=policy.media_report_hours
         )
@@ -425,7 +428,7 @@ def complaint_intake(
             source=source,
             changes={"number": number, "channel": channel, "category": category, "owner": owner},
         )
-        major_apply(complaint=complaint, actor=actor, now=now)
+        major_apply(complaint=complaint, actor=actor, now=now, policy=policy)
         if owner is not None and owner != actor:
             tz = ZoneInfo(store.time_zone or "Asia/Shanghai")
             notify_about(

@@ -1,0 +1,75 @@
+"""The signed-in user of a request, read with SQL compiled once per process (issue 18).
+
+Every signed-in request reads its user; ModelBackend.get_user compiled that one-row ORM query again each time,
+a third of the CPU of the workbench's ping. AuthenticationMiddleware here does what Django's does, with one
+change: for a session signed in through ModelBackend (the path stays in the session, unchanged) the user row
+is read by a CompiledQuery, which makes the same model instance. Everything else is Django's rule, kept
+line for line from django.contrib.auth.get_user: the backend must still be configured, an inactive user is
+nobody, and the session's password hash must match (a fallback secret rotates it, anything else flushes
+the session). Sessions of any other backend go through Django's own get_user.
+"""
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model
+from django.contrib.auth import middleware as django_auth
+from django.contrib.auth.models import AnonymousUser
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
+
+from huifang.core.compiled import CompiledQuery
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+_USER_BY_ID = CompiledQuery(lambda user_id: get_user_model()._default_manager.filter(pk=user_id), "user_id")
+
+
+def session_user(request):
+    """The user of the request's session, or AnonymousUser: what django.contrib.auth.get_user returns."""
+    backend_path = request.session.get(BACKEND_SESSION_KEY)
+    if backend_path != MODEL_BACKEND:
+        return auth.get_user(request)
+    try:
+        user_id = auth._get_user_session_key(request)
+    except KeyError:
+        return AnonymousUser()
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return AnonymousUser()
+    user = _active_user(user_id)
+    if user is None:
+        return AnonymousUser()
+    session_hash = request.session.get(HASH_SESSION_KEY)
+    session_auth_hash = user.get_session_auth_hash()
+    if session_hash and constant_time_compare(session_hash, session_auth_hash):
+        return user
+    if session_hash and any(
+        constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash()
+    ):
+        request.session.cycle_key()
+        request.session[HASH_SESSION_KEY] = session_auth_hash
+        return user
+    request.session.flush()
+    return AnonymousUser()
+
+
+def _active_user(user_id):
+    """ModelBackend.get_user: the user with this id if it may sign in (is_active), else None."""
+    rows = _USER_BY_ID(user_id=user_id)
+    if not rows:
+        return None
+    user = rows[0]
+    return user if getattr(user, "is_active", True) else None
+
+
+def _cached_session_user(request):
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = session_user(request)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(django_auth.AuthenticationMiddleware):
+    """Django's middleware (request.user lazy, request.auser as Django's) with the user read above."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _cached_session_user(request))
