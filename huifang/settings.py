@@ -117,6 +117,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and os.environ.get("DB_SERVER_SIDE_BINDING", "1") == "1"
+):
+    # Server-side binding with prepared statements: a statement run DB_PREPARE_THRESHOLD times on a
+    # connection is planned once and its plan kept; planning was most of the database's CPU per workbench
+    # request (bench/README.md "PostgreSQL planning"). Prepared statements live on one connection: they
+    # pay with DB_CONN_MAX_AGE > 0; PgBouncer in transaction mode needs >= 1.21 with
+    # max_prepared_statements, else DB_SERVER_SIDE_BINDING=0 (docs/operations.md "Prepared statements").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=int(os.environ.get("DB_PREPARE_THRESHOLD", "2"))
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
