@@ -82,3 +82,19 @@ def backend_cpu_seconds() -> float | None:
             return int(stat.read().split()[0]) / 1e9
     except OSError:
         return None
+
+
+def first_agent_client(store_code: str):
+    """(client, agent): a test client signed in as the first call agent of a store made by load_workbench.py, its queue opened
+    once (templates, translations, the session's last-seen mark warm). For the in-process workbench profiles."""
+    from django.conf import settings
+    from django.test import Client
+
+    from huifang.accounts.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    agent = User.objects.filter(username__startswith=f"{store_code.lower()}_agent").order_by("username").first()
+    client = Client()
+    client.force_login(agent)
+    client.get("/workbench/")
+    return client, agent

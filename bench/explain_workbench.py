@@ -17,7 +17,7 @@ import argparse
 import json
 import re
 
-from common import setup_django
+from common import first_agent_client, setup_django
 
 SKIPPED = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK|BEGIN|COMMIT|SET |SELECT pg_backend_pid)", re.I)
 
@@ -27,18 +27,10 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     args = parser.parse_args()
     setup_django(migrate=False)
-    from django.conf import settings
     from django.db import IntegrityError, connection, transaction
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from huifang.accounts.models import User
-
-    settings.ALLOWED_HOSTS = ["*"]
-    agent = User.objects.filter(username__startswith=f"{args.store.lower()}_agent").order_by("username").first()
-    client = Client()
-    client.force_login(agent)
-    client.get("/workbench/")
+    client, _agent = first_agent_client(args.store)
 
     def statements(step):
         with CaptureQueriesContext(connection) as queries:

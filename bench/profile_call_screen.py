@@ -17,7 +17,7 @@ import pstats
 import re
 import time
 
-from common import setup_django
+from common import first_agent_client, setup_django
 
 
 def main() -> None:
@@ -26,20 +26,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
     setup_django(migrate=False)
-    from django.conf import settings
     from django.db import connection
-    from django.test import Client
 
-    from huifang.accounts.models import User
     from huifang.followups.models import FollowUpTask
     from huifang.workbench.rules import SCALE_MAX
     from huifang.workbench.store_settings import settings_for
 
-    settings.ALLOWED_HOSTS = ["*"]
-    agent = User.objects.filter(username__startswith=f"{args.store.lower()}_agent").order_by("username").first()
-    client = Client()
-    client.force_login(agent)
-    client.get("/workbench/")  # warm: templates, translations, content types, the kept settings
+    client, agent = first_agent_client(args.store)
 
     def next_task(saved="") -> int:
         response = client.get("/workbench/next/" + (f"?saved={saved}" if saved else ""))

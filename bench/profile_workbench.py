@@ -25,7 +25,7 @@ import pstats
 import re
 import time
 
-from common import setup_django
+from common import first_agent_client, setup_django
 
 
 def main() -> None:
@@ -36,19 +36,12 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25, help="functions listed per endpoint with --profile")
     args = parser.parse_args()
     setup_django(migrate=False)
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from huifang.accounts.models import User
-
-    settings.ALLOWED_HOSTS = ["*"]
-    agent = User.objects.filter(username__startswith=f"{args.store.lower()}_agent").order_by("username").first()
+    client, _agent = first_agent_client(args.store)
     anonymous = Client()
-    client = Client()
-    client.force_login(agent)
-    client.get("/workbench/")  # warm: templates, translations, the session's last-seen mark
     backend_clock = backend_cpu_clock(connection)
 
     def measure(name, step, minus=None):
