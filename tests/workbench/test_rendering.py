@@ -44,7 +44,7 @@ def test_the_kept_parts_give_the_page_a_fresh_rendering_gives(client, specialist
     # when: the first request renders the parts, the second takes the kept copy
     fresh = call_screen(client, specialist, task, language)
     # the widgets, the questionnaire block, the form's body and the opening time's input (workbench.call_rendering);
-    # the keyboard legend is kept apart (workbench_parts.LEGENDS)
+    # the keyboard legend is kept apart (workbench_parts.PARTS)
     assert len(rendering.PARTS._parts) == 4
     kept = call_screen(client, specialist, task, language)
     # then
@@ -64,7 +64,10 @@ def test_the_kept_legend_is_the_legend_in_each_language():
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from huifang.workbench.templatetags.workbench_parts import workbench_legend
+    from huifang.workbench.templatetags.workbench_parts import kept_part
+
+    def workbench_legend():
+        return kept_part("workbench/_legend.html")
 
     for language in ("zh-hans", "en", "zh-hans"):
         with translation.override(language):

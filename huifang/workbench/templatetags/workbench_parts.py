@@ -10,18 +10,8 @@ from ..rendering import RenderedParts
 
 register = template.Library()
 
-LEGEND_TEMPLATE = "workbench/_legend.html"
-# Apart from rendering.PARTS (the call form's parts): one copy per language.
-LEGENDS = RenderedParts(size=8)
-
-
-@register.simple_tag
-def workbench_legend() -> SafeString:
-    """The keyboard legend (fifteen {% trans %} on every workbench page): the same HTML for a language."""
-    return LEGENDS.get(("legend", get_language()), lambda: SafeString(render_to_string(LEGEND_TEMPLATE)))
-
-
-# Static parts of workbench pages (kept_part): a few templates, two languages, a flag or two each.
+# Static parts of workbench pages (kept_part: the keyboard legend, the queue's head and table header): a few
+# templates, two languages, a flag or two each.
 PARTS = RenderedParts(size=64)
 
 
