@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -240,6 +241,60 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU seconds of every process named postgres on this machine (the local server's
+    backends and its writers; other databases' work on the same server counts too: take it on a quiet machine)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if head.split("(", 1)[1] == "postgres":
+            fields = tail.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent on anything but idling and waiting for I/O (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = values
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def locust_cpu_seconds() -> float:
+    """CPU seconds of this process's finished children: the Locust runs (the server is waited for last)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class MachineClock:
+    """Where the machine's CPU went during each phase: the server (gunicorn), PostgreSQL, Locust, the rest."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.marks: list[dict] = []
+
+    def mark(self) -> None:
+        self.marks.append(
+            {
+                "server": cpu_seconds(self.server_pid),
+                "postgres": postgres_cpu_seconds(),
+                "locust": locust_cpu_seconds(),
+                "machine": machine_busy_seconds(),
+            }
+        )
+
+    def per_request_ms(self, phase: int, requests: int) -> dict:
+        """{part: ms of CPU per request} between mark `phase` and the next; `other` is the rest of the machine."""
+        a, b = self.marks[phase], self.marks[phase + 1]
+        parts = {k: (b[k] - a[k]) * 1000 / max(requests, 1) for k in a}
+        parts["other"] = parts["machine"] - parts["server"] - parts["postgres"] - parts["locust"]
+        return {k: round(v, 2) for k, v in parts.items()}
+
+
 def locust(
     users: int, classes: list[str], duration: str, spawn_rate: float, host: str, prefix: Path, env: dict
 ) -> None:
@@ -308,20 +363,25 @@ def main() -> None:
     server, env = start_server(args, port, run / "server.log")
     locust_env = {**os.environ, "LOAD_CONFIG": str(run / "config.json"), "LOAD_HANDOUTS": str(run / "handouts.json")}
     try:
+        machine_clock = MachineClock(server.pid)
+        machine_clock.mark()
         cpu0 = cpu_seconds(server.pid)
         locust(
             args.agents, ["Anonymous"], args.trivial_duration, args.spawn_rate * 5, host, run / "trivial", locust_env
         )
         cpu1 = cpu_seconds(server.pid)
+        machine_clock.mark()
         locust(
             args.agents, ["SignedInPing"], args.trivial_duration, args.spawn_rate * 5, host, run / "ping", locust_env
         )
         cpu_ping = cpu_seconds(server.pid)
+        machine_clock.mark()
         since = clock.now()
         classes = ["Agent"] if args.no_manager else ["Agent", "Manager"]
         users = args.agents + (0 if args.no_manager else 1)
         locust(users, classes, args.duration, args.spawn_rate, host, run / "agents", locust_env)
         cpu2 = cpu_seconds(server.pid)
+        machine_clock.mark()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -347,6 +407,15 @@ def main() -> None:
           f"(target ≥ 50 %), {ratio_ping:.0%} of the signed-in ping's {signed_in['rps']:.1f} req/s")  # fmt: skip
     print(f"server CPU per request: workbench {cpu_agents:.1f} ms, login page {cpu_trivial:.1f} ms, "
           f"signed-in ping {cpu_ping_ms:.1f} ms")  # fmt: skip
+    machine = {
+        "login page": machine_clock.per_request_ms(0, base["n"]),
+        "signed-in ping": machine_clock.per_request_ms(1, signed_in["n"]),
+        "workbench": machine_clock.per_request_ms(2, total["n"]),
+    }
+    print("machine CPU per request, ms (server = gunicorn, postgres = every postgres process, locust = the load "
+          "generator, other = the rest of the machine):")  # fmt: skip
+    for name, parts in machine.items():
+        print(f"  {name:<15} " + "  ".join(f"{k} {v:.2f}" for k, v in parts.items()))
     print(f"hand-outs: {checks['handouts']} of {checks['tasks_handed']} tasks, {checks['calls_saved']} calls saved; "
           f"handed to two agents: {len(checks['handed_twice'])}; called by two agents: {len(checks['tasks_called_by_two'])}")  # fmt: skip
     print(f"files: {run}")
@@ -365,6 +434,7 @@ def main() -> None:
         cpu_ms_per_request=round(cpu_agents, 1),
         cpu_ms_per_trivial=round(cpu_trivial, 1),
         cpu_ms_per_ping=round(cpu_ping_ms, 1),
+        machine_ms_per_request=machine,
         tasks=config["tasks"],
         handed_twice=len(checks["handed_twice"]),
         called_by_two=len(checks["tasks_called_by_two"]),
