@@ -25,8 +25,11 @@ import cProfile
 import pstats
 import re
 import time
+from urllib.parse import urlencode
 
 from common import first_agent_client, setup_django
+
+FORM = "application/x-www-form-urlencoded"
 
 
 def main() -> None:
@@ -116,7 +119,9 @@ def main() -> None:
     def save(data):
         def step():
             nonlocal task_id
-            response = client.post(f"/workbench/tasks/{task_id}/", {**data, "next": "on"})
+            # Form-encoded, as a browser and the load test post it (the test client's default is multipart).
+            body = urlencode({**data, "next": "on"})
+            response = client.post(f"/workbench/tasks/{task_id}/", body, content_type=FORM)
             assert response.status_code == 302, response.status_code
             task_id = next_then_task()
 

@@ -2,12 +2,13 @@
 record, its answers and, when nothing else is written between them, both audit entries.
 
 On PostgreSQL they go in one statement (data-modifying CTEs: the call points at the attempt, the answers and
-the call's audit entry at the call, through `(SELECT id FROM …)`), one round trip where the ORM took five;
-on SQLite, which has no INSERT inside WITH, one statement after the other. The values are the ones the ORM
-writes: each field's own `pre_save` and `get_db_prep_save`, as Django's insert and update compilers call them.
-The statements are constant strings per shape (tables, columns, number of answers and audit entries), built
-once per process, so PostgreSQL's prepared statements serve them. tests/workbench/test_save_rows.py compares
-every row with the ORM's.
+the call's audit entry at the call, through `(SELECT id FROM …)`; answers and audit entries as one array per
+column, UNNEST, as bulk_create writes them), one round trip where the ORM took five; on SQLite, which has no
+INSERT inside WITH, one statement after the other. The values are the ones the ORM writes: each field's own
+`pre_save` and `get_db_prep_save`, as Django's insert and update compilers call them. The statements are
+constant strings per shape (the task's columns changed; answers or not; audit entries or not), built once per
+process, so PostgreSQL's prepared statements serve them. tests/workbench/test_save_writes.py compares every
+column with the ORM's, tests/workbench/test_save_rows.py every row of the screen's two usual saves.
 """
 
 from collections.abc import Sequence
@@ -27,14 +28,17 @@ FAILED = tuple(sorted(FAILED_OUTCOMES))
 
 
 class _Ref:
-    """A column filled by the statement with the id of a row it inserts (the attempt's, the call's)."""
+    """A column the statement fills from a row it inserts: `(SELECT column FROM cte)` on PostgreSQL, the value
+    the earlier INSERT gave on SQLite."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, cte: str, column: str):
+        self.key = (cte, column)
+        self.sql = f"(SELECT {column} FROM {cte})"
 
 
-ATTEMPT_ID = _Ref("a")
-CALL_ID = _Ref("c")
+ATTEMPT_ID = _Ref("a", "id")
+ATTEMPT_TASK = _Ref("a", "task_id")
+CALL_ID = _Ref("c", "id")
 
 
 @cache
@@ -72,50 +76,54 @@ def _row(obj: Model, refs: dict[str, _Ref]) -> list:
     ]
 
 
+def _shape(row: list) -> tuple:
+    return tuple(v.key if isinstance(v, _Ref) else None for v in row)
+
+
 def call_rows_write(
     *,
     attempt: ContactAttempt,
-    task_id: int,
     update: dict,
     call: CallRecord,
     answers: Sequence[Answer],
     entries: Sequence[AuditEntry],
     call_entry: AuditEntry | None = None,
 ) -> None:
-    """Insert the attempt, UPDATE the task with `update` (field: value), insert the call (its attempt: the
+    """Insert the attempt, UPDATE its task with `update` (field: value), insert the call (its attempt: the
     attempt just inserted), its answers (their call: that call) and the audit `entries` then `call_entry` (whose
     object is the call); the ids are set on the instances, as save() sets them."""
+    if call.task_id != attempt.task_id:
+        raise ValueError("the call and its attempt are about one task")
     update_fields = tuple(FollowUpTask._meta.get_field(name) for name in update)
+    # NULLs (the hold given back) are written into the statement: fewer parameters, still few shapes.
     update_values = [f.get_db_prep_save(update[f.name], connection=connection) for f in update_fields]
+    update_columns = tuple((f.column, v is None) for f, v in zip(update_fields, update_values, strict=True))
+    update_values = [v for v in update_values if v is not None]
     attempt_row = _row(attempt, {})
-    call_row = _row(call, {"attempt_id": ATTEMPT_ID})
+    call_row = _row(call, {"attempt_id": ATTEMPT_ID, "task_id": ATTEMPT_TASK})
     answer_rows = [_row(a, {"call_id": CALL_ID}) for a in answers]
     entry_rows = [_row(e, {}) for e in entries] + ([_row(call_entry, {"object_id": CALL_ID})] if call_entry else [])
-    shape = (tuple(f.column for f in update_fields), len(answer_rows), len(entries), call_entry is not None)
     if connection.vendor == "postgresql":
-        params = [*attempt_row]
-        if update_fields:
-            params += [*update_values, task_id]
-        for row in (call_row, *answer_rows, *entry_rows):
-            params += [v for v in row if not isinstance(v, _Ref)]
+        # The answers as one array per column (UNNEST, as bulk_create writes them): one statement whatever their
+        # number, and few parameters (psycopg keeps the parsed form of a statement of at most 50).
+        params = [*attempt_row, *update_values, *_given(call_row), *_arrays(answer_rows)]
+        params += [v for row in entry_rows for v in _given(row)]
+        sql = _cte_sql(update_columns, bool(answer_rows), tuple(_shape(row) for row in entry_rows))
         with connection.cursor() as cursor:
-            cursor.execute(_cte_sql(*shape), params)
+            cursor.execute(sql, params)
             attempt_id, call_id = cursor.fetchone()
     else:
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(ContactAttempt, 1), attempt_row)
             attempt_id = cursor.lastrowid
+            ids = {ATTEMPT_ID.key: attempt_id, ATTEMPT_TASK.key: attempt.task_id}
             if update_fields:
-                cursor.execute(_update_sql(shape[0]), [*update_values, task_id])
-            ids = {"a": attempt_id}
+                cursor.execute(_update_sql(update_columns, "%s"), [*update_values, attempt.task_id])
             cursor.execute(_insert_sql(CallRecord, 1), _filled(call_row, ids))
-            call_id = ids["c"] = cursor.lastrowid
-            if answer_rows:
-                cursor.execute(_insert_sql(Answer, len(answer_rows)), [v for r in answer_rows for v in _filled(r, ids)])
-            if entry_rows:
-                cursor.execute(
-                    _insert_sql(AuditEntry, len(entry_rows)), [v for r in entry_rows for v in _filled(r, ids)]
-                )
+            call_id = ids[CALL_ID.key] = cursor.lastrowid
+            for model, rows in ((Answer, answer_rows), (AuditEntry, entry_rows)):
+                if rows:
+                    cursor.execute(_insert_sql(model, len(rows)), [v for r in rows for v in _filled(r, ids)])
     attempt.pk = attempt_id
     call.attempt_id = attempt_id
     call.pk = call_id
@@ -127,52 +135,77 @@ def call_rows_write(
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-def _filled(row: list, ids: dict[str, int]) -> list:
-    return [ids[v.name] if isinstance(v, _Ref) else v for v in row]
+def _given(row: list) -> list:
+    return [v for v in row if not isinstance(v, _Ref)]
+
+
+def _filled(row: list, ids: dict[tuple, int]) -> list:
+    return [ids[v.key] if isinstance(v, _Ref) else v for v in row]
+
+
+def _arrays(rows: list[list]) -> list[list]:
+    """The rows' columns as arrays for UNNEST, but the columns the statement fills."""
+    return [list(column) for column in zip(*rows, strict=True) if not isinstance(column[0], _Ref)]
 
 
 def _columns(model: type[Model]) -> str:
     return ", ".join(connection.ops.quote_name(f.column) for f in _fields(model))
 
 
-def _values(row_refs: Sequence[str | None]) -> str:
-    """One VALUES tuple: a parameter per column, or the id of the row a CTE inserted."""
-    return "(" + ", ".join(f"(SELECT id FROM {ref})" if ref else "%s" for ref in row_refs) + ")"
-
-
-def _refs(model: type[Model], refs: dict[str, str]) -> list[str | None]:
-    return [refs.get(f.attname) for f in _fields(model)]
+def _values(shape: tuple) -> str:
+    """One VALUES tuple: a parameter per column, or what the statement fills in."""
+    return "(" + ", ".join(f"(SELECT {ref[1]} FROM {ref[0]})" if ref else "%s" for ref in shape) + ")"
 
 
 @cache
 def _insert_sql(model: type[Model], rows: int) -> str:
-    values = ", ".join([_values([None] * len(_fields(model)))] * rows)
+    values = ", ".join([_values((None,) * len(_fields(model)))] * rows)
     return f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({_columns(model)}) VALUES {values}"
 
 
 @cache
-def _update_sql(columns: tuple[str, ...]) -> str:
-    sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
-    return f"UPDATE {connection.ops.quote_name(FollowUpTask._meta.db_table)} SET {sets} WHERE id = %s"
+def _update_sql(columns: tuple[tuple[str, bool], ...], task: str) -> str:
+    """The task's UPDATE; `columns`: (column, set to NULL) pairs."""
+    sets = ", ".join(f"{connection.ops.quote_name(c)} = {'NULL' if null else '%s'}" for c, null in columns)
+    return f"UPDATE {connection.ops.quote_name(FollowUpTask._meta.db_table)} SET {sets} WHERE id = {task}"
+
+
+def _unnest_insert(model: type[Model], filled: dict[str, _Ref]) -> str:
+    """INSERT … SELECT … FROM UNNEST(one array per column), the `filled` columns from the statement."""
+    arrays, names, select = [], [], []
+    for f in _fields(model):
+        if f.attname in filled:
+            select.append(filled[f.attname].sql)
+            continue
+        names.append(f"x{len(names)}")
+        arrays.append(f"(%s)::{f.db_type(connection).split('(')[0]}[]")  # varchar[], not varchar(50)[]
+        select.append(names[-1])
+    return (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({_columns(model)})"
+        f" SELECT {', '.join(select)} FROM UNNEST({', '.join(arrays)}) AS x({', '.join(names)})"
+    )
 
 
 @cache
-def _cte_sql(update_columns: tuple[str, ...], answers: int, entries: int, call_entry: bool) -> str:
+def _cte_sql(update_columns: tuple[tuple[str, bool], ...], answers: bool, entry_shapes: tuple[tuple, ...]) -> str:
     """PostgreSQL: every write of the save in one statement; it answers (attempt id, call id)."""
     q = connection.ops.quote_name
 
-    def insert(model, rows: list[list[str | None]], returning: bool) -> str:
-        values = ", ".join(_values(r) for r in rows)
-        tail = " RETURNING id" if returning else ""
+    def insert(model, shapes: list[tuple], returning: str = "") -> str:
+        values = ", ".join(_values(shape) for shape in shapes)
+        tail = f" RETURNING {returning}" if returning else ""
         return f"INSERT INTO {q(model._meta.db_table)} ({_columns(model)}) VALUES {values}{tail}"
 
-    parts = [f"a AS ({insert(ContactAttempt, [_refs(ContactAttempt, {})], True)})"]
+    def shape(model, refs: dict[str, _Ref]) -> tuple:
+        return tuple(refs[f.attname].key if f.attname in refs else None for f in _fields(model))
+
+    parts = [f"a AS ({insert(ContactAttempt, [shape(ContactAttempt, {})], 'id, task_id')})"]
     if update_columns:
-        parts.append(f"u AS ({_update_sql(update_columns)})")
-    parts.append(f"c AS ({insert(CallRecord, [_refs(CallRecord, {'attempt_id': 'a'})], True)})")
+        parts.append(f"u AS ({_update_sql(update_columns, ATTEMPT_TASK.sql)})")
+    call_shape = shape(CallRecord, {"attempt_id": ATTEMPT_ID, "task_id": ATTEMPT_TASK})
+    parts.append(f"c AS ({insert(CallRecord, [call_shape], 'id')})")
     if answers:
-        parts.append(f"n AS ({insert(Answer, [_refs(Answer, {'call_id': 'c'})] * answers, False)})")
-    entry_rows = [_refs(AuditEntry, {})] * entries + ([_refs(AuditEntry, {"object_id": "c"})] if call_entry else [])
-    if entry_rows:
-        parts.append(f"e AS ({insert(AuditEntry, entry_rows, False)})")
+        parts.append(f"n AS ({_unnest_insert(Answer, {'call_id': CALL_ID})})")
+    if entry_shapes:
+        parts.append(f"e AS ({insert(AuditEntry, list(entry_shapes))})")
     return "WITH " + ", ".join(parts) + " SELECT (SELECT id FROM a), (SELECT id FROM c)"

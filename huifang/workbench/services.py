@@ -726,7 +726,6 @@ def call_record_save(
             last = action == IssueAction.NONE and not (is_complaint_follow_up and completed) and not fixes
             save_writes.call_rows_write(
                 attempt=move.attempt,
-                task_id=task.pk,
                 update=update,
                 call=call,
                 answers=answer_rows,

@@ -168,7 +168,7 @@ def test_the_hand_written_statement_writes_what_the_orm_writes(store, specialist
         changes={"task": tasks[1].pk, "score": hand_call.score},
     )  # fmt: skip
     save_writes.call_rows_write(
-        attempt=attempt, task_id=tasks[1].pk, update=update, call=hand_call, answers=answers, entries=[task_entry],
+        attempt=attempt, update=update, call=hand_call, answers=answers, entries=[task_entry],
         call_entry=call_entry,
     )  # fmt: skip
     # then every column of every row is the same, but the ids the rows point at
