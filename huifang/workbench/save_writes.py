@@ -1,8 +1,8 @@
 """The rows of a saved call written in hand-made SQL (issue 18): the contact attempt, the task's move, the call
 record, its answers and, when nothing else is written between them, both audit entries.
 
-On PostgreSQL they go in one statement (data-modifying CTEs: the call points at the attempt, the answers and
-the call's audit entry at the call, through `(SELECT id FROM …)`; answers and audit entries as one array per
+On PostgreSQL they go in one statement (data-modifying CTEs: the call points at the attempt and its task, the
+answers and the call's audit entry at the call, through `(SELECT id FROM …)`; the answers as one array per
 column, UNNEST, as bulk_create writes them), one round trip where the ORM took five; on SQLite, which has no
 INSERT inside WITH, one statement after the other. The values are the ones the ORM writes: each field's own
 `pre_save` and `get_db_prep_save`, as Django's insert and update compilers call them. The statements are
