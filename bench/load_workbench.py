@@ -78,8 +78,6 @@ def prepare(args) -> dict:
     from huifang.calendars.models import StoreCalendar
     from huifang.core import clock
     from huifang.messaging.services import policy_for
-    from huifang.workbench.choices import QuestionKind
-    from huifang.workbench.services import questionnaire_current
     from huifang.workbench.store_settings import settings_changed
 
     now = clock.now()
@@ -127,10 +125,6 @@ def prepare(args) -> dict:
         s.create()
         return s.session_key
 
-    questions = questionnaire_current(store=store, now=now).questions.all()
-    answers = {
-        f"q_{q.code}": 1 if q.kind == QuestionKind.YES_NO else 9 for q in questions if q.kind != QuestionKind.TEXT
-    }
     return {
         "store": store.code,
         "tasks": tasks,
@@ -138,10 +132,20 @@ def prepare(args) -> dict:
         "agents": [{"username": u.username, "session": session(u)} for u in agents],
         "agent_ids": [u.pk for u in agents],
         "manager": {"username": manager.username, "session": session(manager)},
-        "answers": answers,
+        "answers": answers_for(store=store, now=now),
         "satisfied_share": args.satisfied_share,
         "wait": list(args.wait),
     }
+
+
+def answers_for(*, store, now) -> dict:
+    """The call form's answers of a satisfied call: every question of the store's questionnaire, "yes" or 9 of
+    10 (no free texts); the load test posts them, bench/profile_workbench.py too."""
+    from huifang.workbench.choices import QuestionKind
+    from huifang.workbench.services import questionnaire_current
+
+    questions = questionnaire_current(store=store, now=now).questions.all()
+    return {f"q_{q.code}": 1 if q.kind == QuestionKind.YES_NO else 9 for q in questions if q.kind != QuestionKind.TEXT}
 
 
 def tasks_ensure(*, store, agents, now, per_agent: int) -> dict:

@@ -8,6 +8,10 @@ a store outside its quiet hours, held by nobody else). Of several agents racing 
 UPDATE matches: PostgreSQL re-checks the condition on the row once a competing update commits, SQLite
 writes one at a time. A manager's reassignment that commits first makes the claim fail too (the assignee
 no longer matches). A loser simply tries the next candidate.
+
+On PostgreSQL the first try is one statement: `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)`, the
+same offer condition and order, and the row locked before it is claimed; only when that finds nothing does
+the read-then-claim above run (it waits for locked rows instead of passing them over, as before).
 """
 
 from datetime import datetime
@@ -44,6 +48,17 @@ def _claim_sql(stores: int, skip: bool) -> str:
     return f"UPDATE {TASKS} SET claimed_by_id = %s, claimed_until = %s WHERE id = %s AND {_offer(stores, skip)}"
 
 
+@cache
+def _claim_first_sql(stores: int, skip: bool) -> str:
+    """PostgreSQL: the most urgent offered row, locked, and claimed, in one statement. A row another
+    transaction holds locked (a competing claim, a manager's move) is passed over; a row changed by one that
+    committed meanwhile is re-checked against the offer as it is now (the lock re-reads it)."""
+    return (
+        f"UPDATE {TASKS} SET claimed_by_id = %s, claimed_until = %s WHERE id = (SELECT id FROM {TASKS} WHERE"
+        f" {_offer(stores, skip)} ORDER BY window_end, due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"
+    )
+
+
 RELEASE_SQL = f"UPDATE {TASKS} SET claimed_by_id = NULL, claimed_until = NULL WHERE id = %s AND claimed_by_id = %s"
 
 
@@ -74,6 +89,13 @@ def task_claim_first(
     offer = [*awake, TaskStatus.OPEN, TaskChannel.CALL, at, at, user_id, at, user_id, *([skip_id] if skip else [])]
     claim = [user_id, connection.ops.adapt_datetimefield_value(until)]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip in the common case; when it finds nothing (none offered, or every offered row
+            # locked by someone else for a moment) the candidates are read and claimed one by one below.
+            cursor.execute(_claim_first_sql(len(awake), skip), [*claim, *offer])
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0]
         for _round in range(rounds):
             cursor.execute(_candidates_sql(len(awake), skip), [*offer, batch])
             candidates = [row[0] for row in cursor.fetchall()]

@@ -16,6 +16,7 @@ from huifang.accounts.models import Store, User
 from huifang.archive.choices import Channel
 from huifang.archive.services import customer_update
 from huifang.audit.choices import AuditAction
+from huifang.audit.models import AuditEntry
 from huifang.audit.services import audit_entry, audit_record, audit_record_many, field_changes
 from huifang.complaints import services as complaint_services
 from huifang.complaints.choices import ComplaintCategory, ComplaintChannel
@@ -29,7 +30,7 @@ from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.followups.services import attempt_move, attempt_record, attempt_validate, on_task_unreachable
 from huifang.notifications.services import notify
 
-from . import defaults, hand_out, rules
+from . import defaults, hand_out, rules, save_writes
 from .choices import CallChannel, CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
 from .models import Answer, CallPolicy, CallRecord, CallScript, Problem, Question, Questionnaire
 
@@ -657,11 +658,7 @@ def call_record_save(
         locked = _task_locked(task=task, actor=actor, now=now)
         if locked.status != TaskStatus.OPEN:
             raise ValidationError({"task": _("This task is already closed.")})
-        failed_before = []
-        if attempt_kind in FAILED_OUTCOMES:
-            failed_before = list(
-                ContactAttempt.objects.filter(task_id=task.pk, outcome__in=FAILED_OUTCOMES).values_list("at", flat=True)
-            )
+        failed_before = save_writes.failed_before(task_id=task.pk) if attempt_kind in FAILED_OUTCOMES else []
         move = attempt_move(
             task=task,
             max_failed_attempts=locked.rule.max_failed_attempts,
@@ -676,19 +673,21 @@ def call_record_save(
             callback_at=attempt_callback,
             spacing=retry_spacing_for(store=task.store, policy=call_policy),
         )
-        move.attempt.save(force_insert=True)
         update = dict(move.update)
         if caller is not None and locked.claimed_by_id == caller.pk:
             update.update(claimed_by=None, claimed_until=None)  # call_task_release: the call is saved
-        if update:
-            FollowUpTask.objects.filter(pk=task.pk).update(**update)
+        unreachable = move.status == TaskStatus.UNREACHABLE
+        if unreachable:
+            move.attempt.save(force_insert=True)
+            if update:
+                FollowUpTask.objects.filter(pk=task.pk).update(**update)
         for field in ("status", "next_call_at", "closed_at", "claimed_by", "claimed_until"):
             if field in update:
                 setattr(task, field, update[field])
         task_entry = audit_entry(
             obj=task, action=AuditAction.UPDATE, at=now, actor=actor, source="web", changes=move.changes
         )
-        if move.status == TaskStatus.UNREACHABLE:
+        if unreachable:
             # The trail says the task closed before what closing it sends (attempt_record's order).
             task_entry.save()
             task_entry = None
@@ -715,11 +714,29 @@ def call_record_save(
         )
         if recording is not None:
             call.recording.save(getattr(recording, "name", "recording"), recording, save=False)
-        call.save(force_insert=True)
-        if cleaned:
-            Answer.objects.bulk_create(
-                Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned
-            )
+        answer_rows = [Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned]
+        recorded = bool(recording) or bool(recording_url)
+        if unreachable:
+            call.save(force_insert=True)
+            if answer_rows:
+                Answer.objects.bulk_create(answer_rows)
+        else:
+            # Attempt, task, call and answers in one statement (save_writes); both audit entries in it too when
+            # nothing is written after the call (no complaint or problem, no complaint follow-up, no corrections).
+            last = action == IssueAction.NONE and not (is_complaint_follow_up and completed) and not fixes
+            save_writes.call_rows_write(
+                attempt=move.attempt,
+                update=update,
+                call=call,
+                answers=answer_rows,
+                entries=[task_entry] if last else [],
+                call_entry=_call_entry(
+                    call=call, task=task, actor=actor, now=now, cleaned=cleaned, problem=None, fixes=fixes,
+                    recorded=recorded,
+                ) if last else None,
+            )  # fmt: skip
+            if last:
+                return call
         problem = call_issue_open(
             call=call, task=task, actor=actor, now=now, action=action, reasons=reasons, comment=comment, answers=cleaned
         )
@@ -729,25 +746,34 @@ def call_record_save(
             )
         if fixes:
             customer_update(customer=task.customer, actor=actor, now=now, via=SOURCE, **fixes)
-        call_entry = audit_entry(
-            obj=call,
-            action=AuditAction.CREATE,
-            at=now,
-            actor=actor,
-            source=SOURCE,
-            changes={
-                "task": task.pk,
-                "outcome": outcome,
-                "score": score,
-                "answers": {q.code: value for q, value, _text in cleaned},
-                "complaint": call.complaint.number if call.complaint else None,
-                "problem": problem.pk if problem else None,
-                "corrections": sorted(fixes),
-                "recording": bool(recording) or bool(recording_url),
-            },
+        call_entry = _call_entry(
+            call=call, task=task, actor=actor, now=now, cleaned=cleaned, problem=problem, fixes=fixes, recorded=recorded
         )
         audit_record_many([entry for entry in (task_entry, call_entry) if entry is not None])
     return call
+
+
+def _call_entry(
+    *, call: CallRecord, task: FollowUpTask, actor: User | None, now: datetime, cleaned, problem, fixes, recorded: bool
+) -> AuditEntry:
+    """The saved call's audit entry (before the call has its id when save_writes fills it in)."""
+    return audit_entry(
+        obj=call,
+        action=AuditAction.CREATE,
+        at=now,
+        actor=actor,
+        source=SOURCE,
+        changes={
+            "task": task.pk,
+            "outcome": call.outcome,
+            "score": call.score,
+            "answers": {q.code: value for q, value, _text in cleaned},
+            "complaint": call.complaint.number if call.complaint else None,
+            "problem": problem.pk if problem else None,
+            "corrections": sorted(fixes),
+            "recording": recorded,
+        },
+    )
 
 
 # The task row of a call being saved, locked: who holds it, its status and its rule's limit of failed tries.

@@ -265,6 +265,12 @@ def _task_url_pattern(prefix: str) -> str:
 _URL_PLACEHOLDER = 987654321
 
 
+@functools.cache
+def _next_url(prefix: str) -> str:
+    """ "Next"'s address after a saved call, one reverse() per process and script prefix."""
+    return reverse("workbench:next")
+
+
 def _task_url(task_id: int) -> str:
     """The call screen's address, from one reverse() per process (and script prefix)."""
     return _task_url_pattern(get_script_prefix()).replace(str(_URL_PLACEHOLDER), str(int(task_id)))
@@ -381,7 +387,7 @@ def task_call(request, task_id: int):
                 form.add_error(form.field_for_error(key), errors)
         else:
             if data["next"]:
-                return HttpResponseRedirect(reverse("workbench:next") + f"?saved={call.pk}")
+                return HttpResponseRedirect(_next_url(get_script_prefix()) + f"?saved={call.pk}")
             return redirect("workbench:call_detail", call_id=call.pk)
         # The save may have moved the task on (the row was locked and read again): show it as it is now.
         task, roles = selectors.task_for_call(

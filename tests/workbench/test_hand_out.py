@@ -193,3 +193,34 @@ def test_skipping_gives_the_task_back_and_hands_out_the_one_after(store, frozen)
     assert services.next_task_hand_out(user=a, now=NOW, skip_id=first.pk) == second
     held = Counter(FollowUpTask.objects.exclude(claimed_by=None).values_list("pk", flat=True))
     assert held == Counter({second.pk: 1})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_locked_by_another_transaction_is_passed_over_and_not_handed_twice(store):
+    # given two due tasks of agent A, the more urgent one locked by another connection (a manager moving it)
+    _needs_postgres()
+    a = member(store, Role.CARE_SPECIALIST, username="agent_a")
+    first, second = _tasks(store, 2, assigned_to=a)
+    locked = threading.Event()
+    release = threading.Event()
+    handed = []
+
+    def manager(_i):
+        from django.db import transaction
+
+        with transaction.atomic():
+            FollowUpTask.objects.select_for_update().filter(pk=first.pk).get()
+            locked.set()
+            release.wait(10)
+
+    def agent(_i):
+        locked.wait(10)
+        handed.append(services.next_task_id_hand_out(user=a, now=NOW))
+        release.set()
+
+    errors = _run_threads(2, lambda i: (manager, agent)[i](i))
+    # then A was handed the second at once (no wait for the lock), and holds only it
+    assert errors == [] and handed == [second.pk]
+    assert list(FollowUpTask.objects.exclude(claimed_by=None).values_list("pk", flat=True)) == [second.pk]
+    # and once the lock is gone the first is offered again (A's own held task comes after it)
+    assert services.next_task_id_hand_out(user=a, now=NOW) == first.pk

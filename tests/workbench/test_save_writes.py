@@ -2,6 +2,7 @@
 trail still records every state change, in the order attempt_record records it."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -42,8 +43,9 @@ def test_a_satisfied_call_moves_the_task_in_one_update(task, specialist):
             task=task, actor=specialist, now=NOW, outcome=CallOutcome.SATISFIED, answers=full_answers()
         )
     sql = [q["sql"] for q in captured.captured_queries]
-    task_updates = [s for s in sql if s.startswith('UPDATE "followups_followuptask"')]
-    audit_inserts = [s for s in sql if s.startswith('INSERT INTO "audit_auditentry"')]
+    # (on PostgreSQL both are parts of one statement with the other writes: save_writes)
+    task_updates = [s for s in sql if 'UPDATE "followups_followuptask"' in s]
+    audit_inserts = [s for s in sql if 'INSERT INTO "audit_auditentry"' in s]
     assert len(task_updates) == 1 and len(audit_inserts) == 1
     # one savepoint: the save's own transaction inside the test's (attempt_record's nested one is gone)
     assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
@@ -82,3 +84,97 @@ def test_a_try_that_makes_the_task_unreachable_keeps_the_trail_in_order(store, s
     assert entries[0][4] == {"attempt": "busy", "try": 1, "status": ["open", "unreachable"]}
     assert entries[1][4]["event"] == "unreachable"
     assert entries[2][4]["outcome"] == "not_reached"
+
+
+def _rows_of(task, call):
+    """The rows a save wrote for `task`, without the ids the database chose (the references are kept as
+    "the attempt", "the call")."""
+    from huifang.followups.models import ContactAttempt
+    from huifang.workbench.models import Answer, CallRecord
+
+    attempt = ContactAttempt.objects.filter(task=task).values().get()
+    written = CallRecord.objects.filter(pk=call.pk).values().get()
+    assert written["attempt_id"] == attempt.pop("id")
+    answers = [
+        {k: v for k, v in a.items() if k not in ("id", "call_id")}
+        for a in Answer.objects.filter(call_id=call.pk).order_by("pk").values()
+    ]
+    entries = [
+        {k: v for k, v in e.items() if k != "id"} | {"object_id": "call" if e["object_id"] == call.pk else "task"}
+        for e in AuditEntry.objects.filter(object_id__in=[task.pk, call.pk]).order_by("pk").values()
+    ]
+    # the task's name holds its own keys: it is its name, whichever task it is
+    assert entries[0]["object_repr"] == str(task)
+    entries[0]["object_repr"] = "the task"
+    task_row = FollowUpTask.objects.filter(pk=task.pk).values().get()
+    drop = ("id", "attempt_id", "task_id")
+    return (
+        {k: v for k, v in attempt.items() if k != "task_id"},
+        {k: v for k, v in task_row.items() if k not in ("id", "occurrence_key", "subject", "customer_id",
+                                                        "vehicle_id", "repair_order_id")},
+        {k: v for k, v in written.items() if k not in (*drop, "customer_id", "vehicle_id", "repair_order_id")},
+        answers,
+        entries,
+    )  # fmt: skip
+
+
+def test_the_hand_written_statement_writes_what_the_orm_writes(store, specialist):
+    from huifang.audit.choices import AuditAction
+    from huifang.audit.services import audit_entry, audit_record_many
+    from huifang.followups.models import ContactAttempt
+    from huifang.workbench import save_writes
+    from huifang.workbench.models import Answer, CallRecord
+
+    # given two equal tasks and a call with every kind of value (a time, a score, a list, texts, empty fields)
+    questionnaire = services.questionnaire_current(store=store, now=NOW)
+    questions = list(questionnaire.questions.all())[:3]
+    tasks = [call_task(store, assigned_to=specialist) for _ in range(2)]
+    update = {"next_call_at": NOW + timedelta(hours=3), "claimed_by": None, "claimed_until": None}
+
+    def made(task):
+        attempt = ContactAttempt(
+            task=task, at=NOW, outcome="call_back", note="稍后回电", relation="本人", best_time="晚上",
+            callback_at=NOW + timedelta(hours=3), actor=specialist,
+        )  # fmt: skip
+        call = CallRecord(
+            store=store, task=task, attempt=attempt, customer=task.customer, vehicle=task.vehicle,
+            repair_order=task.repair_order, advisor=None, advisor_name="王顾问", caller=specialist,
+            questionnaire=questionnaire, outcome=CallOutcome.SATISFIED, started_at=NOW - timedelta(minutes=4),
+            ended_at=NOW, duration_seconds=240, score=Decimal("87.50"), comment="负载测试 'quoted' %s",
+            issue_reasons=["总体满意度低于7分"], recording_url="https://rec.example/1.mp3",
+        )  # fmt: skip
+        answers = [
+            Answer(call=call, question=questions[0], value=9, text=""),
+            Answer(call=call, question=questions[1], value=None, text="等了很久"),
+            Answer(call=call, question=questions[2], value=1, text="是"),
+        ]
+        task_entry = audit_entry(
+            obj=task, action=AuditAction.UPDATE, at=NOW, actor=specialist, changes={"attempt": "call_back",
+            "comes_back_at": NOW + timedelta(hours=3)},
+        )  # fmt: skip
+        return attempt, call, answers, task_entry
+
+    # when the first is written by the ORM, as call_record_save wrote it, and the second by save_writes
+    attempt, call, answers, task_entry = made(tasks[0])
+    attempt.save(force_insert=True)
+    FollowUpTask.objects.filter(pk=tasks[0].pk).update(**update)
+    call.save(force_insert=True)
+    Answer.objects.bulk_create(answers)
+    audit_record_many([task_entry, audit_entry(obj=call, action=AuditAction.CREATE, at=NOW, actor=specialist,
+                                               source="workbench", changes={"task": tasks[0].pk, "score": call.score})])  # fmt: skip
+    attempt, hand_call, answers, task_entry = made(tasks[1])
+    call_entry = audit_entry(
+        obj=hand_call, action=AuditAction.CREATE, at=NOW, actor=specialist, source="workbench",
+        changes={"task": tasks[1].pk, "score": hand_call.score},
+    )  # fmt: skip
+    save_writes.call_rows_write(
+        attempt=attempt, update=update, call=hand_call, answers=answers, entries=[task_entry],
+        call_entry=call_entry,
+    )  # fmt: skip
+    # then every column of every row is the same, but the ids the rows point at
+    orm, hand = _rows_of(tasks[0], call), _rows_of(tasks[1], hand_call)
+    orm[4][1]["changes"]["task"] = hand[4][1]["changes"]["task"] = "the task"
+    assert hand == orm
+    # and the instances carry their ids, as save() leaves them
+    assert hand_call.pk == CallRecord.objects.get(task=tasks[1]).pk and hand_call.attempt_id == attempt.pk
+    assert [a.call_id for a in answers] == [hand_call.pk] * 3 and call_entry.object_id == hand_call.pk
