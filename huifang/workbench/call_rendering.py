@@ -7,19 +7,26 @@ workbench.rendering keeps the widgets and the questionnaire block), so an edit c
 A form that came back with errors is rendered afresh.
 """
 
+import unicodedata
 from collections.abc import Callable
+from datetime import datetime
 
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language, gettext
 
 from huifang.archive.choices import LineKind
 from huifang.complaints.choices import ComplaintStatus
+from huifang.core.phones import mask_phone
 
 from .choices import CallOutcome
 from .forms import CallForm
@@ -67,6 +74,52 @@ def _date(value, fmt: str) -> str:
     return conditional_escape(date_filter(template_localtime(value), fmt))
 
 
+def _day(value, zone) -> str:
+    """`{{ value|date:"Y-m-d" }}` of a datetime or None, without the filter's DateFormat (some 60 Python calls
+    a value): an aware datetime is seen in `zone` (the current time zone) as the filter sees it."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return _date(value, "Y-m-d")
+    if settings.USE_TZ and value.utcoffset() is not None:
+        value = value.astimezone(zone)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _truncated(text: str, length: int) -> str:
+    """`text|truncatechars:length`: the filter gives an NFC-normalized text of at most `length` characters
+    back unchanged, so only a longer or unnormalized one goes through it."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return truncatechars(text, length)
+
+
+# Addresses with arguments, from one reverse() per process, URL configuration, script prefix and name: the
+# arguments (row ids, a field name) go where the placeholders came out.
+_URL_MARK = 987654320
+_URLS: dict[tuple, str] = {}
+
+
+@receiver(setting_changed, dispatch_uid="huifang.workbench.call_rendering.urls")
+def _forget_urls(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _URLS.clear()
+
+
+def url_of(name: str, *args) -> str:
+    """`reverse(name, args=args)` for int arguments and plain-word strings (no quoting), escaped as `{% url %}`."""
+    key = (get_urlconf(), get_script_prefix(), name, len(args))
+    pattern = _URLS.get(key)
+    if pattern is None:
+        pattern = _URLS[key] = reverse(name, args=[_URL_MARK + i for i in range(len(args))])
+    for i, arg in enumerate(args):
+        value = str(arg)
+        if not (value.isascii() and value.replace("_", "").isalnum()):
+            return conditional_escape(reverse(name, args=args))
+        pattern = pattern.replace(str(_URL_MARK + i), value, 1)
+    return conditional_escape(pattern)
+
+
 def lines_html(lines) -> SafeString:
     """The repair order's lines: the rows of the table's body."""
     kinds = dict(LineKind.choices)
@@ -99,26 +152,91 @@ def scripts_html(scripts: list[dict], scenario: str) -> SafeString:
     return SafeString(f'<div class="wb-tabs">{tabs}</div>\n      {steps}\n')
 
 
+def _labels_shown(choices) -> Callable[[str], str]:
+    """value -> its choice's label as shown, each label translated and escaped once per call of the caller."""
+    labels = dict(choices)
+    shown: dict[str, str] = {}
+
+    def label(value: str) -> str:
+        text = shown.get(value)
+        if text is None:
+            text = shown[value] = _shown(labels.get(value, value))
+        return text
+
+    return label
+
+
 def history_html(calls, complaints) -> SafeString:
     """Earlier calls and complaints: the items of their list."""
-    outcomes = dict(CallOutcome.choices)
-    statuses = dict(ComplaintStatus.choices)
+    outcome, status = _labels_shown(CallOutcome.choices), _labels_shown(ComplaintStatus.choices)
     score, complaint = _shown(gettext("score")), _shown(gettext("Complaint"))
+    zone = get_current_timezone()
     calls_items = [
-        f'<li><span class="nowrap">{_date(c.ended_at, "Y-m-d")}</span> {_shown(outcomes.get(c.outcome, c.outcome))}'
+        f'<li><span class="nowrap">{_day(c.ended_at, zone)}</span> {outcome(c.outcome)}'
         + (f" · {score} {_shown(c.score)}" if c.score is not None else "")
-        + (f' <span class="muted">{_shown(truncatechars(c.comment, 60))}</span>' if c.comment else "")
+        + (f' <span class="muted">{_shown(_truncated(c.comment, 60))}</span>' if c.comment else "")
         + "</li>"
         for c in calls
     ]
     complaint_items = [
         f'<li><span class="badge{" bad" if c.is_major else " warn"}">{complaint}</span> '
-        f'<span class="mono small">{_shown(c.number)}</span> <span class="nowrap">{_date(c.received_at, "Y-m-d")}</span> '
-        f"{_shown(statuses.get(c.status, c.status))} {_shown(truncatechars(c.content, 50))}</li>"
+        f'<span class="mono small">{_shown(c.number)}</span> <span class="nowrap">{_day(c.received_at, zone)}</span> '
+        f"{status(c.status)} {_shown(_truncated(c.content, 50))}</li>"
         for c in complaints
     ]
     # The template's two loops, a line apart.
     return SafeString("".join(calls_items) + "\n        " + "".join(complaint_items))
+
+
+def flags_html(flags: list[dict]) -> SafeString:
+    """The items of the "review before the call" list."""
+    if not flags:
+        return SafeString(f'<li class="ok">{_shown(gettext("Nothing to watch out for."))}</li>')
+    return SafeString(
+        "".join(
+            f'<li class="{_shown(f["severity"])}" data-flag="{_shown(f["code"])}"><b>{_shown(f["label"])}</b>'
+            f"{_shown(f['detail'])}</li>\n        "
+            for f in flags
+        )
+    )
+
+
+def contacts_html(contacts, *, customer_pk: int, may_reveal: bool) -> SafeString:
+    """The company car's people: the rows of their table's body (phones masked; a reveal button for callers)."""
+    role = _labels_shown(type(contacts[0])._meta.get_field("role").flatchoices) if contacts else None
+    reveal = _shown(gettext("Reveal"))
+    rows = []
+    for ct in contacts:
+        phone = ""
+        if ct.phone:
+            button = (
+                f' <button type="button" class="link reveal" hx-post="'
+                f'{url_of("archive:contact_phone_reveal", customer_pk, ct.pk)}" hx-target="closest .phone-cell" '
+                f'hx-swap="innerHTML">{reveal}</button>'
+                if may_reveal
+                else ""
+            )
+            phone = f'<span class="phone-cell"><span class="phone mono">{_shown(mask_phone(ct.phone))}</span>{button}</span>'
+        department = f' <span class="muted">{_shown(ct.department)}</span>' if ct.department else ""
+        rows.append(f"<tr><td>{role(ct.role)}</td><td>{_shown(ct.name)}{department}</td><td>{phone}</td></tr>")
+    return SafeString("".join(rows))
+
+
+def phone_html(number: str, *, field: str, customer_pk: int, may_reveal: bool) -> SafeString:
+    """`{% include "archive/_phone.html" %}` of one of the customer's numbers as the call screen includes it
+    (its context has no `unverified`)."""
+    if not number:
+        return SafeString("—\n")
+    button = ""
+    if may_reveal and field:
+        button = (
+            f' <button type="button" class="link reveal" hx-post="{url_of("archive:phone_reveal", customer_pk, field)}"'
+            f' hx-target="closest .phone-cell" hx-swap="innerHTML" title="'
+            f'{_shown(gettext("Show the full number (the view is logged)"))}">{_shown(gettext("Reveal"))}</button>'
+        )
+    return SafeString(
+        f'<span class="phone-cell"><span class="phone mono">{_shown(mask_phone(number))}</span>{button}</span>\n'
+    )
 
 
 # --- Single values of the page ---------------------------------------------------------------------------------

@@ -303,9 +303,22 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
             "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
         }
 
+    customer = precall["customer"]
+    # The user's roles in the task's store, read by the access check (as may_reveal_phone decides).
+    may_reveal = bool(roles & ROLES_THAT_CALL)
     return {
         "task": precall["task"],
         "p": precall,
+        "flags_html": call_rendering.flags_html(precall["flags"]),
+        "phones": {
+            field: call_rendering.phone_html(
+                getattr(customer, field), field=field, customer_pk=customer.pk, may_reveal=may_reveal
+            )
+            for field in ("mobile", "home_phone", "office_phone")
+        },
+        "contacts_html": call_rendering.contacts_html(
+            precall["contacts"], customer_pk=customer.pk, may_reveal=may_reveal
+        ),
         "lines_html": call_rendering.lines_html(precall["lines"]),
         "scripts_html": call_rendering.scripts_html(precall["scripts"], precall["scenario"]),
         "history_html": call_rendering.history_html(precall["calls"], precall["complaints"]),
@@ -321,8 +334,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         "policy": policy,
         "overall_code": defaults.OVERALL_CODE,
         "return_code": defaults.COME_BACK_CODE,
-        # The user's roles in the task's store, read by the access check (as may_reveal_phone decides).
-        "may_reveal": bool(roles & ROLES_THAT_CALL),
+        "may_reveal": may_reveal,
         "is_open": task.status == TaskStatus.OPEN,
         # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
         "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,

@@ -1,0 +1,95 @@
+"""The call screen (GET) gives the very page it gave before branch wbscreen moved its loops and includes to
+Python: the same view context rendered through the template as it was then (tests/workbench/
+call_before_wbscreen.html, word for word) must equal the page served, for callers and managers, zh and en,
+with history and complaints, company contacts, scripts, a survey link, a closed task."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils import translation
+
+from huifang.archive.choices import ContactRole, CustomerKind
+from huifang.archive.models import Contact
+from huifang.complaints import services as complaint_services
+from huifang.core import clock
+from huifang.followups.models import ContactAttempt
+from huifang.surveys import services as survey_services
+from huifang.workbench import views
+from huifang.workbench.models import CallRecord
+
+from ..factories import PASSWORD, CustomerFactory
+from .factories import NOW, call_task
+
+pytestmark = pytest.mark.django_db
+
+BEFORE = (Path(__file__).parent / "call_before_wbscreen.html").read_text(encoding="utf-8")
+_CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
+@pytest.fixture
+def tasks(store, specialist, manager):
+    """A task with earlier calls and complaints, a company car's task with its people, a task with a survey link
+    already sent, a closed one, and a task of a kind without a repair order."""
+    plain = call_task(store, assigned_to=specialist, customer=CustomerFactory(store=store, name="<i>张</i> & 李"))
+    for i, (score, comment) in enumerate([(None, ""), (87, "好<b>" * 40)]):
+        attempt = ContactAttempt.objects.create(task=plain, at=NOW, outcome="completed")
+        CallRecord.objects.create(
+            store=store, task=plain, attempt=attempt, customer=plain.customer, ended_at=NOW - timedelta(days=i + 1),
+            outcome=["satisfied", "with_issue"][i], score=score, comment=comment,
+        )  # fmt: skip
+    complaint_services.complaint_intake(
+        store=store, actor=manager, now=NOW - timedelta(days=2), channel="phone", category="SA",
+        content="严重<问题>" * 10, customer=plain.customer,
+    )  # fmt: skip
+    company = CustomerFactory(
+        store=store,
+        name="物流公司",
+        kind=CustomerKind.COMPANY,
+        mobile="",
+        home_phone="+862088881234",
+        office_phone="+8675512345678",
+    )
+    Contact.objects.create(customer=company, role=ContactRole.DRIVER, name="刘师傅", phone="+8613800138000")
+    Contact.objects.create(customer=company, role=ContactRole.FLEET_MANAGER, name="陈", phone="", department="车队")
+    fleet = call_task(store, assigned_to=specialist, customer=company)
+    surveyed = call_task(store, assigned_to=specialist)
+    survey_services.link_create(task=surveyed, actor=None, now=NOW - timedelta(days=1))
+    closed = call_task(store, assigned_to=specialist, status="done")
+    reminder = call_task(store, assigned_to=specialist, kind="maintenance_reminder")
+    return [plain, fleet, surveyed, closed, reminder]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("who", ["specialist", "manager"])
+def test_the_call_screen_is_the_page_it_was(client, monkeypatch, request, tasks, language, who):
+    user = request.getfixturevalue(who)
+    assert client.login(username=user.username, password=PASSWORD)
+    rendered = []
+    real_render = views.render
+
+    def render(req, template_name, context=None, *args, **kwargs):
+        rendered.append((req, context))
+        return real_render(req, template_name, context, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render", render)
+    before = engines["django"].from_string(BEFORE)
+    client.cookies["django_language"] = language
+    for task in tasks:
+        rendered.clear()
+        response = client.get(reverse("workbench:task", args=[task.pk]), HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        req, context = rendered[0]
+        with translation.override(language):
+            expected = before.render(context, req)
+        page = response.content.decode()
+        assert _CSRF.sub(r"\1", page) == _CSRF.sub(r"\1", expected)
+        assert ("Customer" in page) == (language == "en")
