@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language, gettext
 
-from huifang.archive.choices import LineKind
+from huifang.archive.choices import ContactRole, LineKind
 from huifang.complaints.choices import ComplaintStatus
 from huifang.core.phones import mask_phone
 
@@ -203,7 +203,7 @@ def flags_html(flags: list[dict]) -> SafeString:
 
 def contacts_html(contacts, *, customer_pk: int, may_reveal: bool) -> SafeString:
     """The company car's people: the rows of their table's body (phones masked; a reveal button for callers)."""
-    role = _labels_shown(type(contacts[0])._meta.get_field("role").flatchoices) if contacts else None
+    role = _labels_shown(ContactRole.choices)
     reveal = _shown(gettext("Reveal"))
     rows = []
     for ct in contacts:

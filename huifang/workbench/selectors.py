@@ -52,6 +52,7 @@ from huifang.messaging.services import policy_for as messaging_policy_for
 from . import queue_read, rules
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
 from .models import Answer, CallRecord, Problem, StoreSettingsVersion
+from .precall_read import precall_rows
 from .store_settings import settings_kept
 
 __all__ = [
@@ -590,14 +591,23 @@ def _row_of(model, pk: int):
 
 
 def precall_for(
-    *, task: FollowUpTask, user: User, now: datetime, read: bool = True, answers: bool = True, kept=None
+    *,
+    task: FollowUpTask,
+    user: User,
+    now: datetime,
+    read: bool = True,
+    answers: bool = True,
+    kept=None,
+    plain: bool = False,
 ) -> dict:
     """Everything the caller reviews before dialling: customer, vehicle, repair order with lines,
     earlier calls (with their answers unless `answers` is False), complaints, company contacts, flags,
     rendered scripts, questionnaire.
     The task is read again with PRECALL_RELATED and its attempts counted, unless `read` is False: the caller
     read it so already (task_for_call, or task_workable(related=PRECALL_RELATED, attempts=True)).
-    `kept`: the store's settings when the caller has them (store_settings), else read here."""
+    `kept`: the store's settings when the caller has them (store_settings), else read here.
+    `plain`: lines, contacts, earlier calls (without answers) and complaints as plain rows read in one statement
+    (workbench.precall_read; the call screen), not model instances."""
     if read:
         task = (
             FollowUpTask.objects.select_related(*PRECALL_RELATED)
@@ -605,12 +615,16 @@ def precall_for(
             .get(pk=task.pk)
         )
     customer, ro = task.customer, task.repair_order
-    lines = _LINES(ro_id=ro.pk) if ro else []
-    contacts = _CONTACTS(customer_id=customer.pk)
-    calls = _EARLIER_CALLS(customer_id=customer.pk)
-    if answers:
-        prefetch_related_objects(calls, Prefetch("answers", queryset=Answer.objects.select_related("question")))
-    complaints = _COMPLAINTS(customer_id=customer.pk)
+    if plain:
+        rows = precall_rows(repair_order_id=ro.pk if ro else None, customer_id=customer.pk, calls=EARLIER_CALLS)
+        lines, contacts, calls, complaints = rows["lines"], rows["contacts"], rows["calls"], rows["complaints"]
+    else:
+        lines = _LINES(ro_id=ro.pk) if ro else []
+        contacts = _CONTACTS(customer_id=customer.pk)
+        calls = _EARLIER_CALLS(customer_id=customer.pk)
+        if answers:
+            prefetch_related_objects(calls, Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        complaints = _COMPLAINTS(customer_id=customer.pk)
     major = [c for c in complaints if c.is_major]
     open_complaints = [c for c in complaints if c.status in OPEN_STATUSES]
     if kept is None:

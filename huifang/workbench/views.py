@@ -280,7 +280,9 @@ def _question_row(form: CallForm, question) -> tuple:
 
 def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> dict:
     now = clock.now()
-    precall = selectors.precall_for(task=task, user=request.user, now=now, read=False, answers=False, kept=kept)
+    precall = selectors.precall_for(
+        task=task, user=request.user, now=now, read=False, answers=False, kept=kept, plain=True
+    )
     questionnaire = precall["questionnaire"]
     questions = list(precall["questions"])
     if form is None:
