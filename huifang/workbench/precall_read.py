@@ -17,10 +17,11 @@ from django.db import connection
 
 from huifang.archive.models import Contact, RepairOrderLine
 from huifang.complaints.models import Complaint
+from huifang.surveys.models import SurveyLink
 
 from .models import CallRecord
 
-LINE, CONTACT, CALL, COMPLAINT = range(4)
+LINE, CONTACT, CALL, COMPLAINT, SURVEY_LINK = range(5)
 
 
 def _display(model, field: str):
@@ -79,24 +80,24 @@ _FLAG_NULL = "CAST(NULL AS boolean)"
 
 @cache
 def _sql() -> str:
-    t, n, d = _NULL["t"], _NULL["n"], _NULL["d"]
-    return (
-        " UNION ALL ".join(
-            [
-                f"SELECT {LINE} AS k, ROW_NUMBER() OVER (ORDER BY position, id) AS o, id, kind, description, {t}, {t},"
-                f" {t}, quantity, amount, {d}, {_FLAG_NULL} FROM {RepairOrderLine._meta.db_table} WHERE repair_order_id = %s",
-                f"SELECT {CONTACT}, ROW_NUMBER() OVER (ORDER BY role, name, id), id, role, name, phone, department,"
-                f" extension, {n}, {n}, {d}, {_FLAG_NULL} FROM {Contact._meta.db_table} WHERE customer_id = %s",
-                # The newest calls only (selectors.EARLIER_CALLS), as the ORM's LIMIT gave them.
-                f"SELECT * FROM (SELECT {CALL} AS k, ROW_NUMBER() OVER (ORDER BY ended_at DESC, id DESC) AS o, id,"
-                f" outcome, comment, {t}, {t}, {t}, score, {n}, ended_at, {_FLAG_NULL} FROM {CallRecord._meta.db_table}"
-                " WHERE customer_id = %s) AS calls WHERE o <= %s",
-                f"SELECT {COMPLAINT}, ROW_NUMBER() OVER (ORDER BY received_at DESC, id DESC), id, number, status,"
-                f" content, {t}, {t}, {n}, {n}, received_at, is_major FROM {Complaint._meta.db_table} WHERE customer_id = %s",
-            ]
-        )
-        + " ORDER BY 1, 2"
-    )
+    t, n, d, f = _NULL["t"], _NULL["n"], _NULL["d"], _FLAG_NULL
+    branches = [
+        f"SELECT {LINE} AS k, ROW_NUMBER() OVER (ORDER BY position, id) AS o, id, kind, description, {t}, {t}, {t},"
+        f" quantity, amount, {d}, {f} FROM {RepairOrderLine._meta.db_table} WHERE repair_order_id = %s",
+        f"SELECT {CONTACT}, ROW_NUMBER() OVER (ORDER BY role, name, id), id, role, name, phone, department,"
+        f" extension, {n}, {n}, {d}, {f} FROM {Contact._meta.db_table} WHERE customer_id = %s",
+        # The newest calls only (selectors.EARLIER_CALLS), as the ORM's LIMIT gave them.
+        f"SELECT * FROM (SELECT {CALL} AS k, ROW_NUMBER() OVER (ORDER BY ended_at DESC, id DESC) AS o, id,"
+        f" outcome, comment, {t}, {t}, {t}, score, {n}, ended_at, {f} FROM {CallRecord._meta.db_table}"
+        " WHERE customer_id = %s) AS calls WHERE o <= %s",
+        f"SELECT {COMPLAINT}, ROW_NUMBER() OVER (ORDER BY received_at DESC, id DESC), id, number, status, content,"
+        f" {t}, {t}, {n}, {n}, received_at, is_major FROM {Complaint._meta.db_table} WHERE customer_id = %s",
+        # Only whether the task has a survey link: without one the survey box is the same for every task
+        # (surveys.box), and its own read is saved.
+        f"SELECT * FROM (SELECT {SURVEY_LINK} AS k, 1 AS o, id, {t}, {t}, {t}, {t}, {t}, {n}, {n}, {d}, {f}"
+        f" FROM {SurveyLink._meta.db_table} WHERE task_id = %s ORDER BY id LIMIT 1) AS links",
+    ]
+    return " UNION ALL ".join(branches) + " ORDER BY 1, 2"
 
 
 # SQLite hands back times as text and decimals as numbers: made into what Django's own converters make
@@ -118,14 +119,15 @@ _AMOUNT = _decimal(RepairOrderLine._meta.get_field("amount"))
 _SCORE = _decimal(CallRecord._meta.get_field("score"))
 
 
-def precall_rows(*, repair_order_id: int | None, customer_id: int, calls: int) -> dict[str, list]:
+def precall_rows(*, task_id: int, repair_order_id: int | None, customer_id: int, calls: int) -> dict:
     """{"lines", "contacts", "calls", "complaints"} of the task's repair order and customer, each in the
-    order selectors.precall_for reads them, the calls cut to the newest `calls`."""
+    order selectors.precall_for reads them, the calls cut to the newest `calls`; "survey_link": whether the
+    task has a survey link."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), [repair_order_id or 0, customer_id, customer_id, calls, customer_id])
+        cursor.execute(_sql(), [repair_order_id or 0, customer_id, customer_id, calls, customer_id, task_id])
         rows = cursor.fetchall()
     sqlite = connection.vendor == "sqlite"
-    lines, contacts, earlier, complaints = [], [], [], []
+    lines, contacts, earlier, complaints, survey_link = [], [], [], [], False
     for k, _o, pk, t1, t2, t3, t4, t5, n1, n2, at, flag in rows:
         if k == LINE:
             if sqlite:
@@ -135,6 +137,14 @@ def precall_rows(*, repair_order_id: int | None, customer_id: int, calls: int) -
             contacts.append(ContactRow(pk, t1, t2, t3, t4, t5))
         elif k == CALL:
             earlier.append(CallRow(pk, t1, t2, _SCORE(n1) if sqlite else n1, _time(at) if sqlite else at))
-        else:
+        elif k == COMPLAINT:
             complaints.append(ComplaintRow(pk, t1, t2, t3, _time(at) if sqlite else at, bool(flag)))
-    return {"lines": lines, "contacts": contacts, "calls": earlier, "complaints": complaints}
+        else:
+            survey_link = True
+    return {
+        "lines": lines,
+        "contacts": contacts,
+        "calls": earlier,
+        "complaints": complaints,
+        "survey_link": survey_link,
+    }

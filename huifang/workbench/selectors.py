@@ -616,8 +616,11 @@ def precall_for(
         )
     customer, ro = task.customer, task.repair_order
     if plain:
-        rows = precall_rows(repair_order_id=ro.pk if ro else None, customer_id=customer.pk, calls=EARLIER_CALLS)
-        lines, contacts, calls, complaints = rows["lines"], rows["contacts"], rows["calls"], rows["complaints"]
+        read_rows = precall_rows(
+            task_id=task.pk, repair_order_id=ro.pk if ro else None, customer_id=customer.pk, calls=EARLIER_CALLS
+        )
+        lines, contacts, calls = read_rows["lines"], read_rows["contacts"], read_rows["calls"]
+        complaints = read_rows["complaints"]
     else:
         lines = _LINES(ro_id=ro.pk) if ro else []
         contacts = _CONTACTS(customer_id=customer.pk)
@@ -679,6 +682,8 @@ def precall_for(
         "questions": kept.questions,
         "settings": kept,
         "attempts": task.attempts_count,
+        # Read with the plain rows only: whether the task has a survey link (None: not known).
+        "survey_link": read_rows["survey_link"] if plain else None,
     }
 
 

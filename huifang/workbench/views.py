@@ -26,6 +26,7 @@ from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.privacy.access import export_logged
+from huifang.surveys.templatetags.surveys import survey_box_html
 
 from . import call_rendering, defaults, queue_read, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
@@ -321,6 +322,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         "contacts_html": call_rendering.contacts_html(
             precall["contacts"], customer_pk=customer.pk, may_reveal=may_reveal
         ),
+        "survey_html": survey_box_html(task=task, may_act=True, has_link=precall["survey_link"]),
         "lines_html": call_rendering.lines_html(precall["lines"]),
         "scripts_html": call_rendering.scripts_html(precall["scripts"], precall["scenario"]),
         "history_html": call_rendering.history_html(precall["calls"], precall["complaints"]),

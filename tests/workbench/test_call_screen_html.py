@@ -93,3 +93,28 @@ def test_the_call_screen_is_the_page_it_was(client, monkeypatch, request, tasks,
         page = response.content.decode()
         assert _CSRF.sub(r"\1", page) == _CSRF.sub(r"\1", expected)
         assert ("Customer" in page) == (language == "en")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("prefix", ["/", "/hf/"])
+def test_the_survey_box_is_the_tags(tasks, language, prefix):
+    from django.template import Context, Template
+    from django.urls import set_script_prefix
+
+    from huifang.surveys.models import SurveyLink
+    from huifang.surveys.templatetags.surveys import survey_box_html
+
+    tag = Template("{% load surveys %}{% task_survey_links task may_act %}")
+    set_script_prefix(prefix)
+    try:
+        with translation.override(language):
+            for task in tasks:
+                has_link = SurveyLink.objects.filter(task=task).exists()
+                for may_act in (True, False):
+                    expected = tag.render(Context({"task": task, "may_act": may_act}))
+                    assert survey_box_html(task=task, may_act=may_act, has_link=has_link) == expected
+                    assert survey_box_html(task=task, may_act=may_act, has_link=None) == expected
+                    assert f"survey-box-{task.pk}" in expected
+    finally:
+        set_script_prefix("/")
+    assert SurveyLink.objects.filter(task__in=tasks).count() == 1

@@ -87,3 +87,15 @@ def test_a_task_without_an_order_or_history_has_no_rows(store, specialist):
     plain = selectors.precall_for(task=task, user=specialist, now=NOW, answers=False, plain=True)
     assert [plain[k] for k in FIELDS] == [[], [], [], []]
     assert plain["flags"] == selectors.precall_for(task=task, user=specialist, now=NOW)["flags"]
+
+
+def test_the_rows_say_whether_the_task_has_a_survey_link(busy_task, store, specialist):
+    from huifang.surveys import services as survey_services
+
+    other = call_task(store, assigned_to=specialist)
+    survey_services.link_create(task=other, actor=None, now=NOW)
+    assert selectors.precall_for(task=busy_task, user=specialist, now=NOW, plain=True)["survey_link"] is False
+    assert selectors.precall_for(task=other, user=specialist, now=NOW, plain=True)["survey_link"] is True
+    survey_services.link_create(task=busy_task, actor=None, now=NOW)
+    assert selectors.precall_for(task=busy_task, user=specialist, now=NOW, plain=True)["survey_link"] is True
+    assert selectors.precall_for(task=busy_task, user=specialist, now=NOW)["survey_link"] is None
