@@ -65,8 +65,36 @@ def call_form_body(*, form, context: Callable[[], dict], key: tuple) -> SafeStri
 # is shown (localized, then escaped unless already safe), labels translated once per request.
 
 
+# What django.utils.html.escape replaces, in one str.translate (escape is a lazy-aware wrapper around five
+# replaces: some ten Python calls a value).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
 def _shown(value) -> str:
+    if type(value) is str:  # localize() gives a plain str back as it is; a SafeString is left to Django
+        return value.translate(_ESCAPES)
     return conditional_escape(localize(value))
+
+
+class _Labels(dict):
+    """text -> `{% trans text %}` as shown, in one language, filled as asked: per process, as kept_trans keeps
+    them (the catalogues do not change while it runs; a test changing them clears these too)."""
+
+    def __missing__(self, text: str) -> str:
+        value = self[text] = _shown(gettext(text))
+        return value
+
+
+_LABELS: dict[str, _Labels] = {}
+
+
+def labels() -> _Labels:
+    """The fixed texts of the call screen in the current language."""
+    language = get_language()
+    found = _LABELS.get(language)
+    if found is None:
+        found = _LABELS[language] = _Labels()
+    return found
 
 
 def _date(value, fmt: str) -> str:
@@ -104,6 +132,8 @@ _URLS: dict[tuple, str] = {}
 def _forget_urls(setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _URLS.clear()
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        _LABELS.clear()
 
 
 def url_of(name: str, *args) -> str:
@@ -148,7 +178,7 @@ def scripts_html(scripts: list[dict], scenario: str) -> SafeString:
         for s in scripts
     )
     if not scripts:
-        steps = f'<p class="muted">{_shown(gettext("No script for this kind of task."))}</p>\n      '
+        steps = f'<p class="muted">{labels()["No script for this kind of task."]}</p>\n      '
     return SafeString(f'<div class="wb-tabs">{tabs}</div>\n      {steps}\n')
 
 
@@ -169,7 +199,8 @@ def _labels_shown(choices) -> Callable[[str], str]:
 def history_html(calls, complaints) -> SafeString:
     """Earlier calls and complaints: the items of their list."""
     outcome, status = _labels_shown(CallOutcome.choices), _labels_shown(ComplaintStatus.choices)
-    score, complaint = _shown(gettext("score")), _shown(gettext("Complaint"))
+    shown = labels()
+    score, complaint = shown["score"], shown["Complaint"]
     zone = get_current_timezone()
     calls_items = [
         f'<li><span class="nowrap">{_day(c.ended_at, zone)}</span> {outcome(c.outcome)}'
@@ -191,7 +222,7 @@ def history_html(calls, complaints) -> SafeString:
 def flags_html(flags: list[dict]) -> SafeString:
     """The items of the "review before the call" list."""
     if not flags:
-        return SafeString(f'<li class="ok">{_shown(gettext("Nothing to watch out for."))}</li>')
+        return SafeString(f'<li class="ok">{labels()["Nothing to watch out for."]}</li>')
     return SafeString(
         "".join(
             f'<li class="{_shown(f["severity"])}" data-flag="{_shown(f["code"])}"><b>{_shown(f["label"])}</b>'
@@ -204,7 +235,7 @@ def flags_html(flags: list[dict]) -> SafeString:
 def contacts_html(contacts, *, customer_pk: int, may_reveal: bool) -> SafeString:
     """The company car's people: the rows of their table's body (phones masked; a reveal button for callers)."""
     role = _labels_shown(ContactRole.choices)
-    reveal = _shown(gettext("Reveal"))
+    reveal = labels()["Reveal"]
     rows = []
     for ct in contacts:
         phone = ""
@@ -229,10 +260,11 @@ def phone_html(number: str, *, field: str, customer_pk: int, may_reveal: bool) -
         return SafeString("—\n")
     button = ""
     if may_reveal and field:
+        shown = labels()
         button = (
             f' <button type="button" class="link reveal" hx-post="{url_of("archive:phone_reveal", customer_pk, field)}"'
             f' hx-target="closest .phone-cell" hx-swap="innerHTML" title="'
-            f'{_shown(gettext("Show the full number (the view is logged)"))}">{_shown(gettext("Reveal"))}</button>'
+            f'{shown["Show the full number (the view is logged)"]}">{shown["Reveal"]}</button>'
         )
     return SafeString(
         f'<span class="phone-cell"><span class="phone mono">{_shown(mask_phone(number))}</span>{button}</span>\n'

@@ -28,7 +28,7 @@ from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.privacy.access import export_logged
 from huifang.surveys.templatetags.surveys import survey_box_html
 
-from . import call_rendering, defaults, queue_read, rendering, selectors, services, store_settings
+from . import call_cards, call_rendering, defaults, queue_read, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -309,21 +309,29 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
     customer = precall["customer"]
     # The user's roles in the task's store, read by the access check (as may_reveal_phone decides).
     may_reveal = bool(roles & ROLES_THAT_CALL)
+    labels = _labels(precall)
+    phones = {
+        field: call_rendering.phone_html(
+            getattr(customer, field), field=field, customer_pk=customer.pk, may_reveal=may_reveal
+        )
+        for field in ("mobile", "home_phone", "office_phone")
+    }
+    lines_html = call_rendering.lines_html(precall["lines"])
     return {
         "task": precall["task"],
         "p": precall,
         "flags_html": call_rendering.flags_html(precall["flags"]),
-        "phones": {
-            field: call_rendering.phone_html(
-                getattr(customer, field), field=field, customer_pk=customer.pk, may_reveal=may_reveal
-            )
-            for field in ("mobile", "home_phone", "office_phone")
-        },
-        "contacts_html": call_rendering.contacts_html(
-            precall["contacts"], customer_pk=customer.pk, may_reveal=may_reveal
-        ),
         "survey_html": survey_box_html(task=task, may_act=True, has_link=precall["survey_link"]),
-        "lines_html": call_rendering.lines_html(precall["lines"]),
+        "cards_html": call_cards.cards_html(
+            precall,
+            labels=labels,
+            phones=phones,
+            contacts_html=call_rendering.contacts_html(
+                precall["contacts"], customer_pk=customer.pk, may_reveal=may_reveal
+            ),
+            lines_html=lines_html,
+        ),
+        "lines_html": lines_html,
         "scripts_html": call_rendering.scripts_html(precall["scripts"], precall["scenario"]),
         "history_html": call_rendering.history_html(precall["calls"], precall["complaints"]),
         "form_body": call_rendering.call_form_body(
@@ -333,7 +341,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         ),
         "form": form,
         "started_at_html": form["started_at"] if form.is_bound else call_rendering.started_at_html(now),
-        "labels": _labels(precall),
+        "labels": labels,
         "w": widgets,
         "policy": policy,
         "overall_code": defaults.OVERALL_CODE,

@@ -200,3 +200,22 @@ def test_addresses_with_arguments_are_reverses(prefix):
             assert call_rendering.url_of(name, *args) == conditional_escape(reverse(name, args=args))
     finally:
         set_script_prefix("/")
+
+
+@pytest.mark.parametrize("grouping", [False, True])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_shown_values_are_the_templates(settings, grouping, language):
+    from django.utils.formats import localize
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    from huifang.workbench import call_cards
+
+    settings.USE_THOUSAND_SEPARATOR = grouping
+    with translation.override(language):
+        amount = call_cards._amounts()
+        for value in [Decimal("1234567.80"), Decimal("-0.50"), Decimal("0"), Decimal("1E+3"), 5, None, 12.5]:
+            assert amount(value) == conditional_escape(localize(value))
+            assert call_rendering._shown(value) == conditional_escape(localize(value))
+        for text in ["", "<a href=\"x\">'&amp;'</a>", "好", mark_safe("<b>")]:
+            assert call_rendering._shown(text) == conditional_escape(localize(text))

@@ -5,6 +5,7 @@ with history and complaints, company contacts, scripts, a survey link, a closed 
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from huifang.archive.choices import ContactRole, CustomerKind
-from huifang.archive.models import Contact
+from huifang.archive.models import Contact, RepairOrder, RepairOrderLine, Vehicle
 from huifang.complaints import services as complaint_services
 from huifang.core import clock
 from huifang.followups.models import ContactAttempt
@@ -65,7 +66,24 @@ def tasks(store, specialist, manager):
     survey_services.link_create(task=surveyed, actor=None, now=NOW - timedelta(days=1))
     closed = call_task(store, assigned_to=specialist, status="done")
     reminder = call_task(store, assigned_to=specialist, kind="maintenance_reminder")
-    return [plain, fleet, surveyed, closed, reminder]
+    # Every optional line of the cards, and odd values in them.
+    odd = call_task(
+        store, assigned_to=specialist, amount=Decimal("1234567.8"),
+        customer=CustomerFactory(
+            store=store, occupation="记者 <b>", address="深圳 & 南山", best_contact_time="", preferred_channel="sms",
+        ),
+    )  # fmt: skip
+    Vehicle.objects.filter(pk=odd.vehicle_id).update(
+        plate="", trim="<1.4T>", current_km=123456, next_maintenance_km=None, next_maintenance_date=None
+    )
+    RepairOrder.objects.filter(pk=odd.repair_order_id).update(
+        delivered_at=None, advisor_name="", technician_name="李<工>", fault_description="异响 & '抖动'",
+        is_repeat_repair=True, labour_amount=Decimal("0"), parts_amount=Decimal("-0.5"),
+    )  # fmt: skip
+    RepairOrderLine.objects.filter(repair_order_id=odd.repair_order_id).delete()
+    dated = call_task(store, assigned_to=specialist)
+    Vehicle.objects.filter(pk=dated.vehicle_id).update(next_maintenance_km=None, current_km=0)
+    return [plain, fleet, surveyed, closed, reminder, odd, dated]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
