@@ -8,14 +8,14 @@ the template as it was and compares the pages.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.conf import settings
-from django.utils.formats import get_format
+from django.template.defaultfilters import urlencode
 from django.utils.safestring import SafeString
 from django.utils.timezone import get_current_timezone
 
-from .call_rendering import _date, _shown, labels, url_of
+from . import call_rendering
+from .call_rendering import _amounts, _date, _shown, labels, url_of
 
 
 def _or_dash(value) -> str:
@@ -41,18 +41,31 @@ def _day(value) -> str:
     return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
 
-def _amounts():
-    """`{{ amount }}` of decimals: localize() gives the decimal's own digits when the language's separator is
-    "." and thousands are not grouped (number_format then only splits and joins them again)."""
-    if settings.USE_THOUSAND_SEPARATOR or get_format("DECIMAL_SEPARATOR") != ".":
-        return _shown
-
-    def shown(value) -> str:
-        if type(value) is Decimal and value.is_finite():
-            return f"{value:f}"
-        return _shown(value)
-
-    return shown
+def head_html(*, task, precall: dict, labels: dict, is_open: bool, booking_ends_kinds, path: str) -> SafeString:
+    """The screen's heading: task kind, customer, plate, deadline and assignee, status, and its links."""
+    _label = call_rendering.labels().__getitem__
+    pk, nxt = _shown(task.pk), url_of("workbench:next")
+    plate = f'<span class="plate">{_or_dash(precall["vehicle"].plate)}</span>' if precall["vehicle"] else ""
+    assignee = f" · {_shown(task.assigned_to)}" if task.assigned_to else ""
+    status = f'<span class="badge">{_shown(labels["status"])}</span>' if not is_open else ""
+    book = ""
+    if is_open:
+        back = nxt if task.kind in booking_ends_kinds else _shown(urlencode(path))
+        book = (
+            f'<a class="button" id="wb-book" href="{url_of("appointments:book")}?customer='
+            f'{_shown(precall["customer"].pk)}&task={pk}&next={back}">{_label("Book a visit")} <kbd>b</kbd></a>'
+        )
+    return SafeString(
+        f'<div class="wb-head">\n  <h1>{_shown(labels["kind"])} · {_shown(precall["customer"].name)}</h1>\n'
+        f"  {plate}\n"
+        f'  <span class="muted small">{_label("Due by")} {_minute(task.window_end, get_current_timezone())}'
+        f"{assignee}</span>\n  {status}\n"
+        f'  <div class="actions">\n    <a href="{url_of("workbench:queue")}">{_label("Queue")}</a>\n'
+        f'    <a class="button" href="{nxt}?skip={pk}">{_label("Skip to the next task")} <kbd>n</kbd></a>\n'
+        f"    {book}\n"
+        f'    <button type="button" class="link" data-toggle="wb-legend">{_label("Keys")} <kbd>?</kbd></button>\n'
+        "  </div>\n</div>"
+    )
 
 
 def cards_html(precall: dict, *, labels: dict, phones: dict, contacts_html: str, lines_html: str) -> SafeString:

@@ -10,6 +10,7 @@ A form that came back with errors is rendered afresh.
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -18,7 +19,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.formats import localize
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.timezone import get_current_timezone, template_localtime
@@ -74,6 +75,20 @@ def _shown(value) -> str:
     if type(value) is str:  # localize() gives a plain str back as it is; a SafeString is left to Django
         return value.translate(_ESCAPES)
     return conditional_escape(localize(value))
+
+
+def _amounts():
+    """`{{ amount }}` of decimals: localize() gives the decimal's own digits when the language's separator is
+    "." and thousands are not grouped (number_format then only splits and joins them again)."""
+    if settings.USE_THOUSAND_SEPARATOR or get_format("DECIMAL_SEPARATOR") != ".":
+        return _shown
+
+    def shown(value) -> str:
+        if type(value) is Decimal and value.is_finite():
+            return f"{value:f}"
+        return _shown(value)
+
+    return shown
 
 
 class _Labels(dict):
@@ -152,12 +167,12 @@ def url_of(name: str, *args) -> str:
 
 def lines_html(lines) -> SafeString:
     """The repair order's lines: the rows of the table's body."""
-    kinds = dict(LineKind.choices)
+    kind, amount = _labels_shown(LineKind.choices), _amounts()
     return SafeString(
         "".join(
-            f'<tr><td><span class="muted small">{_shown(kinds.get(line.kind, line.kind))}</span> '
-            f'{_shown(line.description)}</td><td class="num">{_shown(line.quantity or "")}</td>'
-            f'<td class="num">{_shown(line.amount)}</td></tr>'
+            f'<tr><td><span class="muted small">{kind(line.kind)}</span> '
+            f'{_shown(line.description)}</td><td class="num">{amount(line.quantity) if line.quantity else ""}</td>'
+            f'<td class="num">{amount(line.amount)}</td></tr>'
             for line in lines
         )
     )
@@ -201,10 +216,10 @@ def history_html(calls, complaints) -> SafeString:
     outcome, status = _labels_shown(CallOutcome.choices), _labels_shown(ComplaintStatus.choices)
     shown = labels()
     score, complaint = shown["score"], shown["Complaint"]
-    zone = get_current_timezone()
+    zone, amount = get_current_timezone(), _amounts()
     calls_items = [
         f'<li><span class="nowrap">{_day(c.ended_at, zone)}</span> {outcome(c.outcome)}'
-        + (f" · {score} {_shown(c.score)}" if c.score is not None else "")
+        + (f" · {score} {amount(c.score)}" if c.score is not None else "")
         + (f' <span class="muted">{_shown(_truncated(c.comment, 60))}</span>' if c.comment else "")
         + "</li>"
         for c in calls

@@ -317,9 +317,18 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         for field in ("mobile", "home_phone", "office_phone")
     }
     lines_html = call_rendering.lines_html(precall["lines"])
+    is_open = task.status == TaskStatus.OPEN
     return {
         "task": precall["task"],
         "p": precall,
+        "head_html": call_cards.head_html(
+            task=precall["task"],
+            precall=precall,
+            labels=labels,
+            is_open=is_open,
+            booking_ends_kinds=TASK_KINDS_ENDED_BY_BOOKING,
+            path=request.path,
+        ),
         "flags_html": call_rendering.flags_html(precall["flags"]),
         "survey_html": survey_box_html(task=task, may_act=True, has_link=precall["survey_link"]),
         "cards_html": call_cards.cards_html(
@@ -347,7 +356,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         "overall_code": defaults.OVERALL_CODE,
         "return_code": defaults.COME_BACK_CODE,
         "may_reveal": may_reveal,
-        "is_open": task.status == TaskStatus.OPEN,
+        "is_open": is_open,
         # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
         "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
         "saved": _saved_call(request),
