@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -321,6 +322,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
     return {
         "task": precall["task"],
         "p": precall,
+        "task_url": SafeString(call_rendering.url_of("workbench:task", task.pk)),
         "head_html": call_cards.head_html(
             task=precall["task"],
             precall=precall,
