@@ -13,6 +13,7 @@ from django.conf import settings
 from django.template.defaultfilters import urlencode
 from django.utils.safestring import SafeString
 from django.utils.timezone import get_current_timezone
+from django.utils.translation import gettext
 
 from . import call_rendering
 from .call_rendering import _amounts, _date, _shown, labels, url_of
@@ -66,6 +67,18 @@ def head_html(*, task, precall: dict, labels: dict, is_open: bool, booking_ends_
         f'    <button type="button" class="link" data-toggle="wb-legend">{_label("Keys")} <kbd>?</kbd></button>\n'
         "  </div>\n</div>"
     )
+
+
+def waiting_html(waiting_until) -> SafeString:
+    """The notice of a task opened while it waits for its next try (issue 14 §3), or nothing."""
+    if not waiting_until:
+        return SafeString("")
+    at = waiting_until.astimezone(get_current_timezone()) if settings.USE_TZ else waiting_until
+    text = gettext(
+        "This task waits until %(t)s before its next try; an attempt recorded now is kept but does not count as "
+        "a new try."
+    ) % {"t": f"{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"}
+    return SafeString(f'<div class="card warn" id="wb-waiting" role="status">{text}</div>')
 
 
 def cards_html(precall: dict, *, labels: dict, phones: dict, contacts_html: str, lines_html: str) -> SafeString:

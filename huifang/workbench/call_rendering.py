@@ -286,6 +286,43 @@ def phone_html(number: str, *, field: str, customer_pk: int, may_reveal: bool) -
     )
 
 
+def saved_notice_html(saved: dict | None) -> SafeString:
+    """`{% include "workbench/_saved_notice.html" %}` on the call screen: what the call just saved opened."""
+    if not saved:
+        return SafeString("\n")
+    c, shown = saved["call"], labels()
+    outcome = _labels_shown(CallOutcome.choices)(c.outcome)
+    issue = " issue" if c.complaint or saved["problems"] else ""
+    parts = [
+        f'\n<section class="card wb-notice{issue}" id="wb-saved">\n  <strong>'
+        + gettext("Call with %(name)s saved: %(outcome)s.") % {"name": _shown(c.customer.name), "outcome": outcome}
+        + "</strong>\n  ",
+        f'<span class="muted">{shown["Score"]} {_amounts()(c.score)}</span>' if c.score is not None else "",
+        "\n  ",
+    ]
+    if c.complaint:
+        number = gettext("Complaint %(no)s") % {"no": _shown(c.complaint)}
+        link = (
+            f'<a href="{_shown(saved["complaint_url"])}" class="wb-complaint-link">{number}</a>'
+            if saved["complaint_url"]
+            else f'<span class="wb-complaint-link">{number}</span>'
+        )
+        parts.append(f'\n    <span class="badge bad">{shown["Complaint opened"]}</span>\n    {link}\n  ')
+    parts.append("\n  ")
+    problems = url_of("workbench:problems")
+    parts += [
+        f'<span class="badge warn">{shown["Problem record for the advisor"]}</span> <a href="{problems}">'
+        f"{_shown(_truncated(pr.description, 40))}</a>"
+        for pr in saved["problems"]
+    ]
+    parts.append("\n  ")
+    if c.issue_reasons:
+        reasons = conditional_escape("；").join(conditional_escape(v) for v in c.issue_reasons)
+        parts.append(f'<div class="small muted">{shown["Why:"]} {reasons}</div>')
+    parts.append(f'\n  <a href="{url_of("workbench:call_detail", c.pk)}">{shown["Open the call"]}</a>\n</section>\n\n')
+    return SafeString("".join(parts))
+
+
 # --- Single values of the page ---------------------------------------------------------------------------------
 
 _CHOICES: dict = {}

@@ -319,6 +319,9 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
     }
     lines_html = call_rendering.lines_html(precall["lines"])
     is_open = task.status == TaskStatus.OPEN
+    saved = _saved_call(request)
+    # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
+    waiting_until = task.next_call_at if task.next_call_at and task.next_call_at > now else None
     return {
         "task": precall["task"],
         "p": precall,
@@ -359,9 +362,10 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         "return_code": defaults.COME_BACK_CODE,
         "may_reveal": may_reveal,
         "is_open": is_open,
-        # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
-        "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
-        "saved": _saved_call(request),
+        "waiting_until": waiting_until,
+        "saved": saved,
+        "saved_html": call_rendering.saved_notice_html(saved),
+        "waiting_html": call_cards.waiting_html(waiting_until if is_open else None),
         "booking_ends_kinds": TASK_KINDS_ENDED_BY_BOOKING,
     }
 

@@ -219,3 +219,30 @@ def test_shown_values_are_the_templates(settings, grouping, language):
             assert call_rendering._shown(value) == conditional_escape(localize(value))
         for text in ["", "<a href=\"x\">'&amp;'</a>", "好", mark_safe("<b>")]:
             assert call_rendering._shown(text) == conditional_escape(localize(text))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_saved_notice_is_the_included_templates(odd_task, store, manager, language):
+    from django.template.loader import render_to_string
+
+    from huifang.workbench.models import Problem
+
+    calls = list(CallRecord.objects.filter(task=odd_task).order_by("id"))
+    complaint = Complaint.objects.filter(customer=odd_task.customer).first()
+    CallRecord.objects.filter(pk=calls[1].pk).update(complaint=complaint, issue_reasons=["总分 <3", "复修 & 投诉"])
+    CallRecord.objects.filter(pk=calls[2].pk).update(issue_reasons=["x"])
+    for description in ("机油<漏>" * 12, "短"):
+        Problem.objects.create(
+            store=store, call=calls[2], customer=odd_task.customer, description=description, created_at=NOW
+        )
+    with translation.override(language):
+        assert call_rendering.saved_notice_html(None) == render_to_string("workbench/_saved_notice.html", {})
+        for call in calls:
+            found = selectors.saved_call(user=manager, call_id=call.pk)
+            saved_call, problems = found
+            for url in ("/complaints/9/", ""):
+                saved = {"call": saved_call, "complaint_url": url, "problems": problems}
+                expected = render_to_string("workbench/_saved_notice.html", {"saved": saved})
+                assert call_rendering.saved_notice_html(saved) == expected
+                assert 'id="wb-saved"' in expected
+    assert len(problems) == 2 and calls[1].pk != calls[2].pk

@@ -16,11 +16,12 @@ from django.utils import translation
 from huifang.archive.choices import ContactRole, CustomerKind
 from huifang.archive.models import Contact, RepairOrder, RepairOrderLine, Vehicle
 from huifang.complaints import services as complaint_services
+from huifang.complaints.models import Complaint
 from huifang.core import clock
-from huifang.followups.models import ContactAttempt
+from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.surveys import services as survey_services
 from huifang.workbench import views
-from huifang.workbench.models import CallRecord
+from huifang.workbench.models import CallRecord, Problem
 
 from ..factories import PASSWORD, CustomerFactory
 from .factories import NOW, call_task
@@ -84,7 +85,11 @@ def tasks(store, specialist, manager):
     dated = call_task(store, assigned_to=specialist)
     Vehicle.objects.filter(pk=dated.vehicle_id).update(next_maintenance_km=None, current_km=0)
     nobodys = call_task(store, assigned_to=None)
-    return [plain, fleet, surveyed, closed, reminder, odd, dated, nobodys]
+    waiting = call_task(store, assigned_to=specialist)
+    FollowUpTask.objects.filter(pk=waiting.pk).update(next_call_at=NOW + timedelta(hours=30, minutes=7))
+    closed_waiting = call_task(store, assigned_to=specialist, status="done")
+    FollowUpTask.objects.filter(pk=closed_waiting.pk).update(next_call_at=NOW + timedelta(hours=1))
+    return [plain, fleet, surveyed, closed, reminder, odd, dated, nobodys, waiting, closed_waiting]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -102,9 +107,15 @@ def test_the_call_screen_is_the_page_it_was(client, monkeypatch, request, tasks,
     monkeypatch.setattr(views, "render", render)
     before = engines["django"].from_string(BEFORE)
     client.cookies["django_language"] = language
-    for task in tasks:
+    # A call saved with a complaint, reasons and a problem record, named by ?saved= (a manager sees its notice).
+    call = CallRecord.objects.filter(task=tasks[0]).order_by("id").first()
+    CallRecord.objects.filter(pk=call.pk).update(
+        complaint=Complaint.objects.filter(customer=call.customer).first(), issue_reasons=["<低分>", "复修"]
+    )
+    Problem.objects.create(store=call.store, call=call, customer=call.customer, description="机油" * 30, created_at=NOW)
+    for task, suffix in [(task, "") for task in tasks] + [(tasks[0], f"?saved={call.pk}"), (tasks[1], "?saved=x")]:
         rendered.clear()
-        response = client.get(reverse("workbench:task", args=[task.pk]), HTTP_ACCEPT_LANGUAGE=language)
+        response = client.get(reverse("workbench:task", args=[task.pk]) + suffix, HTTP_ACCEPT_LANGUAGE=language)
         if task.assigned_to is None and who == "specialist":  # a caller opens only their own tasks
             assert response.status_code == 404
             continue
@@ -115,6 +126,8 @@ def test_the_call_screen_is_the_page_it_was(client, monkeypatch, request, tasks,
         page = response.content.decode()
         assert _CSRF.sub(r"\1", page) == _CSRF.sub(r"\1", expected)
         assert ("Customer" in page) == (language == "en")
+        assert ('id="wb-waiting"' in page) == (task.pk == tasks[8].pk)
+        assert ('id="wb-saved"' in page) == (suffix == f"?saved={call.pk}" and who == "manager")
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
