@@ -599,6 +599,7 @@ def precall_for(
     answers: bool = True,
     kept=None,
     plain: bool = False,
+    saved_call_id: int | None = None,
 ) -> dict:
     """Everything the caller reviews before dialling: customer, vehicle, repair order with lines,
     earlier calls (with their answers unless `answers` is False), complaints, company contacts, flags,
@@ -607,7 +608,8 @@ def precall_for(
     read it so already (task_for_call, or task_workable(related=PRECALL_RELATED, attempts=True)).
     `kept`: the store's settings when the caller has them (store_settings), else read here.
     `plain`: lines, contacts, earlier calls (without answers) and complaints as plain rows read in one statement
-    (workbench.precall_read; the call screen), not model instances."""
+    (workbench.precall_read; the call screen), not model instances; with them, `saved_call_id`'s call and
+    problem records ("saved_call", "problems"; not checked against the user: saved_call_of_rows does)."""
     if read:
         task = (
             FollowUpTask.objects.select_related(*PRECALL_RELATED)
@@ -617,7 +619,11 @@ def precall_for(
     customer, ro = task.customer, task.repair_order
     if plain:
         read_rows = precall_rows(
-            task_id=task.pk, repair_order_id=ro.pk if ro else None, customer_id=customer.pk, calls=EARLIER_CALLS
+            task_id=task.pk,
+            repair_order_id=ro.pk if ro else None,
+            customer_id=customer.pk,
+            calls=EARLIER_CALLS,
+            saved_call_id=saved_call_id,
         )
         lines, contacts, calls = read_rows["lines"], read_rows["contacts"], read_rows["calls"]
         complaints = read_rows["complaints"]
@@ -684,6 +690,8 @@ def precall_for(
         "attempts": task.attempts_count,
         # Read with the plain rows only: whether the task has a survey link (None: not known).
         "survey_link": read_rows["survey_link"] if plain else None,
+        "saved_call": read_rows["saved_call"] if plain else None,
+        "saved_problems": read_rows["problems"] if plain else [],
     }
 
 
@@ -719,6 +727,17 @@ _SAVED_CALL = CompiledQuery(
     lambda call_id: CallRecord.objects.select_related("store", "customer", "complaint").filter(pk=call_id), "call_id"
 )
 _CALL_PROBLEMS = CompiledQuery(lambda call_id: Problem.objects.filter(call_id=call_id), "call_id")
+
+
+def saved_call_of_rows(*, user: User, memberships: list[tuple], call, problems: list) -> tuple | None:
+    """saved_call's answer from the call and problem records the call screen read with its other rows
+    (precall_for with `saved_call_id`): the same rule on the same row."""
+    if call is None or not user.is_authenticated:
+        return None
+    roles = roles_in_store_of(user=user, memberships=memberships, store=call.store)
+    if not (roles & TEAM_ROLES or (roles & WORKBENCH_ROLES and call.caller_id == user.pk)):
+        return None
+    return call, problems
 
 
 def saved_call(*, user: User, call_id: int, memberships: list[tuple] | None = None) -> tuple | None:

@@ -282,8 +282,18 @@ def _question_row(form: CallForm, question) -> tuple:
 
 def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> dict:
     now = clock.now()
+    # The call just saved (?saved=<id>, as _saved_call reads it) is read with the screen's other rows.
+    raw = request.GET.get("saved", "")
+    saved_id = int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ROW_ID else None
     precall = selectors.precall_for(
-        task=task, user=request.user, now=now, read=False, answers=False, kept=kept, plain=True
+        task=task,
+        user=request.user,
+        now=now,
+        read=False,
+        answers=False,
+        kept=kept,
+        plain=True,
+        saved_call_id=saved_id,
     )
     questionnaire = precall["questionnaire"]
     questions = list(precall["questions"])
@@ -319,7 +329,16 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
     }
     lines_html = call_rendering.lines_html(precall["lines"])
     is_open = task.status == TaskStatus.OPEN
-    saved = _saved_call(request)
+    found = selectors.saved_call_of_rows(
+        user=request.user,
+        memberships=request_memberships(request),
+        call=precall["saved_call"],
+        problems=precall["saved_problems"],
+    )
+    saved = None
+    if found is not None:
+        call, problems = found
+        saved = {"call": call, "complaint_url": complaint_url(call.complaint), "problems": problems}
     # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
     waiting_until = task.next_call_at if task.next_call_at and task.next_call_at > now else None
     return {

@@ -99,3 +99,51 @@ def test_the_rows_say_whether_the_task_has_a_survey_link(busy_task, store, speci
     survey_services.link_create(task=busy_task, actor=None, now=NOW)
     assert selectors.precall_for(task=busy_task, user=specialist, now=NOW, plain=True)["survey_link"] is True
     assert selectors.precall_for(task=busy_task, user=specialist, now=NOW)["survey_link"] is None
+
+
+def test_the_saved_call_read_with_the_rows_is_saved_calls(
+    busy_task, store, other_store, specialist, manager, director, outsider
+):
+    from huifang.accounts.selectors import memberships_of
+    from huifang.workbench.models import Problem
+
+    # given a call by the specialist with a complaint, reasons and problem records, one nobody made, and one of
+    # another store
+    mine = CallRecord.objects.filter(task=busy_task).order_by("id").first()
+    complaint = Complaint.objects.filter(customer=busy_task.customer).first()
+    CallRecord.objects.filter(pk=mine.pk).update(caller=specialist, complaint=complaint, issue_reasons=["<a>", "b"])
+    for description in ("一", "二 <x>"):
+        Problem.objects.create(store=store, call=mine, customer=mine.customer, description=description, created_at=NOW)
+    nobodys = CallRecord.objects.filter(task=busy_task, caller=None).order_by("id").first()
+    elsewhere_task = call_task(other_store, assigned_to=outsider)
+    attempt = ContactAttempt.objects.create(task=elsewhere_task, at=NOW, outcome="completed")
+    elsewhere = CallRecord.objects.create(
+        store=other_store, task=elsewhere_task, attempt=attempt, customer=elsewhere_task.customer, caller=outsider,
+        outcome="satisfied", ended_at=NOW, score=Decimal("90.5"),
+    )  # fmt: skip
+    seen = 0
+    for user in (specialist, manager, director, outsider):
+        for call_id in (mine.pk, nobodys.pk, elsewhere.pk, 987654):
+            # when
+            p = selectors.precall_for(task=busy_task, user=user, now=NOW, plain=True, saved_call_id=call_id)
+            got = selectors.saved_call_of_rows(
+                user=user, memberships=memberships_of(user=user), call=p["saved_call"], problems=p["saved_problems"]
+            )
+            expected = selectors.saved_call(user=user, call_id=call_id)
+            # then the same call is shown to the same people, with the same values
+            assert (got is None) == (expected is None), (user, call_id)
+            if got is None:
+                continue
+            seen += 1
+            (call, problems), (model, model_problems) = got, expected
+            for attr in ("pk", "outcome", "issue_reasons", "caller_id"):
+                assert getattr(call, attr) == getattr(model, attr)
+            assert repr(call.score) == repr(model.score) and call.customer.name == model.customer.name
+            assert (
+                str(call.complaint) == str(model.complaint)
+                and call.get_outcome_display() == model.get_outcome_display()
+            )
+            assert [(x.pk, x.description) for x in problems] == [(x.pk, x.description) for x in model_problems]
+    assert (
+        seen == 6
+    )  # the specialist their own call; the manager and the director both of their store; the outsider theirs
