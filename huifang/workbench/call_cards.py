@@ -1,4 +1,5 @@
-"""The call screen's customer, vehicle and repair-order cards made in Python (issue 18).
+"""The call screen's heading, its waiting notice and its customer, vehicle and repair-order cards made in Python
+(issue 18).
 
 Each value the template showed cost a template node some 50-150 Python calls (lookup, filter, localization,
 escaping); these make the very markup call.html made, line for line, every value shown as a template variable
@@ -15,7 +16,6 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext
 
-from . import call_rendering
 from .call_rendering import _amounts, _date, _shown, labels, url_of
 
 
@@ -25,7 +25,7 @@ def _or_dash(value) -> str:
 
 
 def _minute(value, zone) -> str:
-    """`{{ value|date:"Y-m-d H:i" }}` of an aware datetime or None (seen in the current time zone)."""
+    """`{{ value|date:"Y-m-d H:i" }}` of a datetime ("" for None), an aware one seen in `zone` (the current one)."""
     if value is None:
         return ""
     if settings.USE_TZ and value.utcoffset() is not None:
@@ -42,13 +42,13 @@ def _day(value) -> str:
     return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
 
-def head_html(*, task, precall: dict, labels: dict, is_open: bool, booking_ends_kinds, path: str) -> SafeString:
+def head_html(*, task, precall: dict, choice_labels: dict, is_open: bool, booking_ends_kinds, path: str) -> SafeString:
     """The screen's heading: task kind, customer, plate, deadline and assignee, status, and its links."""
-    _label = call_rendering.labels().__getitem__
+    _label = labels().__getitem__
     pk, nxt = _shown(task.pk), url_of("workbench:next")
     plate = f'<span class="plate">{_or_dash(precall["vehicle"].plate)}</span>' if precall["vehicle"] else ""
     assignee = f" · {_shown(task.assigned_to)}" if task.assigned_to else ""
-    status = f'<span class="badge">{_shown(labels["status"])}</span>' if not is_open else ""
+    status = f'<span class="badge">{_shown(choice_labels["status"])}</span>' if not is_open else ""
     book = ""
     if is_open:
         back = nxt if task.kind in booking_ends_kinds else _shown(urlencode(path))
@@ -57,7 +57,7 @@ def head_html(*, task, precall: dict, labels: dict, is_open: bool, booking_ends_
             f'{_shown(precall["customer"].pk)}&task={pk}&next={back}">{_label("Book a visit")} <kbd>b</kbd></a>'
         )
     return SafeString(
-        f'<div class="wb-head">\n  <h1>{_shown(labels["kind"])} · {_shown(precall["customer"].name)}</h1>\n'
+        f'<div class="wb-head">\n  <h1>{_shown(choice_labels["kind"])} · {_shown(precall["customer"].name)}</h1>\n'
         f"  {plate}\n"
         f'  <span class="muted small">{_label("Due by")} {_minute(task.window_end, get_current_timezone())}'
         f"{assignee}</span>\n  {status}\n"
@@ -81,19 +81,19 @@ def waiting_html(waiting_until) -> SafeString:
     return SafeString(f'<div class="card warn" id="wb-waiting" role="status">{text}</div>')
 
 
-def cards_html(precall: dict, *, labels: dict, phones: dict, contacts_html: str, lines_html: str) -> SafeString:
+def cards_html(precall: dict, *, choice_labels: dict, phones: dict, contacts_html: str, lines_html: str) -> SafeString:
     """The customer's card, then the vehicle's and the repair order's when the task has them."""
     return SafeString(
         customer_card(
             customer=precall["customer"],
-            kind_label=labels["customer_kind"],
-            channel_label=labels["channel"],
+            kind_label=choice_labels["customer_kind"],
+            channel_label=choice_labels["channel"],
             phones=phones,
             contacts_html=contacts_html,
         )
         + vehicle_card(precall["vehicle"])
         + "\n    "
-        + repair_order_card(precall["repair_order"], type_label=labels["ro_type"], lines_html=lines_html)
+        + repair_order_card(precall["repair_order"], type_label=choice_labels["ro_type"], lines_html=lines_html)
     )
 
 

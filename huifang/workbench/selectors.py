@@ -609,7 +609,7 @@ def precall_for(
     `kept`: the store's settings when the caller has them (store_settings), else read here.
     `plain`: lines, contacts, earlier calls (without answers) and complaints as plain rows read in one statement
     (workbench.precall_read; the call screen), not model instances; with them, `saved_call_id`'s call and
-    problem records ("saved_call", "problems"; not checked against the user: saved_call_of_rows does)."""
+    problem records ("saved_call", "saved_problems"; not checked against the user: saved_call_of_rows does)."""
     if read:
         task = (
             FollowUpTask.objects.select_related(*PRECALL_RELATED)

@@ -341,6 +341,8 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         saved = {"call": call, "complaint_url": complaint_url(call.complaint), "problems": problems}
     # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
     waiting_until = task.next_call_at if task.next_call_at and task.next_call_at > now else None
+    # Keys call.html no longer reads (p, lines_html, may_reveal, saved, waiting_until, …) stay: the page test
+    # renders main's template with this context (tests/workbench/test_call_screen_html.py).
     return {
         "task": precall["task"],
         "p": precall,
@@ -348,7 +350,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         "head_html": call_cards.head_html(
             task=precall["task"],
             precall=precall,
-            labels=labels,
+            choice_labels=labels,
             is_open=is_open,
             booking_ends_kinds=TASK_KINDS_ENDED_BY_BOOKING,
             path=request.path,
@@ -357,7 +359,7 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         "survey_html": survey_box_html(task=task, may_act=True, has_link=precall["survey_link"]),
         "cards_html": call_cards.cards_html(
             precall,
-            labels=labels,
+            choice_labels=labels,
             phones=phones,
             contacts_html=call_rendering.contacts_html(
                 precall["contacts"], customer_pk=customer.pk, may_reveal=may_reveal
