@@ -7,19 +7,27 @@ workbench.rendering keeps the widgets and the questionnaire block), so an edit c
 A form that came back with errors is rendered afresh.
 """
 
+import unicodedata
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.template.loader import render_to_string
-from django.utils.formats import localize
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language, gettext
 
-from huifang.archive.choices import LineKind
+from huifang.archive.choices import ContactRole, LineKind
 from huifang.complaints.choices import ComplaintStatus
+from huifang.core.phones import mask_phone
 
 from .choices import CallOutcome
 from .forms import CallForm
@@ -58,8 +66,50 @@ def call_form_body(*, form, context: Callable[[], dict], key: tuple) -> SafeStri
 # is shown (localized, then escaped unless already safe), labels translated once per request.
 
 
+# What django.utils.html.escape replaces, in one str.translate (escape is a lazy-aware wrapper around five
+# replaces: some ten Python calls a value).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
 def _shown(value) -> str:
+    if type(value) is str:  # localize() gives a plain str back as it is; a SafeString is left to Django
+        return value.translate(_ESCAPES)
     return conditional_escape(localize(value))
+
+
+def _amounts():
+    """`{{ amount }}` of decimals: localize() gives the decimal's own digits when the language's separator is
+    "." and thousands are not grouped (number_format then only splits and joins them again)."""
+    if settings.USE_THOUSAND_SEPARATOR or get_format("DECIMAL_SEPARATOR") != ".":
+        return _shown
+
+    def shown(value) -> str:
+        if type(value) is Decimal and value.is_finite():
+            return f"{value:f}"
+        return _shown(value)
+
+    return shown
+
+
+class _Labels(dict):
+    """text -> `{% trans text %}` as shown, in one language, filled as asked: per process, as kept_trans keeps
+    them (the catalogues do not change while it runs; a test changing them clears these too)."""
+
+    def __missing__(self, text: str) -> str:
+        value = self[text] = _shown(gettext(text))
+        return value
+
+
+_LABELS: dict[str, _Labels] = {}
+
+
+def labels() -> _Labels:
+    """The fixed texts of the call screen in the current language."""
+    language = get_language()
+    found = _LABELS.get(language)
+    if found is None:
+        found = _LABELS[language] = _Labels()
+    return found
 
 
 def _date(value, fmt: str) -> str:
@@ -67,14 +117,62 @@ def _date(value, fmt: str) -> str:
     return conditional_escape(date_filter(template_localtime(value), fmt))
 
 
+def _day(value, zone) -> str:
+    """`{{ value|date:"Y-m-d" }}` of a datetime or None, without the filter's DateFormat (some 60 Python calls
+    a value): an aware datetime is seen in `zone` (the current time zone) as the filter sees it."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return _date(value, "Y-m-d")
+    if settings.USE_TZ and value.utcoffset() is not None:
+        value = value.astimezone(zone)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _truncated(text: str, length: int) -> str:
+    """`text|truncatechars:length`: the filter gives an NFC-normalized text of at most `length` characters
+    back unchanged, so only a longer or unnormalized one goes through it."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return truncatechars(text, length)
+
+
+# Addresses with arguments, from one reverse() per process, URL configuration, script prefix and name: the
+# arguments (row ids, a field name) go where the placeholders came out.
+_URL_MARK = 987654320
+_URLS: dict[tuple, str] = {}
+
+
+@receiver(setting_changed, dispatch_uid="huifang.workbench.call_rendering.urls")
+def _forget_urls(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _URLS.clear()
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        _LABELS.clear()
+
+
+def url_of(name: str, *args) -> str:
+    """`reverse(name, args=args)` for int arguments and plain-word strings (no quoting), escaped as `{% url %}`."""
+    key = (get_urlconf(), get_script_prefix(), name, len(args))
+    pattern = _URLS.get(key)
+    if pattern is None:
+        pattern = _URLS[key] = reverse(name, args=[_URL_MARK + i for i in range(len(args))])
+    for i, arg in enumerate(args):
+        value = str(arg)
+        if not (value.isascii() and value.replace("_", "").isalnum()):
+            return conditional_escape(reverse(name, args=args))
+        pattern = pattern.replace(str(_URL_MARK + i), value, 1)
+    return conditional_escape(pattern)
+
+
 def lines_html(lines) -> SafeString:
     """The repair order's lines: the rows of the table's body."""
-    kinds = dict(LineKind.choices)
+    kind, amount = _labels_shown(LineKind.choices), _amounts()
     return SafeString(
         "".join(
-            f'<tr><td><span class="muted small">{_shown(kinds.get(line.kind, line.kind))}</span> '
-            f'{_shown(line.description)}</td><td class="num">{_shown(line.quantity or "")}</td>'
-            f'<td class="num">{_shown(line.amount)}</td></tr>'
+            f'<tr><td><span class="muted small">{kind(line.kind)}</span> '
+            f'{_shown(line.description)}</td><td class="num">{amount(line.quantity) if line.quantity else ""}</td>'
+            f'<td class="num">{amount(line.amount)}</td></tr>'
             for line in lines
         )
     )
@@ -95,30 +193,134 @@ def scripts_html(scripts: list[dict], scenario: str) -> SafeString:
         for s in scripts
     )
     if not scripts:
-        steps = f'<p class="muted">{_shown(gettext("No script for this kind of task."))}</p>\n      '
+        steps = f'<p class="muted">{labels()["No script for this kind of task."]}</p>\n      '
     return SafeString(f'<div class="wb-tabs">{tabs}</div>\n      {steps}\n')
+
+
+def _labels_shown(choices) -> Callable[[str], str]:
+    """value -> its choice's label as shown, each label translated and escaped once per call of the caller."""
+    labels = dict(choices)
+    shown: dict[str, str] = {}
+
+    def label(value: str) -> str:
+        text = shown.get(value)
+        if text is None:
+            text = shown[value] = _shown(labels.get(value, value))
+        return text
+
+    return label
 
 
 def history_html(calls, complaints) -> SafeString:
     """Earlier calls and complaints: the items of their list."""
-    outcomes = dict(CallOutcome.choices)
-    statuses = dict(ComplaintStatus.choices)
-    score, complaint = _shown(gettext("score")), _shown(gettext("Complaint"))
+    outcome, status = _labels_shown(CallOutcome.choices), _labels_shown(ComplaintStatus.choices)
+    shown = labels()
+    score, complaint = shown["score"], shown["Complaint"]
+    zone, amount = get_current_timezone(), _amounts()
     calls_items = [
-        f'<li><span class="nowrap">{_date(c.ended_at, "Y-m-d")}</span> {_shown(outcomes.get(c.outcome, c.outcome))}'
-        + (f" · {score} {_shown(c.score)}" if c.score is not None else "")
-        + (f' <span class="muted">{_shown(truncatechars(c.comment, 60))}</span>' if c.comment else "")
+        f'<li><span class="nowrap">{_day(c.ended_at, zone)}</span> {outcome(c.outcome)}'
+        + (f" · {score} {amount(c.score)}" if c.score is not None else "")
+        + (f' <span class="muted">{_shown(_truncated(c.comment, 60))}</span>' if c.comment else "")
         + "</li>"
         for c in calls
     ]
     complaint_items = [
         f'<li><span class="badge{" bad" if c.is_major else " warn"}">{complaint}</span> '
-        f'<span class="mono small">{_shown(c.number)}</span> <span class="nowrap">{_date(c.received_at, "Y-m-d")}</span> '
-        f"{_shown(statuses.get(c.status, c.status))} {_shown(truncatechars(c.content, 50))}</li>"
+        f'<span class="mono small">{_shown(c.number)}</span> <span class="nowrap">{_day(c.received_at, zone)}</span> '
+        f"{status(c.status)} {_shown(_truncated(c.content, 50))}</li>"
         for c in complaints
     ]
     # The template's two loops, a line apart.
     return SafeString("".join(calls_items) + "\n        " + "".join(complaint_items))
+
+
+def flags_html(flags: list[dict]) -> SafeString:
+    """The items of the "review before the call" list."""
+    if not flags:
+        return SafeString(f'<li class="ok">{labels()["Nothing to watch out for."]}</li>')
+    return SafeString(
+        "".join(
+            f'<li class="{_shown(f["severity"])}" data-flag="{_shown(f["code"])}"><b>{_shown(f["label"])}</b>'
+            f"{_shown(f['detail'])}</li>\n        "
+            for f in flags
+        )
+    )
+
+
+def contacts_html(contacts, *, customer_pk: int, may_reveal: bool) -> SafeString:
+    """The company car's people: the rows of their table's body (phones masked; a reveal button for callers)."""
+    role = _labels_shown(ContactRole.choices)
+    reveal = labels()["Reveal"]
+    rows = []
+    for ct in contacts:
+        phone = ""
+        if ct.phone:
+            button = (
+                f' <button type="button" class="link reveal" hx-post="'
+                f'{url_of("archive:contact_phone_reveal", customer_pk, ct.pk)}" hx-target="closest .phone-cell" '
+                f'hx-swap="innerHTML">{reveal}</button>'
+                if may_reveal
+                else ""
+            )
+            phone = f'<span class="phone-cell"><span class="phone mono">{_shown(mask_phone(ct.phone))}</span>{button}</span>'
+        department = f' <span class="muted">{_shown(ct.department)}</span>' if ct.department else ""
+        rows.append(f"<tr><td>{role(ct.role)}</td><td>{_shown(ct.name)}{department}</td><td>{phone}</td></tr>")
+    return SafeString("".join(rows))
+
+
+def phone_html(number: str, *, field: str, customer_pk: int, may_reveal: bool) -> SafeString:
+    """`{% include "archive/_phone.html" %}` of one of the customer's numbers as the call screen includes it
+    (its context has no `unverified`)."""
+    if not number:
+        return SafeString("—\n")
+    button = ""
+    if may_reveal and field:
+        shown = labels()
+        button = (
+            f' <button type="button" class="link reveal" hx-post="{url_of("archive:phone_reveal", customer_pk, field)}"'
+            f' hx-target="closest .phone-cell" hx-swap="innerHTML" title="'
+            f'{shown["Show the full number (the view is logged)"]}">{shown["Reveal"]}</button>'
+        )
+    return SafeString(
+        f'<span class="phone-cell"><span class="phone mono">{_shown(mask_phone(number))}</span>{button}</span>\n'
+    )
+
+
+def saved_notice_html(saved: dict | None) -> SafeString:
+    """`{% include "workbench/_saved_notice.html" %}` on the call screen: what the call just saved opened."""
+    if not saved:
+        return SafeString("\n")
+    c, shown = saved["call"], labels()
+    outcome = _labels_shown(CallOutcome.choices)(c.outcome)
+    issue = " issue" if c.complaint or saved["problems"] else ""
+    parts = [
+        f'\n<section class="card wb-notice{issue}" id="wb-saved">\n  <strong>'
+        + gettext("Call with %(name)s saved: %(outcome)s.") % {"name": _shown(c.customer.name), "outcome": outcome}
+        + "</strong>\n  ",
+        f'<span class="muted">{shown["Score"]} {_amounts()(c.score)}</span>' if c.score is not None else "",
+        "\n  ",
+    ]
+    if c.complaint:
+        number = gettext("Complaint %(no)s") % {"no": _shown(c.complaint)}
+        link = (
+            f'<a href="{_shown(saved["complaint_url"])}" class="wb-complaint-link">{number}</a>'
+            if saved["complaint_url"]
+            else f'<span class="wb-complaint-link">{number}</span>'
+        )
+        parts.append(f'\n    <span class="badge bad">{shown["Complaint opened"]}</span>\n    {link}\n  ')
+    parts.append("\n  ")
+    problems = url_of("workbench:problems")
+    parts += [
+        f'<span class="badge warn">{shown["Problem record for the advisor"]}</span> <a href="{problems}">'
+        f"{_shown(_truncated(pr.description, 40))}</a>"
+        for pr in saved["problems"]
+    ]
+    parts.append("\n  ")
+    if c.issue_reasons:
+        reasons = conditional_escape("；").join(conditional_escape(v) for v in c.issue_reasons)
+        parts.append(f'<div class="small muted">{shown["Why:"]} {reasons}</div>')
+    parts.append(f'\n  <a href="{url_of("workbench:call_detail", c.pk)}">{shown["Open the call"]}</a>\n</section>\n\n')
+    return SafeString("".join(parts))
 
 
 # --- Single values of the page ---------------------------------------------------------------------------------

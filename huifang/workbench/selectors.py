@@ -52,6 +52,7 @@ from huifang.messaging.services import policy_for as messaging_policy_for
 from . import queue_read, rules
 from .choices import CallOutcome, ProblemStatus, ScriptScenario
 from .models import Answer, CallRecord, Problem, StoreSettingsVersion
+from .precall_read import precall_rows
 from .store_settings import settings_kept
 
 __all__ = [
@@ -590,14 +591,25 @@ def _row_of(model, pk: int):
 
 
 def precall_for(
-    *, task: FollowUpTask, user: User, now: datetime, read: bool = True, answers: bool = True, kept=None
+    *,
+    task: FollowUpTask,
+    user: User,
+    now: datetime,
+    read: bool = True,
+    answers: bool = True,
+    kept=None,
+    plain: bool = False,
+    saved_call_id: int | None = None,
 ) -> dict:
     """Everything the caller reviews before dialling: customer, vehicle, repair order with lines,
     earlier calls (with their answers unless `answers` is False), complaints, company contacts, flags,
     rendered scripts, questionnaire.
     The task is read again with PRECALL_RELATED and its attempts counted, unless `read` is False: the caller
     read it so already (task_for_call, or task_workable(related=PRECALL_RELATED, attempts=True)).
-    `kept`: the store's settings when the caller has them (store_settings), else read here."""
+    `kept`: the store's settings when the caller has them (store_settings), else read here.
+    `plain`: lines, contacts, earlier calls (without answers) and complaints as plain rows read in one statement
+    (workbench.precall_read; the call screen), not model instances; with them, `saved_call_id`'s call and
+    problem records ("saved_call", "saved_problems"; not checked against the user: saved_call_of_rows does)."""
     if read:
         task = (
             FollowUpTask.objects.select_related(*PRECALL_RELATED)
@@ -605,12 +617,23 @@ def precall_for(
             .get(pk=task.pk)
         )
     customer, ro = task.customer, task.repair_order
-    lines = _LINES(ro_id=ro.pk) if ro else []
-    contacts = _CONTACTS(customer_id=customer.pk)
-    calls = _EARLIER_CALLS(customer_id=customer.pk)
-    if answers:
-        prefetch_related_objects(calls, Prefetch("answers", queryset=Answer.objects.select_related("question")))
-    complaints = _COMPLAINTS(customer_id=customer.pk)
+    if plain:
+        read_rows = precall_rows(
+            task_id=task.pk,
+            repair_order_id=ro.pk if ro else None,
+            customer_id=customer.pk,
+            calls=EARLIER_CALLS,
+            saved_call_id=saved_call_id,
+        )
+        lines, contacts, calls = read_rows["lines"], read_rows["contacts"], read_rows["calls"]
+        complaints = read_rows["complaints"]
+    else:
+        lines = _LINES(ro_id=ro.pk) if ro else []
+        contacts = _CONTACTS(customer_id=customer.pk)
+        calls = _EARLIER_CALLS(customer_id=customer.pk)
+        if answers:
+            prefetch_related_objects(calls, Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        complaints = _COMPLAINTS(customer_id=customer.pk)
     major = [c for c in complaints if c.is_major]
     open_complaints = [c for c in complaints if c.status in OPEN_STATUSES]
     if kept is None:
@@ -665,6 +688,10 @@ def precall_for(
         "questions": kept.questions,
         "settings": kept,
         "attempts": task.attempts_count,
+        # Read with the plain rows only: whether the task has a survey link (None: not known).
+        "survey_link": read_rows["survey_link"] if plain else None,
+        "saved_call": read_rows["saved_call"] if plain else None,
+        "saved_problems": read_rows["problems"] if plain else [],
     }
 
 
@@ -700,6 +727,17 @@ _SAVED_CALL = CompiledQuery(
     lambda call_id: CallRecord.objects.select_related("store", "customer", "complaint").filter(pk=call_id), "call_id"
 )
 _CALL_PROBLEMS = CompiledQuery(lambda call_id: Problem.objects.filter(call_id=call_id), "call_id")
+
+
+def saved_call_of_rows(*, user: User, memberships: list[tuple], call, problems: list) -> tuple | None:
+    """saved_call's answer from the call and problem records the call screen read with its other rows
+    (precall_for with `saved_call_id`): the same rule on the same row."""
+    if call is None or not user.is_authenticated:
+        return None
+    roles = roles_in_store_of(user=user, memberships=memberships, store=call.store)
+    if not (roles & TEAM_ROLES or (roles & WORKBENCH_ROLES and call.caller_id == user.pk)):
+        return None
+    return call, problems
 
 
 def saved_call(*, user: User, call_id: int, memberships: list[tuple] | None = None) -> tuple | None:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -26,8 +27,9 @@ from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
 from huifang.privacy.access import export_logged
+from huifang.surveys.templatetags.surveys import survey_box_html
 
-from . import call_rendering, defaults, queue_read, rendering, selectors, services, store_settings
+from . import call_cards, call_rendering, defaults, queue_read, rendering, selectors, services, store_settings
 from .choices import CallOutcome, ProblemStatus
 from .forms import (
     CORRECTION_FIELDS,
@@ -286,7 +288,19 @@ def _question_row(form: CallForm, question) -> tuple:
 
 def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> dict:
     now = clock.now()
-    precall = selectors.precall_for(task=task, user=request.user, now=now, read=False, answers=False, kept=kept)
+    # The call just saved (?saved=<id>, as _saved_call reads it) is read with the screen's other rows.
+    raw = request.GET.get("saved", "")
+    saved_id = int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ROW_ID else None
+    precall = selectors.precall_for(
+        task=task,
+        user=request.user,
+        now=now,
+        read=False,
+        answers=False,
+        kept=kept,
+        plain=True,
+        saved_call_id=saved_id,
+    )
     questionnaire = precall["questionnaire"]
     questions = list(precall["questions"])
     if form is None:
@@ -309,10 +323,56 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
             "correction_fields": [(form[name], widgets[name]) for name in CORRECTION_FIELDS],
         }
 
+    customer = precall["customer"]
+    # The user's roles in the task's store, read by the access check (as may_reveal_phone decides).
+    may_reveal = bool(roles & ROLES_THAT_CALL)
+    labels = _labels(precall)
+    phones = {
+        field: call_rendering.phone_html(
+            getattr(customer, field), field=field, customer_pk=customer.pk, may_reveal=may_reveal
+        )
+        for field in ("mobile", "home_phone", "office_phone")
+    }
+    lines_html = call_rendering.lines_html(precall["lines"])
+    is_open = task.status == TaskStatus.OPEN
+    found = selectors.saved_call_of_rows(
+        user=request.user,
+        memberships=request_memberships(request),
+        call=precall["saved_call"],
+        problems=precall["saved_problems"],
+    )
+    saved = None
+    if found is not None:
+        call, problems = found
+        saved = {"call": call, "complaint_url": complaint_url(call.complaint), "problems": problems}
+    # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
+    waiting_until = task.next_call_at if task.next_call_at and task.next_call_at > now else None
+    # Keys call.html no longer reads (p, lines_html, may_reveal, saved, waiting_until, …) stay: the page test
+    # renders main's template with this context (tests/workbench/test_call_screen_html.py).
     return {
         "task": precall["task"],
         "p": precall,
-        "lines_html": call_rendering.lines_html(precall["lines"]),
+        "task_url": SafeString(call_rendering.url_of("workbench:task", task.pk)),
+        "head_html": call_cards.head_html(
+            task=precall["task"],
+            precall=precall,
+            choice_labels=labels,
+            is_open=is_open,
+            booking_ends_kinds=TASK_KINDS_ENDED_BY_BOOKING,
+            path=request.path,
+        ),
+        "flags_html": call_rendering.flags_html(precall["flags"]),
+        "survey_html": survey_box_html(task=task, may_act=True, has_link=precall["survey_link"]),
+        "cards_html": call_cards.cards_html(
+            precall,
+            choice_labels=labels,
+            phones=phones,
+            contacts_html=call_rendering.contacts_html(
+                precall["contacts"], customer_pk=customer.pk, may_reveal=may_reveal
+            ),
+            lines_html=lines_html,
+        ),
+        "lines_html": lines_html,
         "scripts_html": call_rendering.scripts_html(precall["scripts"], precall["scenario"]),
         "history_html": call_rendering.history_html(precall["calls"], precall["complaints"]),
         "form_body": call_rendering.call_form_body(
@@ -322,17 +382,17 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
         ),
         "form": form,
         "started_at_html": form["started_at"] if form.is_bound else call_rendering.started_at_html(now),
-        "labels": _labels(precall),
+        "labels": labels,
         "w": widgets,
         "policy": policy,
         "overall_code": defaults.OVERALL_CODE,
         "return_code": defaults.COME_BACK_CODE,
-        # The user's roles in the task's store, read by the access check (as may_reveal_phone decides).
-        "may_reveal": bool(roles & ROLES_THAT_CALL),
-        "is_open": task.status == TaskStatus.OPEN,
-        # Issue 14 §3: opened while it waits for its next try (or a promised call-back time).
-        "waiting_until": task.next_call_at if task.next_call_at and task.next_call_at > now else None,
-        "saved": _saved_call(request),
+        "may_reveal": may_reveal,
+        "is_open": is_open,
+        "waiting_until": waiting_until,
+        "saved": saved,
+        "saved_html": call_rendering.saved_notice_html(saved),
+        "waiting_html": call_cards.waiting_html(waiting_until if is_open else None),
         "booking_ends_kinds": TASK_KINDS_ENDED_BY_BOOKING,
     }
 

@@ -119,3 +119,130 @@ def test_labels_are_the_models_display(odd_task):
         assert call_rendering.display(customer, "preferred_channel") == customer.get_preferred_channel_display()
     with translation.override("en"):
         assert call_rendering.display(task.repair_order, "ro_type") == task.repair_order.get_ro_type_display()
+
+
+# The call screen's loops and includes before branch wbscreen, word for word.
+FLAGS = Template(
+    '{% load kept %}{% for f in p.flags %}<li class="{{ f.severity }}" data-flag="{{ f.code }}"><b>{{ f.label }}</b>'
+    '{{ f.detail }}</li>\n        {% empty %}<li class="ok">{% kept_trans "Nothing to watch out for." %}</li>{% endfor %}'
+)
+CONTACTS = Template(
+    "{% load archive_tags kept %}{% for ct in p.contacts %}<tr><td>{{ ct.get_role_display }}</td><td>{{ ct.name }}"
+    '{% if ct.department %} <span class="muted">{{ ct.department }}</span>{% endif %}</td><td>{% if ct.phone %}'
+    '<span class="phone-cell"><span class="phone mono">{{ ct.phone|masked }}</span>{% if may_reveal %} <button '
+    'type="button" class="link reveal" hx-post="{% url \'archive:contact_phone_reveal\' p.customer.pk ct.pk %}" '
+    'hx-target="closest .phone-cell" hx-swap="innerHTML">{% kept_trans "Reveal" %}</button>{% endif %}</span>'
+    "{% endif %}</td></tr>{% endfor %}"
+)
+PHONE = Template('{% include "archive/_phone.html" with number=number field=field customer=p.customer %}')
+
+
+@pytest.fixture
+def company_task(store, specialist):
+    from huifang.archive.choices import ContactRole, CustomerKind
+    from huifang.archive.models import Contact
+
+    company = CustomerFactory(
+        store=store, name="<b>物流</b>", kind=CustomerKind.COMPANY, mobile="", home_phone="+862088881234",
+        office_phone="+8675512345678",
+    )  # fmt: skip
+    Contact.objects.create(customer=company, role=ContactRole.DRIVER, name="刘<师傅>", phone="+8613800138000")
+    Contact.objects.create(
+        customer=company, role=ContactRole.FLEET_MANAGER, name="陈 & 经理", phone="", department="车队 <1>"
+    )
+    Contact.objects.create(customer=company, role="odd_role", name="", phone="+862012345", extension="12")
+    return call_task(store, assigned_to=specialist, customer=company)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("may_reveal", [True, False])
+def test_flags_contacts_and_phones_give_the_templates_markup(company_task, odd_task, specialist, language, may_reveal):
+    with translation.override(language):
+        for task in (company_task, odd_task):
+            p = selectors.precall_for(task=task, user=specialist, now=NOW)
+            customer = p["customer"]
+            context = {"p": p, "may_reveal": may_reveal}
+            assert call_rendering.flags_html(p["flags"]) == FLAGS.render(Context(context))
+            assert call_rendering.contacts_html(
+                p["contacts"], customer_pk=customer.pk, may_reveal=may_reveal
+            ) == CONTACTS.render(Context(context))
+            for field in ("mobile", "home_phone", "office_phone"):
+                number = getattr(customer, field)
+                assert call_rendering.phone_html(
+                    number, field=field, customer_pk=customer.pk, may_reveal=may_reveal
+                ) == PHONE.render(Context({**context, "number": number, "field": field}))
+        p["flags"] = []
+        assert call_rendering.flags_html([]) == FLAGS.render(Context({"p": p}))
+    assert len(selectors.precall_for(task=company_task, user=specialist, now=NOW)["contacts"]) == 3
+
+
+def test_truncated_texts_are_the_filters():
+    from django.template.defaultfilters import truncatechars
+
+    for text in ["", "a" * 60, "a" * 61, "好" * 59 + "<", "e\u0301" * 40, "e\u0301" * 70, "\u212b" * 3]:
+        for length in (50, 60):
+            assert call_rendering._truncated(text, length) == truncatechars(text, length)
+
+
+@pytest.mark.parametrize("prefix", ["/", "/huifang/"])
+def test_addresses_with_arguments_are_reverses(prefix):
+    from django.urls import reverse, set_script_prefix
+    from django.utils.html import conditional_escape
+
+    set_script_prefix(prefix)
+    try:
+        for name, args in [
+            ("archive:phone_reveal", (12, "office_phone")),
+            ("archive:phone_reveal", (3, "a b&c")),
+            ("archive:contact_phone_reveal", (9876543, 1)),
+            ("workbench:survey_link", (5,)),
+        ]:
+            assert call_rendering.url_of(name, *args) == conditional_escape(reverse(name, args=args))
+    finally:
+        set_script_prefix("/")
+
+
+@pytest.mark.parametrize("grouping", [False, True])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_shown_values_are_the_templates(settings, grouping, language):
+    from django.utils.formats import localize
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    from huifang.workbench import call_cards
+
+    settings.USE_THOUSAND_SEPARATOR = grouping
+    with translation.override(language):
+        amount = call_cards._amounts()
+        for value in [Decimal("1234567.80"), Decimal("-0.50"), Decimal("0"), Decimal("1E+3"), 5, None, 12.5]:
+            assert amount(value) == conditional_escape(localize(value))
+            assert call_rendering._shown(value) == conditional_escape(localize(value))
+        for text in ["", "<a href=\"x\">'&amp;'</a>", "好", mark_safe("<b>")]:
+            assert call_rendering._shown(text) == conditional_escape(localize(text))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_saved_notice_is_the_included_templates(odd_task, store, manager, language):
+    from django.template.loader import render_to_string
+
+    from huifang.workbench.models import Problem
+
+    calls = list(CallRecord.objects.filter(task=odd_task).order_by("id"))
+    complaint = Complaint.objects.filter(customer=odd_task.customer).first()
+    CallRecord.objects.filter(pk=calls[1].pk).update(complaint=complaint, issue_reasons=["总分 <3", "复修 & 投诉"])
+    CallRecord.objects.filter(pk=calls[2].pk).update(issue_reasons=["x"])
+    for description in ("机油<漏>" * 12, "短"):
+        Problem.objects.create(
+            store=store, call=calls[2], customer=odd_task.customer, description=description, created_at=NOW
+        )
+    with translation.override(language):
+        assert call_rendering.saved_notice_html(None) == render_to_string("workbench/_saved_notice.html", {})
+        for call in calls:
+            found = selectors.saved_call(user=manager, call_id=call.pk)
+            saved_call, problems = found
+            for url in ("/complaints/9/", ""):
+                saved = {"call": saved_call, "complaint_url": url, "problems": problems}
+                expected = render_to_string("workbench/_saved_notice.html", {"saved": saved})
+                assert call_rendering.saved_notice_html(saved) == expected
+                assert 'id="wb-saved"' in expected
+    assert len(problems) == 2 and calls[1].pk != calls[2].pk
