@@ -74,9 +74,19 @@ def _counts_sql(where: str, stores: int) -> str:
 
 
 @cache
-def _rows_sql(where: str) -> str:
+def _rows_sql(where: str, stores: int, labelled: bool) -> str:
+    """The page's rows, each with its bucket (0 overdue, 1 due now, 2 later today, 3 later: bucket_of's tests,
+    the day's end per store as in _counts_sql) and whether its call-back time is still ahead. `labelled`
+    (PostgreSQL): the three times come as the text the page prints ("MM-DD HH24:MI" in the screen's time zone,
+    a %s parameter), so no timestamp is parsed or formatted in Python (150 a page, issue 18)."""
+    day_end = "CASE t.store_id " + " ".join(["WHEN %s THEN %s"] * stores) + " END"
+    times = ("t.due_at", "t.window_end", "t.next_call_at")
+    if labelled:
+        times = tuple(f"to_char({column} AT TIME ZONE %s, 'MM-DD HH24:MI')" for column in times)
     return (
-        "SELECT t.id, t.store_id, t.kind, t.due_at, t.window_end, t.next_call_at,"
+        "SELECT t.id, t.store_id, t.kind,"
+        f" CASE WHEN t.window_end < %s THEN 0 WHEN t.due_at <= %s THEN 1 WHEN t.due_at < {day_end} THEN 2 ELSE 3 END,"
+        f" {', '.join(times)}, CASE WHEN t.next_call_at > %s THEN 1 ELSE 0 END,"
         " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, t.vehicle_id, v.plate,"
         " t.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
         f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = t.id),"
@@ -171,11 +181,8 @@ class QueueRow:
     quiet: bool
     not_best_time: bool
     best_contact_time: str
-    due_at: datetime
-    window_end: datetime
-    callback_at: datetime | None
-    retry_at: datetime | None
     url: str
+    # The times as the template's |date:"m-d H:i" shows them in the screen's time zone; "" when none.
     due_label: str
     window_label: str
     callback_label: str
@@ -248,37 +255,41 @@ def queue_rows(
     if not which.stores:
         return []
     where, params = which.where()
-    raw = _run(_rows_sql(where), [*params, limit, offset])
+    tz = timezone.get_current_timezone()
+    # PostgreSQL prints the times itself (in a named zone: the screen's is always one); SQLite has no time
+    # zones, so there Python formats them as before.
+    tz_name = getattr(tz, "key", None) if connection.vendor == "postgresql" else None
+    at = _param(now)
+    ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
+    sql = _rows_sql(where, len(which.stores), tz_name is not None)
+    raw = _run(sql, [at, at, *ends, *([tz_name] * 3 if tz_name else []), at, *params, limit, offset])
     local = {s.pk: now.astimezone(ZoneInfo(s.time_zone)) for s in which.stores}
-    ends = {s.pk: day_end(now, s.time_zone) for s in which.stores}
     quiet = {s.pk: quiet_rules[s.pk].quiet_at(now) for s in which.stores}
     kind_labels = {value: str(label) for value, label in RuleKind.choices}
     task_url = reverse("workbench:task", args=[_URL_PLACEHOLDER])
-    tz = timezone.get_current_timezone()
+    # Whether a best contact time misses the store's wall clock now: many customers share the same words.
+    not_best: dict[tuple[str, int], bool] = {}
     rows = []
     for (
-        pk, store_id, kind, due_at, window_end, next_call_at,
+        pk, store_id, kind, bucket, due, window, next_call, call_back_ahead,
         name, mobile, office_phone, home_phone, best_time, vehicle_id, plate,
         assigned_to_id, username, display_name, first_name, last_name, attempts, last_outcome,
     ) in raw:  # fmt: skip
-        due_at, window_end, next_call_at = _aware(due_at), _aware(window_end), _aware(next_call_at)
-        if window_end < now:
-            bucket = "overdue"
-        elif due_at <= now:
-            bucket = "due_now"
-        elif due_at < ends[store_id]:
-            bucket = "today"
-        else:
-            bucket = "later"
-        callback_at = next_call_at if next_call_at and next_call_at > now else None
-        retry_at = None
-        if callback_at is not None and last_outcome in FAILED_OUTCOMES:
-            callback_at, retry_at = None, callback_at
+        if tz_name is None:
+            due, window = _short_time(_aware(due), tz), _short_time(_aware(window), tz)
+            next_call = _short_time(_aware(next_call), tz)
+        callback = next_call if call_back_ahead else ""
+        retry = ""
+        if callback and last_outcome in FAILED_OUTCOMES:
+            callback, retry = "", callback
+        best_key = (best_time, store_id)
+        if best_key not in not_best:
+            not_best[best_key] = rules.best_time_ok(best_time, local[store_id]) is False
         rows.append(
             QueueRow(
                 pk=pk,
                 store_id=store_id,
-                bucket=bucket,
+                bucket=BUCKETS[bucket],
                 kind_label=kind_labels.get(kind, kind),
                 customer_name=name,
                 phone_masked=_masked(mobile or office_phone or home_phone),
@@ -287,22 +298,19 @@ def queue_rows(
                 assigned_to=_person(username, display_name, first_name, last_name) if assigned_to_id else "",
                 attempts_count=attempts,
                 quiet=quiet[store_id],
-                not_best_time=rules.best_time_ok(best_time, local[store_id]) is False,
+                not_best_time=not_best[best_key],
                 best_contact_time=best_time,
-                due_at=due_at,
-                window_end=window_end,
-                callback_at=callback_at,
-                retry_at=retry_at,
                 url=task_url.replace(str(_URL_PLACEHOLDER), str(pk)),
-                due_label=_short_time(due_at, tz),
-                window_label=_short_time(window_end, tz),
-                callback_label=_short_time(callback_at, tz),
-                retry_label=_short_time(retry_at, tz),
+                due_label=due,
+                window_label=window,
+                callback_label=callback,
+                retry_label=retry,
             )
         )
     return rows
 
 
+BUCKETS = ("overdue", "due_now", "today", "later")
 _URL_PLACEHOLDER = 987654321
 
 

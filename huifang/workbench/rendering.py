@@ -147,13 +147,13 @@ def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> str:
     )
     call_back = (
         f'<span class="badge wb-mark-callback">{labels["call_back"]} {task.callback_label}</span>'
-        if task.callback_at
+        if task.callback_label
         else ""
     )
     retry = (
         f'<span class="badge wb-mark-retry" title="{labels["retry_title"]}">{labels["comes_back"]} '
         f"{task.retry_label}</span>"
-        if task.retry_at
+        if task.retry_label
         else ""
     )
     return (

@@ -85,7 +85,7 @@ def _shown(row) -> tuple:
         who, best = row.assigned_to, row.best_contact_time
     return (
         *(row.pk, row.bucket, row.kind_label, row.customer_name, row.phone_masked, plate, who, best),
-        *(row.attempts_count, row.quiet, row.not_best_time, row.callback_at, row.retry_at, row.url),
+        *(row.attempts_count, row.quiet, row.not_best_time, row.url),
         *(row.due_label, row.window_label, row.callback_label, row.retry_label),
     )
 
@@ -130,8 +130,9 @@ def test_odd_rows_read_as_the_orm_reads_them(odd, specialist):
     assert rows[odd["landline"].pk].phone_masked == "020****1234"
     assert rows[odd["no_phone"].pk].phone_masked == ""
     assert rows[odd["no_vehicle"].pk].has_vehicle is False
-    assert rows[odd["retry"].pk].retry_at is not None and rows[odd["retry"].pk].callback_at is None
-    assert rows[odd["call_back"].pk].callback_at is not None and rows[odd["call_back"].pk].retry_at is None
+    assert rows[odd["retry"].pk].retry_label == "11-25 12:00" and rows[odd["retry"].pk].callback_label == ""
+    assert rows[odd["call_back"].pk].callback_label == "11-25 13:00" and rows[odd["call_back"].pk].retry_label == ""
+    assert (rows[odd["evening"].pk].due_label, rows[odd["evening"].pk].window_label) == ("11-25 23:59", "11-28 23:59")
     assert rows[odd["overdue"].pk].attempts_count == 3
     assert rows[odd["tokyo_later"].pk].bucket == "later" and rows[odd["tokyo_today"].pk].bucket == "today"
 
