@@ -169,3 +169,42 @@ def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> str:
         f'\n        <td class="wb-mark">\n          {quiet}\n          {not_best}\n          {call_back}'
         f"\n          {retry}\n        </td>\n      </tr>\n      "
     )
+
+
+def queue_count_boxes(buckets: list) -> SafeString:
+    """The count box of each bucket above the table (`_queue_table.html`'s loop, made here: it read five
+    template variables per bucket for four numbers and four words)."""
+    return SafeString(
+        "".join(
+            f'<div class="wb-count {key}" data-bucket-count="{key}"><span class="muted small">{_escape(label)}'
+            f"</span><b>{int(count)}</b></div>"
+            for key, label, _rows, count, _shown in buckets
+        )
+    )
+
+
+def queue_tbodies(buckets: list, *, team: bool, page: int) -> SafeString:
+    """Each bucket's section of the queue table (its head row with the count, then its rows or why there are
+    none), the markup and whitespace the template's loop gave; a bucket with no row on a later page is left
+    out, as there."""
+    columns = 10 if team else 8
+    parts = []
+    for key, label, rows, count, shown in buckets:
+        if not (shown or page == 1):
+            continue
+        badge = " bad" if key == "overdue" and count else " warn" if key == "due_now" and count else ""
+        on_page = ""
+        if shown < count:
+            # {% blocktrans %}: the translation is not escaped, the number in it is.
+            on_page = f' <span class="muted small">{gettext("%(shown)s on this page") % {"shown": int(shown)}}</span>'
+        if shown:
+            body = rows
+        else:
+            why = _escape(gettext("On the next pages.") if count else gettext("None."))
+            body = f'\n      <tr><td colspan="{columns}" class="muted">{why}</td></tr>\n      '
+        parts.append(
+            f'\n    <tbody class="bucket-{key}">\n      <tr class="bucket {key}"><th colspan="{columns}">'
+            f'{_escape(label)} <span class="badge{badge}">{int(count)}</span>{on_page}</th></tr>\n      {body}'
+            "\n    </tbody>\n    "
+        )
+    return SafeString("".join(parts))
