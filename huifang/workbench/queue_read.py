@@ -21,11 +21,12 @@ from huifang.accounts.choices import Role
 from huifang.accounts.models import Membership, Store, User
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.core.phones import mask_phone
-from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
+from huifang.followups.choices import FAILED_OUTCOMES, TaskChannel, TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.followups.offering import QuietRules
 
 from . import rules
+from .rendering import queue_kind_labels as kind_labels_kept
 
 TASKS = FollowUpTask._meta.db_table
 ATTEMPTS = ContactAttempt._meta.db_table
@@ -265,7 +266,7 @@ def queue_rows(
     raw = _run(sql, [at, at, *ends, *([tz_name] * 3 if tz_name else []), at, *params, limit, offset])
     local = {s.pk: now.astimezone(ZoneInfo(s.time_zone)) for s in which.stores}
     quiet = {s.pk: quiet_rules[s.pk].quiet_at(now) for s in which.stores}
-    kind_labels = {value: str(label) for value, label in RuleKind.choices}
+    kind_labels = kind_labels_kept()
     task_url = reverse("workbench:task", args=[_URL_PLACEHOLDER])
     # Whether a best contact time misses the store's wall clock now: many customers share the same words.
     not_best: dict[tuple[str, int], bool] = {}

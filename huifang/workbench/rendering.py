@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
+from huifang.followups.choices import RuleKind
+
 from .forms import CORRECTION_FIELDS, CallForm
 
 # The empty form's fields whose HTML never changes (started_at carries the opening time: always rendered).
@@ -89,7 +91,19 @@ def call_questions(form: CallForm, questions: list, rows: Callable[[], list]) ->
 
 
 def queue_labels() -> dict:
-    """The words of the queue's rows, translated and escaped once per request (not per row)."""
+    """The words of the queue's rows, translated and escaped once per process and language (not per row or
+    per request; nobody changes the dict)."""
+    return PARTS.get(("queue_labels", get_language()), _queue_labels)
+
+
+def queue_kind_labels() -> dict:
+    """{task kind: its label}, translated once per process and language (15 lazy labels a page otherwise)."""
+    return PARTS.get(
+        ("queue_kind_labels", get_language()), lambda: {value: str(label) for value, label in RuleKind.choices}
+    )
+
+
+def _queue_labels() -> dict:
     return {
         key: _escape(text)
         for key, text in {
