@@ -222,3 +222,18 @@ def queue_tbodies(buckets: list, *, team: bool, page: int) -> SafeString:
             "\n    </tbody>\n    "
         )
     return SafeString("".join(parts))
+
+
+def queue_filter_fields(filters, *, team: bool) -> SafeString:
+    """The queue's filters (label and select of each field; the assignee's only on the team's queue and when
+    there is someone to choose), as the template's lines gave them: each select is a KeptSelect."""
+
+    def field(name: str) -> str:
+        bound = filters[name]
+        return f"<label>{_escape(bound.label)} {bound}</label>"
+
+    html_ = f"{field('kind')}\n  {field('store')}\n  {field('advisor')}\n  "
+    if team:
+        assignee = field("assignee") if len(filters.fields["assignee"].choices) > 1 else ""
+        html_ += f'<input type="hidden" name="team" value="on">\n    {assignee}\n  '
+    return SafeString(html_)

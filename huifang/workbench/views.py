@@ -129,6 +129,7 @@ def queue(request):
     ]
     context = {
         "filters": filters,
+        "filter_fields": rendering.queue_filter_fields(filters, team=team),
         "buckets": buckets,
         # The count boxes and the table's sections are made in Python (the template read ~20 variables each).
         "count_boxes": rendering.queue_count_boxes(buckets),
