@@ -79,23 +79,28 @@ def _rows_sql(where: str, stores: int, labelled: bool) -> str:
     """The page's rows, each with its bucket (0 overdue, 1 due now, 2 later today, 3 later: bucket_of's tests,
     the day's end per store as in _counts_sql) and whether its call-back time is still ahead. `labelled`
     (PostgreSQL): the three times come as the text the page prints ("MM-DD HH24:MI" in the screen's time zone,
-    a %s parameter), so no timestamp is parsed or formatted in Python (150 a page, issue 18)."""
-    day_end = "CASE t.store_id " + " ".join(["WHEN %s THEN %s"] * stores) + " END"
-    times = ("t.due_at", "t.window_end", "t.next_call_at")
+    a %s parameter), so no timestamp is parsed or formatted in Python (150 a page, issue 18). The page's tasks
+    are picked first (p) and only those 50 are joined, marked, printed and have their attempts counted: the
+    tasks skipped by OFFSET on a later page cost nothing of that."""
+    day_end = "CASE p.store_id " + " ".join(["WHEN %s THEN %s"] * stores) + " END"
+    times = ("p.due_at", "p.window_end", "p.next_call_at")
     if labelled:
         times = tuple(f"to_char({column} AT TIME ZONE %s, 'MM-DD HH24:MI')" for column in times)
     return (
-        "SELECT t.id, t.store_id, t.kind,"
-        f" CASE WHEN t.window_end < %s THEN 0 WHEN t.due_at <= %s THEN 1 WHEN t.due_at < {day_end} THEN 2 ELSE 3 END,"
-        f" {', '.join(times)}, CASE WHEN t.next_call_at > %s THEN 1 ELSE 0 END,"
-        " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, t.vehicle_id, v.plate,"
-        " t.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
-        f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = t.id),"
-        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = t.id ORDER BY a.at DESC, a.id DESC LIMIT 1)"
-        f" FROM {TASKS} t INNER JOIN {CUSTOMERS} c ON c.id = t.customer_id"
-        f" LEFT OUTER JOIN {VEHICLES} v ON v.id = t.vehicle_id"
-        f" LEFT OUTER JOIN {USERS} u ON u.id = t.assigned_to_id"
-        f" WHERE {where} ORDER BY t.window_end, t.due_at, t.id LIMIT %s OFFSET %s"
+        "SELECT p.id, p.store_id, p.kind,"
+        f" CASE WHEN p.window_end < %s THEN 0 WHEN p.due_at <= %s THEN 1 WHEN p.due_at < {day_end} THEN 2 ELSE 3 END,"
+        f" {', '.join(times)}, CASE WHEN p.next_call_at > %s THEN 1 ELSE 0 END,"
+        " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, p.vehicle_id, v.plate,"
+        " p.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
+        f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = p.id),"
+        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = p.id ORDER BY a.at DESC, a.id DESC LIMIT 1)"
+        " FROM (SELECT t.id, t.store_id, t.kind, t.due_at, t.window_end, t.next_call_at, t.customer_id,"
+        f" t.vehicle_id, t.assigned_to_id FROM {TASKS} t WHERE {where}"
+        " ORDER BY t.window_end, t.due_at, t.id LIMIT %s OFFSET %s) p"
+        f" INNER JOIN {CUSTOMERS} c ON c.id = p.customer_id"
+        f" LEFT OUTER JOIN {VEHICLES} v ON v.id = p.vehicle_id"
+        f" LEFT OUTER JOIN {USERS} u ON u.id = p.assigned_to_id"
+        " ORDER BY p.window_end, p.due_at, p.id"
     )
 
 
@@ -233,18 +238,24 @@ def day_end(now: datetime, tz_name: str) -> datetime:
 def queue_counts(*, which: QueueFilter, now: datetime) -> tuple[dict, dict[int, datetime]]:
     """As selectors.queue_counts: overdue, due now, due later today (store time), later, total; and, beside
     them, {store id: the earliest callable time} of the tasks counted (earliest_due's, for these tasks)."""
+    return _counted(_run(*_counts_statement(which, now)) if which.stores else [])
+
+
+def _counts_statement(which: QueueFilter, now: datetime) -> tuple[str, list]:
+    where, params = which.where()
+    at = _param(now)
+    ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
+    return _counts_sql(where, len(which.stores)), [at, at, at, at, at, *ends, at, at, *ends, *params]
+
+
+def _counted(raw) -> tuple[dict, dict[int, datetime]]:
     counts = {"overdue": 0, "due_now": 0, "today": 0, "later": 0}
     earliest: dict[int, datetime] = {}
-    if which.stores:
-        where, params = which.where()
-        at = _param(now)
-        ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
-        sql = _counts_sql(where, len(which.stores))
-        for store_id, *numbers, first in _run(sql, [at, at, at, at, at, *ends, at, at, *ends, *params]):
-            for key, n in zip(("overdue", "due_now", "today", "later"), numbers, strict=True):
-                counts[key] += int(n or 0)
-            if first is not None:
-                earliest[store_id] = _aware(first)
+    for store_id, *numbers, first in raw:
+        for key, n in zip(("overdue", "due_now", "today", "later"), numbers, strict=True):
+            counts[key] += int(n or 0)
+        if first is not None:
+            earliest[store_id] = _aware(first)
     counts["total"] = sum(counts.values())
     return counts, earliest
 
@@ -255,15 +266,25 @@ def queue_rows(
     """One page of the queue, most urgent window first, each row marked as task_rows marks it."""
     if not which.stores:
         return []
+    sql, params, tz_name = _rows_statement(which, now, offset=offset, limit=limit)
+    return _marked(_run(sql, params), which=which, now=now, quiet_rules=quiet_rules, labelled=tz_name is not None)
+
+
+def _rows_statement(which: QueueFilter, now: datetime, *, offset: int, limit: int) -> tuple[str, list, str | None]:
+    """The rows' statement and parameters, and the time zone it prints the times in (None: Python prints them)."""
     where, params = which.where()
-    tz = timezone.get_current_timezone()
     # PostgreSQL prints the times itself (in a named zone: the screen's is always one); SQLite has no time
     # zones, so there Python formats them as before.
-    tz_name = getattr(tz, "key", None) if connection.vendor == "postgresql" else None
+    tz_name = getattr(timezone.get_current_timezone(), "key", None) if connection.vendor == "postgresql" else None
     at = _param(now)
     ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
     sql = _rows_sql(where, len(which.stores), tz_name is not None)
-    raw = _run(sql, [at, at, *ends, *([tz_name] * 3 if tz_name else []), at, *params, limit, offset])
+    return sql, [at, at, *ends, *([tz_name] * 3 if tz_name else []), at, *params, limit, offset], tz_name
+
+
+def _marked(raw, *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], labelled: bool):
+    """The rows' tuples (_rows_sql) as QueueRows."""
+    tz = timezone.get_current_timezone()
     local = {s.pk: now.astimezone(ZoneInfo(s.time_zone)) for s in which.stores}
     quiet = {s.pk: quiet_rules[s.pk].quiet_at(now) for s in which.stores}
     kind_labels = kind_labels_kept()
@@ -276,7 +297,7 @@ def queue_rows(
         name, mobile, office_phone, home_phone, best_time, vehicle_id, plate,
         assigned_to_id, username, display_name, first_name, last_name, attempts, last_outcome,
     ) in raw:  # fmt: skip
-        if tz_name is None:
+        if not labelled:
             due, window = _short_time(_aware(due), tz), _short_time(_aware(window), tz)
             next_call = _short_time(_aware(next_call), tz)
         callback = next_call if call_back_ahead else ""
@@ -311,6 +332,21 @@ def queue_rows(
     return rows
 
 
+ROW_COLUMNS = 22  # _rows_sql's
+COUNT_COLUMNS = 6  # _counts_sql's
+
+
+@cache
+def _page_sql(counts_sql: str, rows_sql: str) -> str:
+    """The counts and the page's rows in one statement (one round trip less): each side padded with NULLs to
+    the other's columns, the first column telling which side a row is from (0 a store's counts, 1 a row).
+    The rows keep their order within their side."""
+    return (
+        f"SELECT 0, {', '.join(['NULL'] * ROW_COLUMNS)}, c.* FROM ({counts_sql}) c"
+        f" UNION ALL SELECT 1, r.*, {', '.join(['NULL'] * COUNT_COLUMNS)} FROM ({rows_sql}) r"
+    )
+
+
 BUCKETS = ("overdue", "due_now", "today", "later")
 _URL_PLACEHOLDER = 987654321
 
@@ -338,20 +374,43 @@ def earliest_due(*, user_id: int, stores: list[Store]) -> dict[int, datetime]:
 def queue_page(
     *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], page: int, page_size: int
 ) -> dict:
-    """The queue screen's page as queue_for gives it ({bucket: rows}, counts, truncated, page, pages), in
-    two queries of plain rows; "earliest": {store id: earliest callable time} of the tasks counted (the
-    user's own in all their stores, unfiltered, is what next_callable needs)."""
-    counts, earliest = queue_counts(which=which, now=now)
-    # A page past the last shows the last (and keeps OFFSET within a 64-bit integer whatever ?page= says).
-    page = min(max(page, 1), max((counts["total"] + page_size - 1) // page_size, 1))
+    """The queue screen's page as queue_for gives it ({bucket: rows}, counts, truncated, page, pages), its
+    counts and rows read in one statement of plain rows; "earliest": {store id: earliest callable time} of the
+    tasks counted (the user's own in all their stores, unfiltered, is what next_callable needs)."""
+    # A page is read before the count is known; FURTHEST_PAGE keeps OFFSET within a 64-bit integer whatever
+    # ?page= says.
+    page = min(max(page, 1), FURTHEST_PAGE)
+    rows: list[QueueRow] = []
+    if which.stores:
+        counts_sql, counts_params = _counts_statement(which, now)
+        offset = (page - 1) * page_size
+        rows_sql, rows_params, tz_name = _rows_statement(which, now, offset=offset, limit=page_size)
+        raw = _run(_page_sql(counts_sql, rows_sql), [*counts_params, *rows_params])
+        counts, earliest = _counted([r[ROW_COLUMNS + 1 :] for r in raw if r[0] == 0])
+        rows = _marked(
+            [r[1 : ROW_COLUMNS + 1] for r in raw if r[0] == 1],
+            which=which,
+            now=now,
+            quiet_rules=quiet_rules,
+            labelled=tz_name is not None,
+        )
+    else:
+        counts, earliest = _counted([])
+    pages = max((counts["total"] + page_size - 1) // page_size, 1)
+    if page > pages:
+        # A page past the last shows the last: read it, now that the count says which it is.
+        page = pages
+        rows = queue_rows(which=which, now=now, quiet_rules=quiet_rules, offset=(page - 1) * page_size, limit=page_size)
     offset = (page - 1) * page_size
     result: dict = {"overdue": [], "due_now": [], "today": [], "later": []}
-    rows = queue_rows(which=which, now=now, quiet_rules=quiet_rules, offset=offset, limit=page_size)
     for row in rows:
         result[row.bucket].append(row)
     result["counts"] = counts
     result["earliest"] = earliest
     result["truncated"] = counts["total"] > offset + len(rows)
     result["page"] = page
-    result["pages"] = max((counts["total"] + page_size - 1) // page_size, 1)
+    result["pages"] = pages
     return result
+
+
+FURTHEST_PAGE = 10**12
