@@ -93,7 +93,9 @@ def _rows_sql(where: str, stores: int, labelled: bool) -> str:
         " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, p.vehicle_id, v.plate,"
         " p.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
         f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = p.id),"
-        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = p.id ORDER BY a.at DESC, a.id DESC LIMIT 1)"
+        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = p.id ORDER BY a.at DESC, a.id DESC LIMIT 1),"
+        # The row's place on the page, for _page_sql's ORDER BY (a compound statement keeps no order of its own).
+        " ROW_NUMBER() OVER (ORDER BY p.window_end, p.due_at, p.id)"
         " FROM (SELECT t.id, t.store_id, t.kind, t.due_at, t.window_end, t.next_call_at, t.customer_id,"
         f" t.vehicle_id, t.assigned_to_id FROM {TASKS} t WHERE {where}"
         " ORDER BY t.window_end, t.due_at, t.id LIMIT %s OFFSET %s) p"
@@ -267,7 +269,13 @@ def queue_rows(
     if not which.stores:
         return []
     sql, params, tz_name = _rows_statement(which, now, offset=offset, limit=limit)
-    return _marked(_run(sql, params), which=which, now=now, quiet_rules=quiet_rules, labelled=tz_name is not None)
+    return _marked(
+        [r[:ROW_COLUMNS] for r in _run(sql, params)],
+        which=which,
+        now=now,
+        quiet_rules=quiet_rules,
+        labelled=tz_name is not None,
+    )
 
 
 def _rows_statement(which: QueueFilter, now: datetime, *, offset: int, limit: int) -> tuple[str, list, str | None]:
@@ -332,7 +340,7 @@ def _marked(raw, *, which: QueueFilter, now: datetime, quiet_rules: dict[int, Qu
     return rows
 
 
-ROW_COLUMNS = 22  # _rows_sql's
+ROW_COLUMNS = 22  # _rows_sql's, before the row's place
 COUNT_COLUMNS = 6  # _counts_sql's
 
 
@@ -340,10 +348,11 @@ COUNT_COLUMNS = 6  # _counts_sql's
 def _page_sql(counts_sql: str, rows_sql: str) -> str:
     """The counts and the page's rows in one statement (one round trip less): each side padded with NULLs to
     the other's columns, the first column telling which side a row is from (0 a store's counts, 1 a row).
-    The rows keep their order within their side."""
+    Sorted by that column, then by the row's place on the page."""
     return (
-        f"SELECT 0, {', '.join(['NULL'] * ROW_COLUMNS)}, c.* FROM ({counts_sql}) c"
+        f"SELECT 0, {', '.join(['NULL'] * (ROW_COLUMNS + 1))}, c.* FROM ({counts_sql}) c"
         f" UNION ALL SELECT 1, r.*, {', '.join(['NULL'] * COUNT_COLUMNS)} FROM ({rows_sql}) r"
+        f" ORDER BY 1, {ROW_COLUMNS + 2}"
     )
 
 
@@ -386,7 +395,7 @@ def queue_page(
         offset = (page - 1) * page_size
         rows_sql, rows_params, tz_name = _rows_statement(which, now, offset=offset, limit=page_size)
         raw = _run(_page_sql(counts_sql, rows_sql), [*counts_params, *rows_params])
-        counts, earliest = _counted([r[ROW_COLUMNS + 1 :] for r in raw if r[0] == 0])
+        counts, earliest = _counted([r[ROW_COLUMNS + 2 :] for r in raw if r[0] == 0])
         rows = _marked(
             [r[1 : ROW_COLUMNS + 1] for r in raw if r[0] == 1],
             which=which,
