@@ -84,10 +84,12 @@ def queue(request):
     stores = selectors.workbench_stores_marked(user=request.user, memberships=memberships)
     team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
+    # The advisors (for the filter) and the stores' settings tokens (for their quiet hours) in one statement.
+    advisors, tokens = queue_read.advisors_and_tokens(stores=stores)
     filters = QueueFilterForm(
         request.GET or None,
         stores=stores,
-        advisors=queue_read.advisors_of(stores=stores),
+        advisors=advisors,
         assignees=followup_selectors.task_holders_for_store(store=team_stores[0]) if len(team_stores) == 1 else [],
     )
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -95,7 +97,7 @@ def queue(request):
     team = bool(data.get("team")) and may_team
     page = request.GET.get("page", "1")
     # The stores' quiet hours and calendars, read once for the rows and the "nothing to call" notice.
-    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores, tokens=tokens)
     # The screen reads plain rows (queue_read: hand-written SQL, no model instances); the API keeps queue_for.
     which = queue_read.QueueFilter(
         user_id=request.user.pk,

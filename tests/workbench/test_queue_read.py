@@ -14,7 +14,7 @@ from huifang.accounts.models import Membership
 from huifang.core import clock
 from huifang.followups.models import FollowUpTask
 from huifang.followups.offering import quiet_rules_for
-from huifang.workbench import hand_out, queue_read, selectors
+from huifang.workbench import hand_out, queue_read, selectors, store_settings
 
 from ..factories import CustomerFactory, StoreFactory, UserFactory, member
 from .factories import NOW, at, call_task
@@ -192,6 +192,27 @@ def test_earliest_due_is_the_orm_aggregate(odd, specialist, store):
 def test_advisors_are_the_stores_advisors(odd, store, other_store, advisor):
     member(other_store, Role.SERVICE_ADVISOR, username="elsewhere")
     assert [(p.pk, str(p)) for p in queue_read.advisors_of(stores=[store])] == [(advisor.pk, "王顾问")]
+
+
+def test_advisors_and_tokens_read_together_as_apart(odd, store, other_store, advisor):
+    """The queue reads the advisors and the stores' settings tokens in one statement: the same lists as
+    advisors_of and store_settings' own read, the advisors by username."""
+    # given advisors in both stores, one without a display name, and both stores' settings read once
+    first = member(other_store, Role.SERVICE_ADVISOR, username="aaa_first", display_name="")
+    member(store, Role.SERVICE_ADVISOR, username="zzz_last")
+    stores = [store, other_store]
+    store_settings.quiet_rules_kept(stores=stores)
+    # when
+    advisors, tokens = queue_read.advisors_and_tokens(stores=stores)
+    # then
+    shown = [(p.pk, str(p)) for p in advisors]
+    assert shown == [(p.pk, str(p)) for p in queue_read.advisors_of(stores=stores)]
+    assert shown[0][0] == first.pk and len(shown) == 3
+    assert tokens == store_settings._tokens(stores) and set(tokens) == {store.pk, other_store.pk}
+    assert store_settings.quiet_rules_kept(stores=stores, tokens=tokens) == store_settings.quiet_rules_kept(
+        stores=stores
+    )
+    assert queue_read.advisors_and_tokens(stores=[]) == ([], {})
 
 
 @pytest.mark.parametrize("now", [NOW, at(2026, 11, 25, 12, 30)])

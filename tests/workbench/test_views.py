@@ -146,7 +146,7 @@ def test_queue_query_count_does_not_grow_with_the_tasks(client, specialist, stor
     # of their settings tokens, for the rows and the notice; the counts (with each store's first callable
     # time) and the page's rows in one statement; the user's stores (with where they lead the team) once; the
     # user's roles once for the access check and the menu.
-    with django_assert_num_queries(8) as few:
+    with django_assert_num_queries(7) as few:
         client.get(reverse("workbench:queue"))
     # when the queue is three times as long
     for _ in range(6):
