@@ -237,3 +237,20 @@ def queue_filter_fields(filters, *, team: bool) -> SafeString:
         assignee = field("assignee") if len(filters.fields["assignee"].choices) > 1 else ""
         html_ += f'<input type="hidden" name="team" value="on">\n    {assignee}\n  '
     return SafeString(html_)
+
+
+def queue_pager(*, page: int, pages: int, query: str) -> SafeString:
+    """The links to the more and the less urgent page (none when there is one page), as the template gave
+    them; `query` is the page's other parameters, urlencoded."""
+    if pages <= 1:
+        return SafeString("")
+    before = f"{_escape(query)}&amp;" if query else ""
+    prev = f'<a href="?{before}page={page - 1}" rel="prev">← {_escape(gettext("More urgent"))}</a>' if page > 1 else ""
+    after = (
+        f'<a href="?{before}page={page + 1}" rel="next">{_escape(gettext("Less urgent"))} →</a>' if page < pages else ""
+    )
+    # {% blocktrans %}: the translation is not escaped, the numbers in it are plain.
+    where = gettext("Page %(page)s of %(pages)s") % {"page": int(page), "pages": int(pages)}
+    return SafeString(
+        f'\n  <nav class="pager" id="wb-pager">\n    {prev}\n    <span>{where}</span>\n    {after}\n  </nav>\n  '
+    )

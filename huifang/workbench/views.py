@@ -140,7 +140,7 @@ def queue(request):
         "truncated": result["truncated"],
         "page": result["page"],
         "pages": result["pages"],
-        "query": query.urlencode(),
+        "pager": rendering.queue_pager(page=result["page"], pages=result["pages"], query=query.urlencode()),
         "callable": None
         if team
         else _callable_state(
