@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -170,6 +171,14 @@ def advisors_of(*, stores: list[Store]) -> list[Person]:
         return []
     rows = _run(_advisors_sql(len(stores)), [Role.SERVICE_ADVISOR, *(s.pk for s in stores)])
     return [Person(pk, _person(*names)) for pk, *names in rows]
+
+
+def people(users: QuerySet[User]) -> list[Person]:
+    """The users of a queryset as Persons (pk and str(User)), in its order, read as plain values."""
+    return [Person(pk, _person(*names)) for pk, *names in users.values_list(*PERSON_FIELDS)]
+
+
+PERSON_FIELDS = ("pk", "username", "display_name", "first_name", "last_name")
 
 
 def advisors_and_tokens(*, stores: list[Store]) -> tuple[list[Person], dict[int, str]]:

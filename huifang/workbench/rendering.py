@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
@@ -254,3 +255,31 @@ def queue_pager(*, page: int, pages: int, query: str) -> SafeString:
     return SafeString(
         f'\n  <nav class="pager" id="wb-pager">\n    {prev}\n    <span>{where}</span>\n    {after}\n  </nav>\n  '
     )
+
+
+def queue_behind_rows(behind: list[dict]) -> SafeString:
+    """The rows of "who is behind" (team_behind's: name, on leave, overdue count, oldest window end), or the
+    line saying nobody is, as the template's loop gave them; the time as |date:"Y-m-d H:i" shows it."""
+    if not behind:
+        return SafeString(
+            f'\n      <tr><td colspan="3" class="muted">{_escape(gettext("Nobody is behind."))}</td></tr>\n    '
+        )
+    rows = []
+    for b in behind:
+        if b["assigned_to"]:
+            who = _escape(b["name"])
+            if b["on_leave"]:
+                who += f' <span class="badge warn">{_escape(gettext("on leave"))}</span>'
+        else:
+            who = f'<span class="muted">{_escape(gettext("Nobody"))}</span>'
+        oldest = "" if b["oldest"] is None else dateformat.format(timezone.localtime(b["oldest"]), "Y-m-d H:i")
+        rows.append(
+            f'\n      <tr class="behind-row"><td>{who}</td><td class="num">{int(b["overdue"])}</td>'
+            f'<td class="nowrap">{oldest}</td></tr>\n    '
+        )
+    return SafeString("".join(rows))
+
+
+def queue_receiver_options(people: Iterable) -> SafeString:
+    """The options of "give the ticked tasks to" (pk and name of each colleague), as the template's loop gave."""
+    return SafeString("".join(f'<option value="{int(p.pk)}">{_escape(p)}</option>' for p in people))

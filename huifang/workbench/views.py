@@ -161,8 +161,11 @@ def queue(request):
         behind_store = store or (team_stores[0] if len(team_stores) == 1 else None)
         if behind_store is not None:
             context["behind"] = selectors.team_behind(store=behind_store, now=now)
+            context["behind_rows"] = rendering.queue_behind_rows(context["behind"])
             context["behind_store"] = behind_store
-            context["receivers"] = followup_selectors.task_receivers_for_store(store=behind_store)
+            # The colleagues as plain (pk, name) rows: no User instance per option.
+            context["receivers"] = queue_read.people(followup_selectors.task_receivers_for_store(store=behind_store))
+            context["receiver_options"] = rendering.queue_receiver_options(context["receivers"])
     template = "workbench/_queue_table.html" if request.htmx else "workbench/queue.html"
     return render(request, template, context)
 

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 from huifang.accounts.choices import Role
 from huifang.core import clock
 from huifang.followups.models import FollowUpTask
-from huifang.workbench import rendering, selectors
+from huifang.workbench import queue_read, rendering, selectors
 from huifang.workbench.forms import QueueFilterForm
 from huifang.workbench.queue_read import Person
 from huifang.workbench.views import BUCKETS
@@ -54,6 +54,14 @@ FILTERS = """<label>{{ filters.kind.label }} {{ filters.kind }}</label>
   {% if team %}<input type="hidden" name="team" value="on">
     {% if filters.assignee.field.choices|length > 1 %}<label>{{ filters.assignee.label }} {{ filters.assignee }}</label>{% endif %}
   {% endif %}"""  # noqa: E501
+
+
+BEHIND = """{% load i18n %}{% for b in behind %}
+      <tr class="behind-row"><td>{% if b.assigned_to %}{{ b.name }}{% if b.on_leave %} <span class="badge warn">{% trans "on leave" %}</span>{% endif %}{% else %}<span class="muted">{% trans "Nobody" %}</span>{% endif %}</td><td class="num">{{ b.overdue }}</td><td class="nowrap">{{ b.oldest|date:"Y-m-d H:i" }}</td></tr>
+    {% empty %}
+      <tr><td colspan="3" class="muted">{% trans "Nobody is behind." %}</td></tr>
+    {% endfor %}"""  # noqa: E501
+RECEIVERS = '{% for u in receivers %}<option value="{{ u.pk }}">{{ u }}</option>{% endfor %}'
 
 
 def _template(text: str, **context) -> str:
@@ -225,3 +233,36 @@ def test_the_managers_team_queue_in_both_languages(client, manager, specialist, 
     assert "Who is behind" in en and "<span>Page 3 of 3</span>" in last
     assert '<a href="?team=on&amp;page=2" rel="prev">' in last
     assert '<label>assigned to <select name="assignee" id="id_assignee">' in en
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_who_is_behind_reads_as_the_template_read(language):
+    behind = [
+        {
+            "assigned_to": 3,
+            "name": "<b>O'Neil & 子</b>",
+            "on_leave": True,
+            "overdue": 12,
+            "oldest": at(2026, 1, 2, 3, 4),
+        },
+        {"assigned_to": 4, "name": "王五", "on_leave": False, "overdue": 1, "oldest": at(2026, 11, 24, 23, 59)},
+        {"assigned_to": None, "name": "", "on_leave": False, "overdue": 7, "oldest": None},
+    ]
+    with translation.override(language):
+        for rows in (behind, behind[2:], []):
+            assert rendering.queue_behind_rows(rows) == _template(BEHIND, behind=rows)
+
+
+@pytest.mark.django_db
+def test_the_receivers_read_as_the_template_read(store):
+    # given colleagues with and without a display name, one whose name carries markup
+    users = [
+        member(store, username="b_user", display_name="<i>李</i>"),
+        member(store, username="a_user", display_name="", first_name="Wei", last_name="Li"),
+        member(store, username="c_user", display_name="", first_name="", last_name=""),
+    ]
+    queryset = type(users[0]).objects.filter(pk__in=[u.pk for u in users]).order_by("username")
+    # when / then: the plain rows give the options the User instances gave
+    people = queue_read.people(queryset)
+    assert [(p.pk, str(p)) for p in people] == [(u.pk, str(u)) for u in queryset]
+    assert rendering.queue_receiver_options(people) == _template(RECEIVERS, receivers=queryset)
