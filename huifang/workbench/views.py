@@ -90,7 +90,9 @@ def queue(request):
         request.GET or None,
         stores=stores,
         advisors=advisors,
-        assignees=followup_selectors.task_holders_for_store(store=team_stores[0]) if len(team_stores) == 1 else [],
+        assignees=queue_read.people(followup_selectors.task_holders_for_store(store=team_stores[0]))
+        if len(team_stores) == 1
+        else [],
     )
     data = filters.cleaned_data if filters.is_valid() else {}
     store = next((s for s in stores if s.pk == data.get("store")), None)
