@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,11 +22,12 @@ from huifang.accounts.choices import Role
 from huifang.accounts.models import Membership, Store, User
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.core.phones import mask_phone
-from huifang.followups.choices import FAILED_OUTCOMES, RuleKind, TaskChannel, TaskStatus
+from huifang.followups.choices import FAILED_OUTCOMES, TaskChannel, TaskStatus
 from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.followups.offering import QuietRules
 
-from . import rules
+from . import rules, store_settings
+from .rendering import queue_kind_labels as kind_labels_kept
 
 TASKS = FollowUpTask._meta.db_table
 ATTEMPTS = ContactAttempt._meta.db_table
@@ -74,17 +76,34 @@ def _counts_sql(where: str, stores: int) -> str:
 
 
 @cache
-def _rows_sql(where: str) -> str:
+def _rows_sql(where: str, stores: int, labelled: bool) -> str:
+    """The page's rows, each with its bucket (0 overdue, 1 due now, 2 later today, 3 later: bucket_of's tests,
+    the day's end per store as in _counts_sql) and whether its call-back time is still ahead. `labelled`
+    (PostgreSQL): the three times come as the text the page prints ("MM-DD HH24:MI" in the screen's time zone,
+    a %s parameter), so no timestamp is parsed or formatted in Python (150 a page, issue 18). The page's tasks
+    are picked first (p) and only those 50 are joined, marked, printed and have their attempts counted: the
+    tasks skipped by OFFSET on a later page cost nothing of that."""
+    day_end = "CASE p.store_id " + " ".join(["WHEN %s THEN %s"] * stores) + " END"
+    times = ("p.due_at", "p.window_end", "p.next_call_at")
+    if labelled:
+        times = tuple(f"to_char({column} AT TIME ZONE %s, 'MM-DD HH24:MI')" for column in times)
     return (
-        "SELECT t.id, t.store_id, t.kind, t.due_at, t.window_end, t.next_call_at,"
-        " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, t.vehicle_id, v.plate,"
-        " t.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
-        f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = t.id),"
-        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = t.id ORDER BY a.at DESC, a.id DESC LIMIT 1)"
-        f" FROM {TASKS} t INNER JOIN {CUSTOMERS} c ON c.id = t.customer_id"
-        f" LEFT OUTER JOIN {VEHICLES} v ON v.id = t.vehicle_id"
-        f" LEFT OUTER JOIN {USERS} u ON u.id = t.assigned_to_id"
-        f" WHERE {where} ORDER BY t.window_end, t.due_at, t.id LIMIT %s OFFSET %s"
+        "SELECT p.id, p.store_id, p.kind,"
+        f" CASE WHEN p.window_end < %s THEN 0 WHEN p.due_at <= %s THEN 1 WHEN p.due_at < {day_end} THEN 2 ELSE 3 END,"
+        f" {', '.join(times)}, CASE WHEN p.next_call_at > %s THEN 1 ELSE 0 END,"
+        " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, p.vehicle_id, v.plate,"
+        " p.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
+        f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = p.id),"
+        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = p.id ORDER BY a.at DESC, a.id DESC LIMIT 1),"
+        # The row's place on the page, for _page_sql's ORDER BY (a compound statement keeps no order of its own).
+        " ROW_NUMBER() OVER (ORDER BY p.window_end, p.due_at, p.id)"
+        " FROM (SELECT t.id, t.store_id, t.kind, t.due_at, t.window_end, t.next_call_at, t.customer_id,"
+        f" t.vehicle_id, t.assigned_to_id FROM {TASKS} t WHERE {where}"
+        " ORDER BY t.window_end, t.due_at, t.id LIMIT %s OFFSET %s) p"
+        f" INNER JOIN {CUSTOMERS} c ON c.id = p.customer_id"
+        f" LEFT OUTER JOIN {VEHICLES} v ON v.id = p.vehicle_id"
+        f" LEFT OUTER JOIN {USERS} u ON u.id = p.assigned_to_id"
+        " ORDER BY p.window_end, p.due_at, p.id"
     )
 
 
@@ -154,6 +173,39 @@ def advisors_of(*, stores: list[Store]) -> list[Person]:
     return [Person(pk, _person(*names)) for pk, *names in rows]
 
 
+def people(users: QuerySet[User]) -> list[Person]:
+    """The users of a queryset as Persons (pk and str(User)), in its order, read as plain values."""
+    return [Person(pk, _person(*names)) for pk, *names in users.values_list(*PERSON_FIELDS)]
+
+
+PERSON_FIELDS = ("pk", "username", "display_name", "first_name", "last_name")
+
+
+def advisors_and_tokens(*, stores: list[Store]) -> tuple[list[Person], dict[int, str]]:
+    """advisors_of, and the stores' settings tokens (store_settings.quiet_rules_kept's `tokens`) beside them:
+    both depend only on the stores, so the queue reads them in one statement (one round trip less)."""
+    if not stores:
+        return [], {}
+    ids = [s.pk for s in stores]
+    advisors, tokens = [], {}
+    for side, pk, *names in _run(_advisors_and_tokens_sql(len(stores)), [Role.SERVICE_ADVISOR, *ids, *ids]):
+        if side == 0:
+            advisors.append(Person(pk, _person(*names)))
+        else:
+            tokens[pk] = names[0]
+    return advisors, tokens
+
+
+@cache
+def _advisors_and_tokens_sql(stores: int) -> str:
+    # The advisors first, by username (the compound statement's ORDER BY: its parts keep no order of their own).
+    return (
+        f"SELECT 0, a.* FROM ({_advisors_sql(stores)}) a"
+        f" UNION ALL SELECT 1, k.store_id, k.token, NULL, NULL, NULL FROM ({store_settings.tokens_sql(stores)}) k"
+        " ORDER BY 1, 3"
+    )
+
+
 @dataclass(slots=True)
 class QueueRow:
     """What one queue row shows, as queue_for's task_rows marks a task."""
@@ -171,11 +223,8 @@ class QueueRow:
     quiet: bool
     not_best_time: bool
     best_contact_time: str
-    due_at: datetime
-    window_end: datetime
-    callback_at: datetime | None
-    retry_at: datetime | None
     url: str
+    # The times as the template's |date:"m-d H:i" shows them in the screen's time zone; "" when none.
     due_label: str
     window_label: str
     callback_label: str
@@ -225,18 +274,24 @@ def day_end(now: datetime, tz_name: str) -> datetime:
 def queue_counts(*, which: QueueFilter, now: datetime) -> tuple[dict, dict[int, datetime]]:
     """As selectors.queue_counts: overdue, due now, due later today (store time), later, total; and, beside
     them, {store id: the earliest callable time} of the tasks counted (earliest_due's, for these tasks)."""
+    return _counted(_run(*_counts_statement(which, now)) if which.stores else [])
+
+
+def _counts_statement(which: QueueFilter, now: datetime) -> tuple[str, list]:
+    where, params = which.where()
+    at = _param(now)
+    ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
+    return _counts_sql(where, len(which.stores)), [at, at, at, at, at, *ends, at, at, *ends, *params]
+
+
+def _counted(raw) -> tuple[dict, dict[int, datetime]]:
     counts = {"overdue": 0, "due_now": 0, "today": 0, "later": 0}
     earliest: dict[int, datetime] = {}
-    if which.stores:
-        where, params = which.where()
-        at = _param(now)
-        ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
-        sql = _counts_sql(where, len(which.stores))
-        for store_id, *numbers, first in _run(sql, [at, at, at, at, at, *ends, at, at, *ends, *params]):
-            for key, n in zip(("overdue", "due_now", "today", "later"), numbers, strict=True):
-                counts[key] += int(n or 0)
-            if first is not None:
-                earliest[store_id] = _aware(first)
+    for store_id, *numbers, first in raw:
+        for key, n in zip(("overdue", "due_now", "today", "later"), numbers, strict=True):
+            counts[key] += int(n or 0)
+        if first is not None:
+            earliest[store_id] = _aware(first)
     counts["total"] = sum(counts.values())
     return counts, earliest
 
@@ -247,38 +302,58 @@ def queue_rows(
     """One page of the queue, most urgent window first, each row marked as task_rows marks it."""
     if not which.stores:
         return []
+    sql, params, tz_name = _rows_statement(which, now, offset=offset, limit=limit)
+    return _marked(
+        [r[:ROW_COLUMNS] for r in _run(sql, params)],
+        which=which,
+        now=now,
+        quiet_rules=quiet_rules,
+        labelled=tz_name is not None,
+    )
+
+
+def _rows_statement(which: QueueFilter, now: datetime, *, offset: int, limit: int) -> tuple[str, list, str | None]:
+    """The rows' statement and parameters, and the time zone it prints the times in (None: Python prints them)."""
     where, params = which.where()
-    raw = _run(_rows_sql(where), [*params, limit, offset])
-    local = {s.pk: now.astimezone(ZoneInfo(s.time_zone)) for s in which.stores}
-    ends = {s.pk: day_end(now, s.time_zone) for s in which.stores}
-    quiet = {s.pk: quiet_rules[s.pk].quiet_at(now) for s in which.stores}
-    kind_labels = {value: str(label) for value, label in RuleKind.choices}
-    task_url = reverse("workbench:task", args=[_URL_PLACEHOLDER])
+    # PostgreSQL prints the times itself (in a named zone: the screen's is always one); SQLite has no time
+    # zones, so there Python formats them as before.
+    tz_name = getattr(timezone.get_current_timezone(), "key", None) if connection.vendor == "postgresql" else None
+    at = _param(now)
+    ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
+    sql = _rows_sql(where, len(which.stores), tz_name is not None)
+    return sql, [at, at, *ends, *([tz_name] * 3 if tz_name else []), at, *params, limit, offset], tz_name
+
+
+def _marked(raw, *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], labelled: bool):
+    """The rows' tuples (_rows_sql) as QueueRows."""
     tz = timezone.get_current_timezone()
+    local = {s.pk: now.astimezone(ZoneInfo(s.time_zone)) for s in which.stores}
+    quiet = {s.pk: quiet_rules[s.pk].quiet_at(now) for s in which.stores}
+    kind_labels = kind_labels_kept()
+    task_url = reverse("workbench:task", args=[_URL_PLACEHOLDER])
+    # Whether a best contact time misses the store's wall clock now: many customers share the same words.
+    not_best: dict[tuple[str, int], bool] = {}
     rows = []
     for (
-        pk, store_id, kind, due_at, window_end, next_call_at,
+        pk, store_id, kind, bucket, due, window, next_call, call_back_ahead,
         name, mobile, office_phone, home_phone, best_time, vehicle_id, plate,
         assigned_to_id, username, display_name, first_name, last_name, attempts, last_outcome,
     ) in raw:  # fmt: skip
-        due_at, window_end, next_call_at = _aware(due_at), _aware(window_end), _aware(next_call_at)
-        if window_end < now:
-            bucket = "overdue"
-        elif due_at <= now:
-            bucket = "due_now"
-        elif due_at < ends[store_id]:
-            bucket = "today"
-        else:
-            bucket = "later"
-        callback_at = next_call_at if next_call_at and next_call_at > now else None
-        retry_at = None
-        if callback_at is not None and last_outcome in FAILED_OUTCOMES:
-            callback_at, retry_at = None, callback_at
+        if not labelled:
+            due, window = _short_time(_aware(due), tz), _short_time(_aware(window), tz)
+            next_call = _short_time(_aware(next_call), tz)
+        callback = next_call if call_back_ahead else ""
+        retry = ""
+        if callback and last_outcome in FAILED_OUTCOMES:
+            callback, retry = "", callback
+        best_key = (best_time, store_id)
+        if best_key not in not_best:
+            not_best[best_key] = rules.best_time_ok(best_time, local[store_id]) is False
         rows.append(
             QueueRow(
                 pk=pk,
                 store_id=store_id,
-                bucket=bucket,
+                bucket=BUCKETS[bucket],
                 kind_label=kind_labels.get(kind, kind),
                 customer_name=name,
                 phone_masked=_masked(mobile or office_phone or home_phone),
@@ -287,22 +362,35 @@ def queue_rows(
                 assigned_to=_person(username, display_name, first_name, last_name) if assigned_to_id else "",
                 attempts_count=attempts,
                 quiet=quiet[store_id],
-                not_best_time=rules.best_time_ok(best_time, local[store_id]) is False,
+                not_best_time=not_best[best_key],
                 best_contact_time=best_time,
-                due_at=due_at,
-                window_end=window_end,
-                callback_at=callback_at,
-                retry_at=retry_at,
                 url=task_url.replace(str(_URL_PLACEHOLDER), str(pk)),
-                due_label=_short_time(due_at, tz),
-                window_label=_short_time(window_end, tz),
-                callback_label=_short_time(callback_at, tz),
-                retry_label=_short_time(retry_at, tz),
+                due_label=due,
+                window_label=window,
+                callback_label=callback,
+                retry_label=retry,
             )
         )
     return rows
 
 
+ROW_COLUMNS = 22  # _rows_sql's, before the row's place
+COUNT_COLUMNS = 6  # _counts_sql's
+
+
+@cache
+def _page_sql(counts_sql: str, rows_sql: str) -> str:
+    """The counts and the page's rows in one statement (one round trip less): each side padded with NULLs to
+    the other's columns, the first column telling which side a row is from (0 a store's counts, 1 a row).
+    Sorted by that column, then by the row's place on the page."""
+    return (
+        f"SELECT 0, {', '.join(['NULL'] * (ROW_COLUMNS + 1))}, c.* FROM ({counts_sql}) c"
+        f" UNION ALL SELECT 1, r.*, {', '.join(['NULL'] * COUNT_COLUMNS)} FROM ({rows_sql}) r"
+        f" ORDER BY 1, {ROW_COLUMNS + 2}"
+    )
+
+
+BUCKETS = ("overdue", "due_now", "today", "later")
 _URL_PLACEHOLDER = 987654321
 
 
@@ -329,20 +417,43 @@ def earliest_due(*, user_id: int, stores: list[Store]) -> dict[int, datetime]:
 def queue_page(
     *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], page: int, page_size: int
 ) -> dict:
-    """The queue screen's page as queue_for gives it ({bucket: rows}, counts, truncated, page, pages), in
-    two queries of plain rows; "earliest": {store id: earliest callable time} of the tasks counted (the
-    user's own in all their stores, unfiltered, is what next_callable needs)."""
-    counts, earliest = queue_counts(which=which, now=now)
-    # A page past the last shows the last (and keeps OFFSET within a 64-bit integer whatever ?page= says).
-    page = min(max(page, 1), max((counts["total"] + page_size - 1) // page_size, 1))
+    """The queue screen's page as queue_for gives it ({bucket: rows}, counts, truncated, page, pages), its
+    counts and rows read in one statement of plain rows; "earliest": {store id: earliest callable time} of the
+    tasks counted (the user's own in all their stores, unfiltered, is what next_callable needs)."""
+    # A page is read before the count is known; FURTHEST_PAGE keeps OFFSET within a 64-bit integer whatever
+    # ?page= says.
+    page = min(max(page, 1), FURTHEST_PAGE)
+    rows: list[QueueRow] = []
+    if which.stores:
+        counts_sql, counts_params = _counts_statement(which, now)
+        offset = (page - 1) * page_size
+        rows_sql, rows_params, tz_name = _rows_statement(which, now, offset=offset, limit=page_size)
+        raw = _run(_page_sql(counts_sql, rows_sql), [*counts_params, *rows_params])
+        counts, earliest = _counted([r[ROW_COLUMNS + 2 :] for r in raw if r[0] == 0])
+        rows = _marked(
+            [r[1 : ROW_COLUMNS + 1] for r in raw if r[0] == 1],
+            which=which,
+            now=now,
+            quiet_rules=quiet_rules,
+            labelled=tz_name is not None,
+        )
+    else:
+        counts, earliest = _counted([])
+    pages = max((counts["total"] + page_size - 1) // page_size, 1)
+    if page > pages:
+        # A page past the last shows the last: read it, now that the count says which it is.
+        page = pages
+        rows = queue_rows(which=which, now=now, quiet_rules=quiet_rules, offset=(page - 1) * page_size, limit=page_size)
     offset = (page - 1) * page_size
     result: dict = {"overdue": [], "due_now": [], "today": [], "later": []}
-    rows = queue_rows(which=which, now=now, quiet_rules=quiet_rules, offset=offset, limit=page_size)
     for row in rows:
         result[row.bucket].append(row)
     result["counts"] = counts
     result["earliest"] = earliest
     result["truncated"] = counts["total"] > offset + len(rows)
     result["page"] = page
-    result["pages"] = max((counts["total"] + page_size - 1) // page_size, 1)
+    result["pages"] = pages
     return result
+
+
+FURTHEST_PAGE = 10**12

@@ -15,8 +15,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
+
+from huifang.followups.choices import RuleKind
 
 from .forms import CORRECTION_FIELDS, CallForm
 
@@ -89,7 +92,19 @@ def call_questions(form: CallForm, questions: list, rows: Callable[[], list]) ->
 
 
 def queue_labels() -> dict:
-    """The words of the queue's rows, translated and escaped once per request (not per row)."""
+    """The words of the queue's rows, translated and escaped once per process and language (not per row or
+    per request; nobody changes the dict)."""
+    return PARTS.get(("queue_labels", get_language()), _queue_labels)
+
+
+def queue_kind_labels() -> dict:
+    """{task kind: its label}, translated once per process and language (15 lazy labels a page otherwise)."""
+    return PARTS.get(
+        ("queue_kind_labels", get_language()), lambda: {value: str(label) for value, label in RuleKind.choices}
+    )
+
+
+def _queue_labels() -> dict:
     return {
         key: _escape(text)
         for key, text in {
@@ -147,13 +162,13 @@ def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> str:
     )
     call_back = (
         f'<span class="badge wb-mark-callback">{labels["call_back"]} {task.callback_label}</span>'
-        if task.callback_at
+        if task.callback_label
         else ""
     )
     retry = (
         f'<span class="badge wb-mark-retry" title="{labels["retry_title"]}">{labels["comes_back"]} '
         f"{task.retry_label}</span>"
-        if task.retry_at
+        if task.retry_label
         else ""
     )
     return (
@@ -169,3 +184,102 @@ def queue_row(task, *, overdue: bool, team: bool, labels: dict) -> str:
         f'\n        <td class="wb-mark">\n          {quiet}\n          {not_best}\n          {call_back}'
         f"\n          {retry}\n        </td>\n      </tr>\n      "
     )
+
+
+def queue_count_boxes(buckets: list) -> SafeString:
+    """The count box of each bucket above the table (`_queue_table.html`'s loop, made here: it read five
+    template variables per bucket for four numbers and four words)."""
+    return SafeString(
+        "".join(
+            f'<div class="wb-count {key}" data-bucket-count="{key}"><span class="muted small">{_escape(label)}'
+            f"</span><b>{int(count)}</b></div>"
+            for key, label, _rows, count, _shown in buckets
+        )
+    )
+
+
+def queue_tbodies(buckets: list, *, team: bool, page: int) -> SafeString:
+    """Each bucket's section of the queue table (its head row with the count, then its rows or why there are
+    none), the markup and whitespace the template's loop gave; a bucket with no row on a later page is left
+    out, as there."""
+    columns = 10 if team else 8
+    parts = []
+    for key, label, rows, count, shown in buckets:
+        if not (shown or page == 1):
+            continue
+        badge = " bad" if key == "overdue" and count else " warn" if key == "due_now" and count else ""
+        on_page = ""
+        if shown < count:
+            # {% blocktrans %}: the translation is not escaped, the number in it is.
+            on_page = f' <span class="muted small">{gettext("%(shown)s on this page") % {"shown": int(shown)}}</span>'
+        if shown:
+            body = rows
+        else:
+            why = _escape(gettext("On the next pages.") if count else gettext("None."))
+            body = f'\n      <tr><td colspan="{columns}" class="muted">{why}</td></tr>\n      '
+        parts.append(
+            f'\n    <tbody class="bucket-{key}">\n      <tr class="bucket {key}"><th colspan="{columns}">'
+            f'{_escape(label)} <span class="badge{badge}">{int(count)}</span>{on_page}</th></tr>\n      {body}'
+            "\n    </tbody>\n    "
+        )
+    return SafeString("".join(parts))
+
+
+def queue_filter_fields(filters, *, team: bool) -> SafeString:
+    """The queue's filters (label and select of each field; the assignee's only on the team's queue and when
+    there is someone to choose), as the template's lines gave them: each select is a KeptSelect."""
+
+    def field(name: str) -> str:
+        bound = filters[name]
+        return f"<label>{_escape(bound.label)} {bound}</label>"
+
+    html_ = f"{field('kind')}\n  {field('store')}\n  {field('advisor')}\n  "
+    if team:
+        assignee = field("assignee") if len(filters.fields["assignee"].choices) > 1 else ""
+        html_ += f'<input type="hidden" name="team" value="on">\n    {assignee}\n  '
+    return SafeString(html_)
+
+
+def queue_pager(*, page: int, pages: int, query: str) -> SafeString:
+    """The links to the more and the less urgent page (none when there is one page), as the template gave
+    them; `query` is the page's other parameters, urlencoded."""
+    if pages <= 1:
+        return SafeString("")
+    before = f"{_escape(query)}&amp;" if query else ""
+    prev = f'<a href="?{before}page={page - 1}" rel="prev">← {_escape(gettext("More urgent"))}</a>' if page > 1 else ""
+    after = (
+        f'<a href="?{before}page={page + 1}" rel="next">{_escape(gettext("Less urgent"))} →</a>' if page < pages else ""
+    )
+    # {% blocktrans %}: the translation is not escaped, the numbers in it are plain.
+    where = gettext("Page %(page)s of %(pages)s") % {"page": int(page), "pages": int(pages)}
+    return SafeString(
+        f'\n  <nav class="pager" id="wb-pager">\n    {prev}\n    <span>{where}</span>\n    {after}\n  </nav>\n  '
+    )
+
+
+def queue_behind_rows(behind: list[dict]) -> SafeString:
+    """The rows of "who is behind" (team_behind's: name, on leave, overdue count, oldest window end), or the
+    line saying nobody is, as the template's loop gave them; the time as |date:"Y-m-d H:i" shows it."""
+    if not behind:
+        return SafeString(
+            f'\n      <tr><td colspan="3" class="muted">{_escape(gettext("Nobody is behind."))}</td></tr>\n    '
+        )
+    rows = []
+    for b in behind:
+        if b["assigned_to"]:
+            who = _escape(b["name"])
+            if b["on_leave"]:
+                who += f' <span class="badge warn">{_escape(gettext("on leave"))}</span>'
+        else:
+            who = f'<span class="muted">{_escape(gettext("Nobody"))}</span>'
+        oldest = "" if b["oldest"] is None else dateformat.format(timezone.localtime(b["oldest"]), "Y-m-d H:i")
+        rows.append(
+            f'\n      <tr class="behind-row"><td>{who}</td><td class="num">{int(b["overdue"])}</td>'
+            f'<td class="nowrap">{oldest}</td></tr>\n    '
+        )
+    return SafeString("".join(rows))
+
+
+def queue_receiver_options(people: Iterable) -> SafeString:
+    """The options of "give the ticked tasks to" (pk and name of each colleague), as the template's loop gave."""
+    return SafeString("".join(f'<option value="{int(p.pk)}">{_escape(p)}</option>' for p in people))

@@ -69,9 +69,10 @@ def settings_kept(*, store: Store, token: str | None) -> StoreSettings:
     return settings_for(store=store)
 
 
-def settings_for_stores(*, stores: list[Store]) -> dict[int, StoreSettings]:
-    """{store id: settings} of several stores: one query for their tokens, and the rows of those that changed."""
-    tokens = _tokens(stores)
+def settings_for_stores(*, stores: list[Store], tokens: dict[int, str] | None = None) -> dict[int, StoreSettings]:
+    """{store id: settings} of several stores: one query for their tokens (none when the request read them with
+    another query: `tokens`, as _tokens reads them), and the rows of those that changed."""
+    tokens = _tokens(stores) if tokens is None else dict(tokens)
     result = {s.pk: kept for s in stores if (kept := _kept.get(s.pk)) is not None and kept.token == tokens.get(s.pk)}
     stale = [s for s in stores if s.pk not in result]
     if stale:
@@ -93,14 +94,20 @@ def _tokens(stores: list[Store]) -> dict[int, str]:
     # Read on every workbench request: hand SQL, one string per number of stores.
     if not stores:
         return {}
-    table = StoreSettingsVersion._meta.db_table
-    sql = f"SELECT store_id, token FROM {table} WHERE store_id IN ({placeholders(len(stores))})"
-    return dict(fetch_all(sql, [s.pk for s in stores]))
+    return dict(fetch_all(tokens_sql(len(stores)), [s.pk for s in stores]))
 
 
-def quiet_rules_kept(*, stores: list[Store]) -> dict[int, QuietRules]:
-    """{store id: QuietRules} as offering.quiet_rules_for, from the kept settings."""
-    return {pk: kept.quiet for pk, kept in settings_for_stores(stores=stores).items()}
+def tokens_sql(stores: int) -> str:
+    """The stores' settings tokens (store id, token), for `stores` store ids."""
+    return (
+        f"SELECT store_id, token FROM {StoreSettingsVersion._meta.db_table} WHERE store_id IN ({placeholders(stores)})"
+    )
+
+
+def quiet_rules_kept(*, stores: list[Store], tokens: dict[int, str] | None = None) -> dict[int, QuietRules]:
+    """{store id: QuietRules} as offering.quiet_rules_for, from the kept settings (`tokens`: see
+    settings_for_stores)."""
+    return {pk: kept.quiet for pk, kept in settings_for_stores(stores=stores, tokens=tokens).items()}
 
 
 def _defaults_ensure(store: Store) -> None:

@@ -86,18 +86,22 @@ def queue(request):
     stores = selectors.workbench_stores_marked(user=request.user, memberships=memberships)
     team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
+    # The advisors (for the filter) and the stores' settings tokens (for their quiet hours) in one statement.
+    advisors, tokens = queue_read.advisors_and_tokens(stores=stores)
     filters = QueueFilterForm(
         request.GET or None,
         stores=stores,
-        advisors=queue_read.advisors_of(stores=stores),
-        assignees=followup_selectors.task_holders_for_store(store=team_stores[0]) if len(team_stores) == 1 else [],
+        advisors=advisors,
+        assignees=queue_read.people(followup_selectors.task_holders_for_store(store=team_stores[0]))
+        if len(team_stores) == 1
+        else [],
     )
     data = filters.cleaned_data if filters.is_valid() else {}
     store = next((s for s in stores if s.pk == data.get("store")), None)
     team = bool(data.get("team")) and may_team
     page = request.GET.get("page", "1")
     # The stores' quiet hours and calendars, read once for the rows and the "nothing to call" notice.
-    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores, tokens=tokens)
     # The screen reads plain rows (queue_read: hand-written SQL, no model instances); the API keeps queue_for.
     which = queue_read.QueueFilter(
         user_id=request.user.pk,
@@ -118,24 +122,29 @@ def queue(request):
     query = request.GET.copy()
     query.pop("page", None)
     labels = rendering.queue_labels()
+    # (key, label, the rows' HTML, count, rows on this page) per bucket.
+    buckets = [
+        (
+            key,
+            label,
+            rendering.queue_rows_html(result[key], overdue=key == "overdue", team=team, labels=labels),
+            counts[key],
+            len(result[key]),
+        )
+        for key, label in _bucket_labels()
+    ]
     context = {
         "filters": filters,
-        # (key, label, the rows' HTML, count, rows on this page) per bucket.
-        "buckets": [
-            (
-                key,
-                label,
-                rendering.queue_rows_html(result[key], overdue=key == "overdue", team=team, labels=labels),
-                counts[key],
-                len(result[key]),
-            )
-            for key, label in _bucket_labels()
-        ],
+        "filter_fields": rendering.queue_filter_fields(filters, team=team),
+        "buckets": buckets,
+        # The count boxes and the table's sections are made in Python (the template read ~20 variables each).
+        "count_boxes": rendering.queue_count_boxes(buckets),
+        "tbodies": rendering.queue_tbodies(buckets, team=team, page=result["page"]),
         "counts": counts,
         "truncated": result["truncated"],
         "page": result["page"],
         "pages": result["pages"],
-        "query": query.urlencode(),
+        "pager": rendering.queue_pager(page=result["page"], pages=result["pages"], query=query.urlencode()),
         "callable": None
         if team
         else _callable_state(
@@ -156,8 +165,11 @@ def queue(request):
         behind_store = store or (team_stores[0] if len(team_stores) == 1 else None)
         if behind_store is not None:
             context["behind"] = selectors.team_behind(store=behind_store, now=now)
+            context["behind_rows"] = rendering.queue_behind_rows(context["behind"])
             context["behind_store"] = behind_store
-            context["receivers"] = followup_selectors.task_receivers_for_store(store=behind_store)
+            # The colleagues as plain (pk, name) rows: no User instance per option.
+            context["receivers"] = queue_read.people(followup_selectors.task_receivers_for_store(store=behind_store))
+            context["receiver_options"] = rendering.queue_receiver_options(context["receivers"])
     template = "workbench/_queue_table.html" if request.htmx else "workbench/queue.html"
     return render(request, template, context)
 

@@ -14,7 +14,7 @@ from huifang.accounts.models import Membership
 from huifang.core import clock
 from huifang.followups.models import FollowUpTask
 from huifang.followups.offering import quiet_rules_for
-from huifang.workbench import hand_out, queue_read, selectors
+from huifang.workbench import hand_out, queue_read, selectors, store_settings
 
 from ..factories import CustomerFactory, StoreFactory, UserFactory, member
 from .factories import NOW, at, call_task
@@ -85,7 +85,7 @@ def _shown(row) -> tuple:
         who, best = row.assigned_to, row.best_contact_time
     return (
         *(row.pk, row.bucket, row.kind_label, row.customer_name, row.phone_masked, plate, who, best),
-        *(row.attempts_count, row.quiet, row.not_best_time, row.callback_at, row.retry_at, row.url),
+        *(row.attempts_count, row.quiet, row.not_best_time, row.url),
         *(row.due_label, row.window_label, row.callback_label, row.retry_label),
     )
 
@@ -130,8 +130,9 @@ def test_odd_rows_read_as_the_orm_reads_them(odd, specialist):
     assert rows[odd["landline"].pk].phone_masked == "020****1234"
     assert rows[odd["no_phone"].pk].phone_masked == ""
     assert rows[odd["no_vehicle"].pk].has_vehicle is False
-    assert rows[odd["retry"].pk].retry_at is not None and rows[odd["retry"].pk].callback_at is None
-    assert rows[odd["call_back"].pk].callback_at is not None and rows[odd["call_back"].pk].retry_at is None
+    assert rows[odd["retry"].pk].retry_label == "11-25 12:00" and rows[odd["retry"].pk].callback_label == ""
+    assert rows[odd["call_back"].pk].callback_label == "11-25 13:00" and rows[odd["call_back"].pk].retry_label == ""
+    assert (rows[odd["evening"].pk].due_label, rows[odd["evening"].pk].window_label) == ("11-25 23:59", "11-28 23:59")
     assert rows[odd["overdue"].pk].attempts_count == 3
     assert rows[odd["tokyo_later"].pk].bucket == "later" and rows[odd["tokyo_today"].pk].bucket == "today"
 
@@ -191,6 +192,27 @@ def test_earliest_due_is_the_orm_aggregate(odd, specialist, store):
 def test_advisors_are_the_stores_advisors(odd, store, other_store, advisor):
     member(other_store, Role.SERVICE_ADVISOR, username="elsewhere")
     assert [(p.pk, str(p)) for p in queue_read.advisors_of(stores=[store])] == [(advisor.pk, "王顾问")]
+
+
+def test_advisors_and_tokens_read_together_as_apart(odd, store, other_store, advisor):
+    """The queue reads the advisors and the stores' settings tokens in one statement: the same lists as
+    advisors_of and store_settings' own read, the advisors by username."""
+    # given advisors in both stores, one without a display name, and both stores' settings read once
+    first = member(other_store, Role.SERVICE_ADVISOR, username="aaa_first", display_name="")
+    member(store, Role.SERVICE_ADVISOR, username="zzz_last")
+    stores = [store, other_store]
+    store_settings.quiet_rules_kept(stores=stores)
+    # when
+    advisors, tokens = queue_read.advisors_and_tokens(stores=stores)
+    # then
+    shown = [(p.pk, str(p)) for p in advisors]
+    assert shown == [(p.pk, str(p)) for p in queue_read.advisors_of(stores=stores)]
+    assert shown[0][0] == first.pk and len(shown) == 3
+    assert tokens == store_settings._tokens(stores) and set(tokens) == {store.pk, other_store.pk}
+    assert store_settings.quiet_rules_kept(stores=stores, tokens=tokens) == store_settings.quiet_rules_kept(
+        stores=stores
+    )
+    assert queue_read.advisors_and_tokens(stores=[]) == ([], {})
 
 
 @pytest.mark.parametrize("now", [NOW, at(2026, 11, 25, 12, 30)])
