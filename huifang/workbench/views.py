@@ -425,12 +425,15 @@ def _labels(precall: dict) -> dict:
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
     # The access check reads the task with everything the screen shows and its store's settings token (one
-    # query compiled once per process); saving reads the same row.
-    task, roles = selectors.task_for_call(
+    # query compiled once per process); saving reads only what the save needs (the same rule, fewer columns).
+    if request.method != "POST":
+        task, roles = selectors.task_for_call(
+            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+        )
+        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
+    task, roles = selectors.task_for_save(
         user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
     )
-    if request.method != "POST":
-        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
     kept = store_settings.settings_kept(store=task.store, token=task.settings_token)
     form = CallForm(request.POST, request.FILES, questions=list(kept.questions))
     if form.is_valid():
@@ -461,10 +464,11 @@ def task_call(request, task_id: int):
             if data["next"]:
                 return HttpResponseRedirect(_next_url(get_script_prefix()) + f"?saved={call.pk}")
             return redirect("workbench:call_detail", call_id=call.pk)
-        # The save may have moved the task on (the row was locked and read again): show it as it is now.
-        task, roles = selectors.task_for_call(
-            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
-        )
+    # The form again, with the task read with everything the screen shows; the save may have moved the task
+    # on (the row was locked and read again): show it as it is now.
+    task, roles = selectors.task_for_call(
+        user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+    )
     return render(
         request, "workbench/call.html", _call_context(request, task, form, roles=roles, kept=kept), status=422
     )

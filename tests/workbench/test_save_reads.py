@@ -1,0 +1,84 @@
+"""What saving a call reads (issue 18, branch wbsave2): the leaner task read of the POST answers as the call
+screen's does (the same row, the same access rule, the relations the save uses), and the names the audit
+entries give a task and a call are get_FOO_display's."""
+
+import pytest
+from django.http import Http404
+from django.utils import translation
+
+from huifang.followups.choices import RuleKind
+from huifang.followups.models import FollowUpTask
+from huifang.workbench import selectors
+from huifang.workbench.choices import CallOutcome
+from huifang.workbench.models import CallRecord, StoreSettingsVersion
+
+from ..core.test_compiled import same
+from ..factories import CustomerFactory
+from .factories import NOW, call_task
+
+pytestmark = pytest.mark.django_db
+
+SAVE_RELATED = ("store", "repair_order", "repair_order__advisor")
+
+
+@pytest.fixture
+def advisor_user(store):
+    from huifang.accounts.choices import Role
+
+    from ..factories import member
+
+    return member(store, Role.SERVICE_ADVISOR, username="advisor_s")
+
+
+def test_the_save_task_is_the_call_screen_task_with_fewer_relations(
+    store, specialist, advisor_user, django_assert_num_queries
+):
+    full = call_task(store, assigned_to=specialist, advisor=advisor_user)
+    bare = call_task(store, assigned_to=specialist, kind="complaint_follow_up", customer=CustomerFactory(store=store))
+    for task in (full, bare):
+        expected, roles = selectors.task_for_call(user=specialist, task_id=task.pk, now=NOW)
+        with django_assert_num_queries(2):  # the row, and the user's roles in its store
+            found, found_roles = selectors.task_for_save(user=specialist, task_id=task.pk, now=NOW)
+            same([found], [expected], related=SAVE_RELATED)
+        assert found_roles == roles
+        assert found.settings_token == expected.settings_token
+        token = StoreSettingsVersion.objects.filter(store_id=task.store_id).values_list("token", flat=True).first()
+        assert found.settings_token == token
+        # what is left out loads on first use, the same rows
+        assert found.customer == expected.customer and found.vehicle == expected.vehicle
+
+
+def test_the_save_task_keeps_the_access_rule(store, specialist, manager, outsider):
+    mine = call_task(store, assigned_to=specialist)
+    nobodys = call_task(store, kind="complaint_follow_up", customer=CustomerFactory(store=store))
+    for user, task in ((outsider, mine), (specialist, nobodys)):
+        with pytest.raises(Http404):
+            selectors.task_for_call(user=user, task_id=task.pk, now=NOW)
+        with pytest.raises(Http404):
+            selectors.task_for_save(user=user, task_id=task.pk, now=NOW)
+    for task_id in (0, 10**12, 2**63):
+        with pytest.raises(Http404):
+            selectors.task_for_save(user=specialist, task_id=task_id, now=NOW)
+    # a manager of the store may save on anyone's task, as on the call screen
+    assert (
+        selectors.task_for_save(user=manager, task_id=nobodys.pk, now=NOW)[1]
+        == (selectors.task_for_call(user=manager, task_id=nobodys.pk, now=NOW)[1])
+    )
+    # the task "next" handed out stays the caller's while held, after a manager gave it to nobody
+    FollowUpTask.objects.filter(pk=mine.pk).update(
+        assigned_to=None, claimed_by=specialist, claimed_until=NOW.replace(year=2030)
+    )
+    assert selectors.task_for_save(user=specialist, task_id=mine.pk, now=NOW)[1]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_task_and_call_names_are_their_display_labels(store, language):
+    task = call_task(store)
+    call = CallRecord(ended_at=NOW, outcome=CallOutcome.SATISFIED)
+    with translation.override(language):
+        for kind in [*RuleKind.values, "no_such_kind"]:
+            task.kind = kind
+            assert str(task) == f"{task.get_kind_display()} · {task.subject} · {task.occurrence_key}"
+        for outcome in [*CallOutcome.values, "no_such"]:
+            call.outcome = outcome
+            assert str(call) == f"{call.ended_at:%Y-%m-%d %H:%M} {call.get_outcome_display()}"
