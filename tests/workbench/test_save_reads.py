@@ -1,16 +1,21 @@
 """What saving a call reads (issue 18, branch wbsave2): the leaner task read of the POST answers as the call
-screen's does (the same row, the same access rule, the relations the save uses), and the names the audit
-entries give a task and a call are get_FOO_display's."""
+screen's does (the same row, the same access rule, the relations the save uses), the names the audit
+entries give a task and a call are get_FOO_display's, and the call form cleans a post as Django's Form does."""
+
+from urllib.parse import urlencode
 
 import pytest
-from django.http import Http404
+from django import forms
+from django.http import Http404, QueryDict
 from django.utils import translation
 
 from huifang.followups.choices import RuleKind
 from huifang.followups.models import FollowUpTask
 from huifang.workbench import selectors
 from huifang.workbench.choices import CallOutcome
+from huifang.workbench.forms import CallForm
 from huifang.workbench.models import CallRecord, StoreSettingsVersion
+from huifang.workbench.services import questionnaire_current
 
 from ..core.test_compiled import same
 from ..factories import CustomerFactory
@@ -82,3 +87,39 @@ def test_task_and_call_names_are_their_display_labels(store, language):
         for outcome in [*CallOutcome.values, "no_such"]:
             call.outcome = outcome
             assert str(call) == f"{call.ended_at:%Y-%m-%d %H:%M} {call.get_outcome_display()}"
+
+
+class _DjangosCleaning(CallForm):
+    """The call form cleaned field by field as Django's Form does (what CallForm._clean_fields shortens)."""
+
+    def _clean_fields(self):
+        forms.Form._clean_fields(self)
+
+
+POSTS = [
+    {},
+    {"outcome": "not_reached", "not_reached_as": "no_answer", "next": "on"},
+    {"outcome": "not_reached", "not_reached_as": "call_back", "callback_at": "2026-12-09T10:30"},
+    {"outcome": "not_reached", "not_reached_as": "call_back", "callback_at": "2026-13-09T10:30", "next": ""},
+    {"outcome": "satisfied", "comment": "负载测试", "started_at": "2026-12-07 10:00:00", "next": "on"},
+    {"outcome": "satisfied", "started_at": "garbage", "mobile": "1" * 21, "email": "bad", "recording_url": "x"},
+    {"outcome": "nonsense", "not_reached_as": "nonsense", "preferred_channel": "pigeon", "relation": "父亲"},
+    {"outcome": "refused", "recording-clear": "on", "address": " 广州 ", "best_contact_time": "晚上"},
+    {"outcome": "", "comment": "", "mobile": "", "email": "", "callback_at": ""},
+]
+
+
+@pytest.mark.parametrize("post", POSTS)
+def test_the_call_form_cleans_as_djangos_form(store, post):
+    questions = list(questionnaire_current(store=store, now=NOW).questions.all())
+    answers = [{}, {f"q_{q.code}": "9" for q in questions}, {f"q_{q.code}": "11" for q in questions}]
+    answers.append({f"t_{q.code}": "x" * 2001 for q in questions} | {f"q_{questions[0].code}": "abc"})
+    for extra in answers:
+        data = QueryDict(urlencode({**post, **extra}))
+        expected = _DjangosCleaning(data, {}, questions=questions)
+        for _twice in range(2):  # the second form answers from what the first kept
+            form = CallForm(data, {}, questions=questions)
+            assert form.is_valid() == expected.is_valid()
+            assert form.cleaned_data == expected.cleaned_data
+            assert list(form.cleaned_data) == list(expected.cleaned_data)
+            assert form.errors.get_json_data() == expected.errors.get_json_data()
