@@ -254,9 +254,10 @@ def next_task(request):
     suffix = f"?saved={saved}" if saved.isdigit() else ""
     now = clock.now()
     skip = request.GET.get("skip", "")
-    stores = selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request))
+    # The stores and their settings tokens in one statement.
+    stores, tokens = selectors.workbench_stores_and_tokens(user=request.user, memberships=request_memberships(request))
     # The stores' quiet hours, read once for the hand-out and the "nothing to call" notice.
-    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores, tokens=tokens)
     # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
     task_id = services.next_task_id_hand_out(
         user=request.user,
