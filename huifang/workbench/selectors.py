@@ -131,7 +131,7 @@ def _stores_marked(*, user: User, memberships: list[tuple] | None, tokens: bool)
     fields = _store_fields()
     stores, found = [], {}
     for row in fetch_all(_stores_sql(*(len(i) for i in ids), tokens=tokens), [*ids[0], *ids[1], *ids[2]]):
-        store = Store.from_db(connection.alias, fields, row[: len(fields)])
+        store = Store.from_db(connection.alias, fields, row[:-1] if tokens else row)
         store.leads_team = bool(roles_in_store_of(user=user, memberships=memberships, store=store) & TEAM_ROLES)
         stores.append(store)
         if tokens and row[-1] is not None:  # a store never asked for its settings has no token yet
