@@ -8,6 +8,10 @@ from huifang.archive.models import Customer, RepairOrder, Vehicle
 from . import defaults
 from .choices import AttemptOutcome, OwnerRule, RuleKind, TaskChannel, TaskStatus
 
+# A task's kind as get_kind_display() names it (the label translated when shown), without rebuilding and
+# hashing every choice's lazy label on each call: every audit entry of a task names it (issue 18).
+KIND_LABELS = dict(RuleKind.choices)
+
 
 class FollowUpRule(models.Model):
     """A store's follow-up rule (回访/提醒规则): trigger parameters, window, channel, owner and script."""
@@ -105,7 +109,7 @@ class FollowUpTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.subject} · {self.occurrence_key}"
+        return f"{str(KIND_LABELS.get(self.kind, self.kind))} · {self.subject} · {self.occurrence_key}"
 
 
 class ContactAttempt(models.Model):

@@ -12,6 +12,10 @@ from huifang.followups.models import ContactAttempt, FollowUpTask
 from . import defaults
 from .choices import CallChannel, CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
 
+# A call's outcome as get_outcome_display() names it, without rebuilding the choices on each call (every saved
+# call's audit entry names the call, issue 18).
+OUTCOME_LABELS = dict(CallOutcome.choices)
+
 
 class CallPolicy(models.Model):
     """A store's rules for turning call answers into complaints or problem records (per-dealer rule, brief §4)."""
@@ -182,7 +186,7 @@ class CallRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ended_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
+        return f"{self.ended_at:%Y-%m-%d %H:%M} {str(OUTCOME_LABELS.get(self.outcome, self.outcome))}"
 
 
 class Answer(models.Model):

@@ -696,8 +696,9 @@ def call_record_save(
             store=task.store,
             task=task,
             attempt=move.attempt,
-            customer=task.customer,
-            vehicle=task.vehicle,
+            # By id: the save's task read leaves the customer and the vehicle out (selectors.task_for_save).
+            customer_id=task.customer_id,
+            vehicle_id=task.vehicle_id,
             repair_order=ro,
             advisor=advisor,
             advisor_name=(ro.advisor_name if ro is not None else "") or (str(advisor) if advisor else ""),

@@ -254,9 +254,10 @@ def next_task(request):
     suffix = f"?saved={saved}" if saved.isdigit() else ""
     now = clock.now()
     skip = request.GET.get("skip", "")
-    stores = selectors.workbench_stores_marked(user=request.user, memberships=request_memberships(request))
+    # The stores and their settings tokens in one statement.
+    stores, tokens = selectors.workbench_stores_and_tokens(user=request.user, memberships=request_memberships(request))
     # The stores' quiet hours, read once for the hand-out and the "nothing to call" notice.
-    quiet_rules = store_settings.quiet_rules_kept(stores=stores)
+    quiet_rules = store_settings.quiet_rules_kept(stores=stores, tokens=tokens)
     # "Next" pressed on an unsaved call gives that task back and hands out the one after it.
     task_id = services.next_task_id_hand_out(
         user=request.user,
@@ -425,12 +426,15 @@ def _labels(precall: dict) -> dict:
 def task_call(request, task_id: int):
     """The call screen: before the call, script, questionnaire and outcome; POST saves the call."""
     # The access check reads the task with everything the screen shows and its store's settings token (one
-    # query compiled once per process); saving reads the same row.
-    task, roles = selectors.task_for_call(
+    # query compiled once per process); saving reads only what the save needs (the same rule, fewer columns).
+    if request.method != "POST":
+        task, roles = selectors.task_for_call(
+            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+        )
+        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
+    task, roles = selectors.task_for_save(
         user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
     )
-    if request.method != "POST":
-        return render(request, "workbench/call.html", _call_context(request, task, roles=roles))
     kept = store_settings.settings_kept(store=task.store, token=task.settings_token)
     form = CallForm(request.POST, request.FILES, questions=list(kept.questions))
     if form.is_valid():
@@ -461,10 +465,11 @@ def task_call(request, task_id: int):
             if data["next"]:
                 return HttpResponseRedirect(_next_url(get_script_prefix()) + f"?saved={call.pk}")
             return redirect("workbench:call_detail", call_id=call.pk)
-        # The save may have moved the task on (the row was locked and read again): show it as it is now.
-        task, roles = selectors.task_for_call(
-            user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
-        )
+    # The form again, with the task read with everything the screen shows; the save may have moved the task
+    # on (the row was locked and read again): show it as it is now.
+    task, roles = selectors.task_for_call(
+        user=request.user, task_id=task_id, now=clock.now(), memberships=request_memberships(request)
+    )
     return render(
         request, "workbench/call.html", _call_context(request, task, form, roles=roles, kept=kept), status=422
     )

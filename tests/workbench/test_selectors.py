@@ -228,6 +228,36 @@ def test_workbench_stores_from_the_requests_memberships_match_the_query(store, o
     }
 
 
+def test_next_reads_the_stores_and_their_settings_tokens_in_one_statement(
+    store, other_store, manager, django_assert_num_queries
+):
+    """workbench_stores_and_tokens ("next"): the stores workbench_stores_marked gives, and the tokens the
+    settings keep read apart (a store never asked for its settings has none), in one query."""
+    from huifang.accounts.models import Region
+    from huifang.accounts.selectors import memberships_of
+    from huifang.workbench import store_settings
+
+    region = Region.objects.create(code="SOUTH", name="华南")
+    StoreFactory(code="XM01", region=region)  # no settings token yet
+    specialist = member(store, Role.CARE_SPECIALIST)
+    Membership.objects.create(user=specialist, role=Role.SERVICE_MANAGER, scope=Scope.GROUP, group=other_store.group)
+    Membership.objects.create(user=specialist, role=Role.CARE_SPECIALIST, scope=Scope.REGION, region=region)
+    store_settings.settings_for(store=store)  # gives the store its token
+    seller = member(store, Role.SALES_MANAGER)  # no workbench role
+    for user in (specialist, manager, seller):
+        memberships = memberships_of(user=user)
+        expected = selectors.workbench_stores_marked(user=user, memberships=memberships)
+        with django_assert_num_queries(1 if expected else 0):
+            stores, tokens = selectors.workbench_stores_and_tokens(user=user, memberships=memberships)
+        assert [(s.pk, s.code, s.name, s.leads_team) for s in stores] == [
+            (s.pk, s.code, s.name, s.leads_team) for s in expected
+        ]
+        assert tokens == store_settings._tokens(expected)
+    assert len(selectors.workbench_stores_and_tokens(user=specialist, memberships=memberships_of(user=specialist))[1])
+    # without the request's memberships: the stores as before, the tokens left to quiet_rules_kept
+    assert selectors.workbench_stores_and_tokens(user=specialist)[1] is None
+
+
 def test_task_workable_decides_as_tasks_workable_by(store, other_store, specialist, manager, django_assert_num_queries):
     """The call screen's one-row access check (issue 18) against the queryset rule, for every kind of user and
     task: own, a colleague's, another store's, held by a "next" hand-out, and roles through a group or region."""
