@@ -18,7 +18,8 @@ from pg_prepared_statements (psycopg prepares a statement on its prepare_thresho
 it afresh for each of its first 5 runs, "custom", and keeps one "generic" plan only if that plan's estimated
 cost is no worse: a statement still planned per run shows custom plans growing), and one EXPLAIN (ANALYZE,
 BUFFERS, WAL) with the values the request bound: planning and execution ms, rows, shared buffers hit/read and
-the WAL bytes a write makes (rolled back). Statements Django sends outside its cursor wrapper (BEGIN, COMMIT,
+the WAL bytes a write makes (rolled back). "gen 3 cust 5": run 3 times with the kept generic plan after 5 custom
+ones; "gen 0" with custom runs growing: planned on every run. Statements Django sends outside its cursor wrapper (BEGIN, COMMIT,
 the connection health check's SELECT 1) are not in the list.
 """
 
@@ -142,7 +143,7 @@ def per_statement(args) -> None:
         if text not in prepared:
             return "not prepared"
         generic, custom = prepared[text]
-        return f"generic x{generic}" if generic else f"custom x{custom}"
+        return f"gen {generic} cust {custom}"
 
     print(
         f"{'statement':<70} {'plan':<14} {'plan ms':>7} {'exec ms':>7} {'rows':>5} {'hit':>5} {'read':>4} {'WAL B':>6}"

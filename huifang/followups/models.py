@@ -121,7 +121,8 @@ class FollowUpTask(models.Model):
 class ContactAttempt(models.Model):
     """One call or contact attempt on a task and its outcome (seed 000)."""
 
-    task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="attempts")
+    # No index of its own: the (task, at, id) index below leads with it.
+    task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="attempts", db_index=False)
     at = models.DateTimeField(_("at"))
     outcome = models.CharField(_("outcome"), max_length=15, choices=AttemptOutcome.choices)
     note = models.TextField(_("note"), blank=True)
@@ -135,7 +136,12 @@ class ContactAttempt(models.Model):
         verbose_name_plural = _("contact attempts")
         ordering = ["at", "id"]
         # Attempts in a period (the board's and dashboard's days): a range on `at`, then their tasks' store.
-        indexes = [models.Index(fields=["at"])]
+        indexes = [
+            models.Index(fields=["at"]),
+            # A task's attempts in order: the queue's count and last outcome of each row read the index alone
+            # (PostgreSQL; the outcome is carried in it), the last one without a sort.
+            models.Index(fields=["task", "at", "id"], include=["outcome"], name="attempt_task_at_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"

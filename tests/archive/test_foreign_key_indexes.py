@@ -20,6 +20,7 @@ SERVED = [
     ("workbench_callrecord", "caller_id", ["caller_id", "ended_at"]),
     ("workbench_callrecord", "advisor_id", ["advisor_id", "ended_at"]),
     ("workbench_answer", "call_id", ["call_id", "question_id"]),
+    ("followups_contactattempt", "task_id", ["task_id", "at", "id"]),
 ]
 
 
