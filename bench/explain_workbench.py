@@ -128,6 +128,8 @@ def per_statement(args) -> None:
         "next": lambda: client.get("/workbench/next/"),
         "call screen": lambda: client.get(f"/workbench/tasks/{next_task()}/"),
         "save not reached": save({"outcome": "not_reached", "not_reached_as": "no_answer"}),
+        # Every answer, as the load test posts it (load_workbench.answers_for).
+        "save satisfied": save({"outcome": "satisfied", "comment": "负载测试", **satisfied_answers(args.store)}),
     }
     captured = {}
     for name, step in steps.items():
@@ -136,6 +138,7 @@ def per_statement(args) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
         prepared = {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+    print(f"{len(prepared)} statements prepared on the connection (psycopg keeps at most 100)")
 
     def plan_kind(sql: str) -> str:
         counter = iter(range(1, 10_000))
@@ -149,7 +152,7 @@ def per_statement(args) -> None:
         f"{'statement':<70} {'plan':<14} {'plan ms':>7} {'exec ms':>7} {'rows':>5} {'hit':>5} {'read':>4} {'WAL B':>6}"
     )
     for name, statements in captured.items():
-        print(f"-- {name} ({len(statements)} statements, the last of {args.warm} runs)")
+        print(f"-- {name} ({len(statements)} statements, the last of {args.warm} runs; a save's include its next)")
         for sql, params in statements:
             kind = plan_kind(sql)
             try:
@@ -168,6 +171,15 @@ def per_statement(args) -> None:
                 f" {top.get('Actual Rows', 0):>5} {top.get('Shared Hit Blocks', 0):>5} {top.get('Shared Read Blocks', 0):>4}"
                 f" {top.get('WAL Bytes', 0):>6}"
             )
+
+
+def satisfied_answers(store_code: str) -> dict:
+    from load_workbench import answers_for
+
+    from huifang.accounts.models import Store
+    from huifang.core import clock
+
+    return answers_for(store=Store.objects.get(code=store_code), now=clock.now())
 
 
 def _short(sql: str) -> str:
