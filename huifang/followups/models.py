@@ -62,8 +62,10 @@ class FollowUpRule(models.Model):
 class FollowUpTask(models.Model):
     """A due follow-up (回访/提醒任务): one per rule, subject (vehicle or customer) and occurrence."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="followup_tasks")
-    rule = models.ForeignKey(FollowUpRule, on_delete=models.CASCADE, related_name="tasks")
+    # store, rule, assigned_to: no index of their own, the composite indexes and the unique constraint below
+    # lead with them (fewer indexes to fill on every insert and on every update that is not HOT).
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="followup_tasks", db_index=False)
+    rule = models.ForeignKey(FollowUpRule, on_delete=models.CASCADE, related_name="tasks", db_index=False)
     kind = models.CharField(_("kind"), max_length=30, choices=RuleKind.choices)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="followup_tasks")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, null=True, blank=True, related_name="followup_tasks")
@@ -78,14 +80,22 @@ class FollowUpTask(models.Model):
     window_end = models.DateTimeField(_("due by"))
     status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="followup_tasks"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followup_tasks",
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10, choices=TaskChannel.choices)
     next_call_at = models.DateTimeField(_("call back at"), null=True, blank=True)
     # Handed out by "next" to one caller until claimed_until (a lease, not a state of the task): nobody else
     # is offered it meanwhile, even if a manager gives the task to someone else; saving the call ends it.
+    # Not indexed (it is always read with the task's id or assignee): "next"'s claim, its release and a call
+    # not reached change only unindexed columns, so PostgreSQL updates the row in place (HOT) without a new
+    # entry in each of the table's indexes (bench/README.md "PostgreSQL's CPU per workbench request").
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
@@ -115,7 +125,8 @@ class FollowUpTask(models.Model):
 class ContactAttempt(models.Model):
     """One call or contact attempt on a task and its outcome (seed 000)."""
 
-    task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="attempts")
+    # No index of its own: the (task, at, id) index below leads with it.
+    task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="attempts", db_index=False)
     at = models.DateTimeField(_("at"))
     outcome = models.CharField(_("outcome"), max_length=15, choices=AttemptOutcome.choices)
     note = models.TextField(_("note"), blank=True)
@@ -129,7 +140,12 @@ class ContactAttempt(models.Model):
         verbose_name_plural = _("contact attempts")
         ordering = ["at", "id"]
         # Attempts in a period (the board's and dashboard's days): a range on `at`, then their tasks' store.
-        indexes = [models.Index(fields=["at"])]
+        indexes = [
+            models.Index(fields=["at"]),
+            # A task's attempts in order: the queue's count and last outcome of each row read the index alone
+            # (PostgreSQL; the outcome is carried in it), the last one without a sort.
+            models.Index(fields=["task", "at", "id"], include=["outcome"], name="attempt_task_at_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"

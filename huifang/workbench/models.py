@@ -143,7 +143,9 @@ def recording_path(instance: "CallRecord", filename: str) -> str:
 class CallRecord(models.Model):
     """A call made on a follow-up task (回访记录): outcome, answers, score, recording."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="call_records")
+    # store, advisor, caller: no index of their own, the (…, ended_at) indexes below lead with them (one index
+    # less each to fill on every saved call).
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="call_records", db_index=False)
     task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="calls")
     attempt = models.OneToOneField(ContactAttempt, on_delete=models.CASCADE, related_name="call")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="call_records")
@@ -151,11 +153,16 @@ class CallRecord(models.Model):
     repair_order = models.ForeignKey(RepairOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # The advisor the answers are about (the RO's advisor), for CSS per advisor.
     advisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     advisor_name = models.CharField(_("service advisor"), max_length=50, blank=True)
     caller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls_made",
+        db_index=False,
     )
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
@@ -192,7 +199,8 @@ class CallRecord(models.Model):
 class Answer(models.Model):
     """One answer of a call: a value on the question's scale (or 1/0 for yes/no) and free text."""
 
-    call = models.ForeignKey(CallRecord, on_delete=models.CASCADE, related_name="answers")
+    # No index of its own: the unique (call, question) constraint leads with it.
+    call = models.ForeignKey(CallRecord, on_delete=models.CASCADE, related_name="answers", db_index=False)
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.SmallIntegerField(_("value"), null=True, blank=True)
     text = models.TextField(_("remark"), blank=True)
