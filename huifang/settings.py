@@ -96,6 +96,7 @@ TEMPLATES = [
                 "huifang.notifications.context_processors.notification_bell",
                 "csp.context_processors.nonce",
                 "huifang.accounts.context_processors.demo_mode",
+                "huifang.core.csrf_token.csrf",  # after Django's built-in csrf processor: this token wins
             ],
         },
     }
