@@ -4,13 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import Store
 from huifang.archive.models import Customer, RepairOrder, Vehicle
+from huifang.core.choice_labels import display
 
 from . import defaults
 from .choices import AttemptOutcome, OwnerRule, RuleKind, TaskChannel, TaskStatus
-
-# A task's kind as get_kind_display() names it (the label translated when shown), without rebuilding and
-# hashing every choice's lazy label on each call: every audit entry of a task names it (issue 18).
-KIND_LABELS = dict(RuleKind.choices)
 
 
 class FollowUpRule(models.Model):
@@ -119,7 +116,7 @@ class FollowUpTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{str(KIND_LABELS.get(self.kind, self.kind))} · {self.subject} · {self.occurrence_key}"
+        return f"{display(self, 'kind')} · {self.subject} · {self.occurrence_key}"
 
 
 class ContactAttempt(models.Model):

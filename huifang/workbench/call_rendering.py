@@ -325,19 +325,6 @@ def saved_notice_html(saved: dict | None) -> SafeString:
 
 # --- Single values of the page ---------------------------------------------------------------------------------
 
-_CHOICES: dict = {}
-
-
-def display(obj, field: str) -> str:
-    """`obj.get_<field>_display()` from a per-process map of the field's choices: the model method rebuilds
-    and hashes every choice on each call (about 500 Python calls for a task's kind)."""
-    key = (type(obj), field)
-    choices = _CHOICES.get(key)
-    if choices is None:
-        choices = _CHOICES[key] = dict(type(obj)._meta.get_field(field).flatchoices)
-    value = getattr(obj, field)
-    return str(choices.get(value, value))
-
 
 _STARTED_MARK = "wbstartedatmark"
 

@@ -5,16 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from huifang.accounts.models import Store
 from huifang.archive.models import Customer, RepairOrder, Vehicle
 from huifang.complaints.models import Complaint
+from huifang.core.choice_labels import display
 from huifang.followups import defaults as followup_defaults
 from huifang.followups.choices import RuleKind
 from huifang.followups.models import ContactAttempt, FollowUpTask
 
 from . import defaults
 from .choices import CallChannel, CallOutcome, IssueAction, ProblemStatus, QuestionKind, ScriptScenario
-
-# A call's outcome as get_outcome_display() names it, without rebuilding the choices on each call (every saved
-# call's audit entry names the call, issue 18).
-OUTCOME_LABELS = dict(CallOutcome.choices)
 
 
 class CallPolicy(models.Model):
@@ -193,7 +190,7 @@ class CallRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ended_at:%Y-%m-%d %H:%M} {str(OUTCOME_LABELS.get(self.outcome, self.outcome))}"
+        return f"{self.ended_at:%Y-%m-%d %H:%M} {display(self, 'outcome')}"
 
 
 class Answer(models.Model):

@@ -20,21 +20,12 @@ from django.db import connection
 from huifang.accounts.models import Store
 from huifang.archive.models import Contact, Customer, RepairOrderLine
 from huifang.complaints.models import Complaint
+from huifang.core.choice_labels import choice_label
 from huifang.surveys.models import SurveyLink
 
 from .models import CallRecord, Problem
 
 LINE, CONTACT, CALL, COMPLAINT, SURVEY_LINK, SAVED_CALL, PROBLEM = range(7)
-
-
-def _display(model, field: str):
-    choices = dict(model._meta.get_field(field).flatchoices)
-    return lambda value: str(choices.get(value, value))
-
-
-_role_display = _display(Contact, "role")
-_status_display = _display(Complaint, "status")
-_outcome_display = _display(CallRecord, "outcome")
 
 
 class LineRow(NamedTuple):
@@ -54,7 +45,7 @@ class ContactRow(NamedTuple):
     extension: str
 
     def get_role_display(self) -> str:
-        return _role_display(self.role)
+        return choice_label(Contact, "role", self.role)
 
 
 class CallRow(NamedTuple):
@@ -74,7 +65,7 @@ class ComplaintRow(NamedTuple):
     is_major: bool
 
     def get_status_display(self) -> str:
-        return _status_display(self.status)
+        return choice_label(Complaint, "status", self.status)
 
 
 class SavedCall:
@@ -87,7 +78,7 @@ class SavedCall:
         self.caller_id, self.customer, self.complaint, self.store = caller_id, customer, complaint, store
 
     def get_outcome_display(self) -> str:
-        return _outcome_display(self.outcome)
+        return choice_label(CallRecord, "outcome", self.outcome)
 
 
 class ProblemRow(NamedTuple):

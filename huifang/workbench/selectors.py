@@ -246,13 +246,7 @@ def task_for_call(*, user: User, task_id: int, now: datetime, memberships: list[
     """(task, the user's roles in its store) as task_workable(related=PRECALL_RELATED, attempts=True) answers,
     for the call screen and saving a call; the task also carries `settings_token` (store_settings.settings_kept).
     Its SQL is compiled once per process (workbench.compiled), not on every request (issue 18)."""
-    if not user.is_authenticated or not 1 <= task_id <= MAX_ROW_ID:
-        raise Http404
-    rows = _TASK_FOR_CALL(task_id=task_id)
-    if not rows:
-        raise Http404
-    task = rows[0]
-    return task, _workable_roles(user=user, task=task, now=now, memberships=memberships)
+    return _task_with_roles(_TASK_FOR_CALL, user=user, task_id=task_id, now=now, memberships=memberships)
 
 
 # Saving a call needs far less than the screen shows: the task, its store (roles, settings, time zone) and its
@@ -272,9 +266,14 @@ def task_for_save(*, user: User, task_id: int, now: datetime, memberships: list[
     """(task, the user's roles in its store) for saving a call: the access rule of task_for_call on a leaner
     read (the task, its store and repair order with the advisor, `settings_token`); other relations load on
     first use."""
+    return _task_with_roles(_TASK_FOR_SAVE, user=user, task_id=task_id, now=now, memberships=memberships)
+
+
+def _task_with_roles(read: CompiledQuery, *, user: User, task_id: int, now: datetime, memberships) -> tuple:
+    """The task `read` finds by id and the user's roles in its store; 404 when it is not there or not theirs."""
     if not user.is_authenticated or not 1 <= task_id <= MAX_ROW_ID:
         raise Http404
-    rows = _TASK_FOR_SAVE(task_id=task_id)
+    rows = read(task_id=task_id)
     if not rows:
         raise Http404
     task = rows[0]

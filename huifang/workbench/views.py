@@ -23,6 +23,7 @@ from huifang.appointments.services import TASK_KINDS_ENDED_BY_BOOKING
 from huifang.core import clock
 from huifang.core import middleware as session_idle
 from huifang.core.api_params import MAX_ROW_ID
+from huifang.core.choice_labels import display
 from huifang.core.permissions import request_memberships, role_required
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.choices import AttemptOutcome, TaskStatus
@@ -411,14 +412,14 @@ def _call_context(request, task, form=None, *, roles: set[str], kept=None) -> di
 
 
 def _labels(precall: dict) -> dict:
-    """The choices the screen shows by their labels (call_rendering.display)."""
+    """The choices the screen shows by their labels (core.choice_labels.display)."""
     task, customer, ro = precall["task"], precall["customer"], precall["repair_order"]
     return {
-        "kind": call_rendering.display(task, "kind"),
-        "status": call_rendering.display(task, "status"),
-        "customer_kind": call_rendering.display(customer, "kind"),
-        "channel": call_rendering.display(customer, "preferred_channel"),
-        "ro_type": call_rendering.display(ro, "ro_type") if ro is not None else "",
+        "kind": display(task, "kind"),
+        "status": display(task, "status"),
+        "customer_kind": display(customer, "kind"),
+        "channel": display(customer, "preferred_channel"),
+        "ro_type": display(ro, "ro_type") if ro is not None else "",
     }
 
 

@@ -11,6 +11,7 @@ from django.utils import translation
 from huifang.archive.models import RepairOrderLine
 from huifang.complaints import services as complaint_services
 from huifang.complaints.models import Complaint
+from huifang.core.choice_labels import display
 from huifang.followups.models import ContactAttempt
 from huifang.workbench import call_rendering, selectors
 from huifang.workbench.models import CallRecord
@@ -110,15 +111,15 @@ def test_labels_are_the_models_display(odd_task):
     task, customer = odd_task, odd_task.customer
     for kind in [*RuleKind.values, "no_such_kind"]:
         task.kind = kind
-        assert call_rendering.display(task, "kind") == task.get_kind_display()
+        assert display(task, "kind") == task.get_kind_display()
     for status in TaskStatus.values:
         task.status = status
-        assert call_rendering.display(task, "status") == task.get_status_display()
+        assert display(task, "status") == task.get_status_display()
     for channel in ["", "sms", "phone", "odd"]:
         customer.preferred_channel = channel
-        assert call_rendering.display(customer, "preferred_channel") == customer.get_preferred_channel_display()
+        assert display(customer, "preferred_channel") == customer.get_preferred_channel_display()
     with translation.override("en"):
-        assert call_rendering.display(task.repair_order, "ro_type") == task.repair_order.get_ro_type_display()
+        assert display(task.repair_order, "ro_type") == task.repair_order.get_ro_type_display()
 
 
 # The call screen's loops and includes before branch wbscreen, word for word.
