@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from huifang.archive.importing.bulk import insert_objects, insert_rows
+from huifang.archive.importing.bulk import insert_rows, reserve_ids
 from huifang.archive.models import Customer
 from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
@@ -290,36 +290,50 @@ def consent_import(
             latest[(customer_id, channel)] = state
             if said_by == ConsentSource.DMS_IMPORT:
                 said[(customer_id, channel)] = state
-    records = [
-        ConsentRecord(
-            store_id=store_id,
-            customer_id=customer_id,
-            channel=channel,
-            purpose=ConsentPurpose.MARKETING,
-            state=state,
-            source=ConsentSource.DMS_IMPORT,
-            at=now,
-            recorded_by_id=actor.pk if actor is not None else None,
-        )
+    wanted = [
+        (customer_id, channel, state)
         for customer_id, channels in values.items()
         for channel, granted in channels.items()
         if said.get((customer_id, channel)) != (state := ConsentState.GRANTED if granted else ConsentState.WITHDRAWN)
     ]
-    if not records:
+    if not wanted:
         return 0
-    # Ids are needed for the audit rows: taken from the sequence first, then the records go through COPY.
-    insert_objects(ConsentRecord, records, stamps={})
-    # One audit row per record, as audit_entry() makes it, with the record's text built once per kind of
-    # record: a big import writes thousands and the translated labels cost more than the rows.
+    # Ids are needed for the audit rows: taken from the sequence first, then the records go through COPY as
+    # plain rows (a model instance per record cost more than its row; the values are the ones it would hold).
+    ids = reserve_ids(ConsentRecord, len(wanted))
+    recorded_by_id = actor.pk if actor is not None else None
+    insert_rows(
+        ConsentRecord,
+        (
+            {
+                "id": pk,
+                "store_id": store_id,
+                "customer_id": customer_id,
+                "channel": channel,
+                "purpose": ConsentPurpose.MARKETING,
+                "state": state,
+                "source": ConsentSource.DMS_IMPORT,
+                "at": now,
+                "recorded_by_id": recorded_by_id,
+            }
+            for pk, (customer_id, channel, state) in zip(ids, wanted, strict=True)
+        ),
+        defaults={},
+        with_pk=True,
+    )
+    # One audit row per record, as audit_entry() makes it, with the record's text and changes built once per
+    # kind of record: a big import writes thousands and the translated labels cost more than the rows.
     content_type = ContentType.objects.get_for_model(ConsentRecord)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    labels: dict[tuple[str, str, str], str] = {}
+    kinds: dict[tuple[str, str], tuple[str, dict]] = {}
 
-    def text_of(record: ConsentRecord) -> str:
-        kind = (record.channel, record.purpose, record.state)
-        if kind not in labels:
-            labels[kind] = str(record).split(" ", 1)[1]
-        return f"#{record.pk} {labels[kind]}"[:200]
+    def kind_of(channel: str, state: str) -> tuple[str, dict]:
+        kind = kinds.get((channel, state))
+        if kind is None:
+            record = ConsentRecord(channel=channel, purpose=ConsentPurpose.MARKETING, state=state)
+            changes = {"channel": str(record.channel), "purpose": str(record.purpose), "state": str(record.state)}
+            kind = kinds[(channel, state)] = (str(record).split(" ", 1)[1], changes)
+        return kind
 
     entries = (
         {
@@ -329,16 +343,17 @@ def consent_import(
             "source": source,
             "action": AuditAction.CREATE.value,
             "content_type_id": content_type.pk,
-            "object_id": record.pk,
-            "object_repr": text_of(record),
-            "changes": {"channel": str(record.channel), "purpose": str(record.purpose), "state": str(record.state)},
+            "object_id": pk,
+            "object_repr": f"#{pk} {label}"[:200],
+            "changes": changes,
         }
-        for record in records
+        for pk, (_, channel, state) in zip(ids, wanted, strict=True)
+        for label, changes in (kind_of(channel, state),)
     )
     insert_rows(AuditEntry, entries, defaults={})
-    latest.update({(r.customer_id, r.channel): r.state for r in records})  # the new records come last
-    _summary_write(summaries=_marketing_summaries(latest, {r.customer_id for r in records}))
-    return len(records)
+    latest.update({(customer_id, channel): state for customer_id, channel, state in wanted})  # the new come last
+    _summary_write(summaries=_marketing_summaries(latest, {customer_id for customer_id, _, _ in wanted}))
+    return len(wanted)
 
 
 def _marketing_summaries(latest: Mapping[tuple[int, str], str], customer_ids: set[int]) -> dict[int, bool]:

@@ -24,10 +24,21 @@ COPY_AS_IS = frozenset({str, int, float, bool, Decimal, datetime, date, type(Non
 def _json_text(field: models.JSONField) -> Callable[[Any], Any]:
     """A JSON column's value as the JSON text Django would have sent (COPY's text format takes it as it is)."""
     dumps = partial(json.dumps, cls=field.encoder)
+    # Rows often share one dict (every created record's audit row has the same empty changes, every consent
+    # record of a kind the same ones): its text is made once per object. The memo holds the objects, so their
+    # ids are not reused while it lives (one write); the rows' values are not changed during their write.
+    texts: dict[int, tuple[Any, str]] = {}
 
     def convert(value: Any) -> Any:
         if type(value) in (dict, list):
-            return dumps(value)
+            known = texts.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]
+            text = dumps(value)
+            if len(texts) >= MEMO_LIMIT:
+                texts.clear()
+            texts[id(value)] = (value, text)
+            return text
         return field.get_db_prep_save(value, connection)  # None stays SQL NULL; anything else as Django does
 
     return convert

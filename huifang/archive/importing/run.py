@@ -458,6 +458,7 @@ class ImportRun:
         # only on rejected rows must not be created half-filled.
         used_customers: set[int] = set()
         used_vehicles: set[int] = set()
+        line_tuples: dict[int, tuple[dict, tuple]] = {}
         for index, row in enumerate(self.rows):
             if index in self.rejected:
                 continue
@@ -497,7 +498,12 @@ class ImportRun:
                 if cslot is not None:
                     oslot.customer = cslot
                 if row.line:
-                    oslot.lines.append(self._line_tuple(row.line))
+                    # The parser hands the same dict to every row with the same line cells: its tuple is worked
+                    # out once (the dicts stay alive with self.rows, so their ids are not reused meanwhile).
+                    known = line_tuples.get(id(row.line))
+                    if known is None or known[0] is not row.line:
+                        known = line_tuples[id(row.line)] = (row.line, self._line_tuple(row.line))
+                    oslot.lines.append(known[1])
 
         self.plan.customer_slots = [
             s for s in {id(s): s for s in customers.values()}.values() if id(s) in used_customers
