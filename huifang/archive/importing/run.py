@@ -148,6 +148,7 @@ class CustomerSlot:
     obj: Customer | None = None
     existing: dict | None = None
     last_applied: dict | None = None  # the row dict merged into `values` last
+    last_contact: dict | None = None  # the row dict merged into `contacts` last
 
 
 @dataclass
@@ -422,24 +423,24 @@ class ImportRun:
                 customers[key] = first
                 first.has_name = first.has_name or slot.has_name
 
+        # One pass: a row whose new customer has no name is refused; each other row with a VIN names its
+        # vehicle's owner (the last such row wins). A row's check depends on its own slot only, so refusing it
+        # before its owner step is what two passes in turn did.
+        rejected = self.rejected
         for index, row in enumerate(self.rows):
-            if index in self.rejected or row.customer_key not in customers:
+            if index in rejected:
                 continue
-            slot = customers[row.customer_key]
-            if slot.existing is None and not slot.has_name:
+            slot = customers.get(row.customer_key) if row.customer_key is not None else None
+            if slot is not None and slot.existing is None and not slot.has_name:
                 self._reject_row(
                     index,
                     FIELDS_BY_NAME["customer_name"].label_zh,
                     "",
                     bilingual("新客户缺少客户名称", "customer name is required for a new customer"),
                 )
-        for index, row in enumerate(self.rows):
-            if index in self.rejected or not row.vin:
                 continue
-            slot = vehicles[row.vin]
-            owner = customers.get(row.customer_key) if row.customer_key else None
-            if owner is not None:
-                slot.owner = owner
+            if row.vin and slot is not None:
+                vehicles[row.vin].owner = slot
         for index, row in enumerate(self.rows):
             if index in self.rejected or not row.vin:
                 continue
@@ -470,7 +471,9 @@ class ImportRun:
                 if row.customer and row.customer is not cslot.last_applied:
                     cslot.values.update(row.customer)
                     cslot.last_applied = row.customer
-                if row.contact:
+                # Merging the contacts dict merged last into this slot again changes nothing (same keys, same values).
+                if row.contact and row.contact is not cslot.last_contact:
+                    cslot.last_contact = row.contact
                     for role, name_attr, phone_attr, ext_attr in CONTACT_COLUMNS:
                         name = row.contact.get(name_attr)
                         if name:
