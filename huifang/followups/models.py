@@ -109,8 +109,10 @@ class FollowUpTask(models.Model):
         indexes = [
             models.Index(fields=["store", "status", "due_at"]),
             models.Index(fields=["store", "status", "window_end"]),
-            # A caller's open tasks, most urgent window first: the queue's rows and "next" (issue 18).
-            models.Index(fields=["assigned_to", "status", "window_end"]),
+            # A caller's open tasks in the order "next" hands them out (window end, due time, id): its claim
+            # reads them in index order and stops at the first one callable, without a sort, and skips tasks
+            # not yet due on the index alone; also the queue's rows (issue 18). No claim column in it (HOT).
+            models.Index(fields=["assigned_to", "status", "window_end", "due_at", "id"], name="task_assignee_order"),
             # Tasks closed in a period (today's board, the dashboard's week), polled by every paired screen.
             models.Index(fields=["store", "closed_at"]),
         ]

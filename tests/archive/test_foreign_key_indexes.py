@@ -15,7 +15,7 @@ SERVED = [
     ("messaging_consentrecord", "customer_id", ["customer_id", "purpose", "channel", "id"]),
     ("followups_followuptask", "store_id", ["store_id", "status", "due_at"]),
     ("followups_followuptask", "rule_id", ["rule_id", "subject", "occurrence_key"]),
-    ("followups_followuptask", "assigned_to_id", ["assigned_to_id", "status", "window_end"]),
+    ("followups_followuptask", "assigned_to_id", ["assigned_to_id", "status", "window_end", "due_at", "id"]),
     ("workbench_callrecord", "store_id", ["store_id", "ended_at"]),
     ("workbench_callrecord", "caller_id", ["caller_id", "ended_at"]),
     ("workbench_callrecord", "advisor_id", ["advisor_id", "ended_at"]),

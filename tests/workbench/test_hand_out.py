@@ -224,3 +224,75 @@ def test_a_task_locked_by_another_transaction_is_passed_over_and_not_handed_twic
     assert list(FollowUpTask.objects.exclude(claimed_by=None).values_list("pk", flat=True)) == [second.pk]
     # and once the lock is gone the first is offered again (A's own held task comes after it)
     assert services.next_task_id_hand_out(user=a, now=NOW) == first.pk
+
+
+def test_only_plain_choice_values_are_written_into_the_claim():
+    from huifang.workbench import hand_out
+
+    assert hand_out._literal("open") == "'open'"
+    assert "status = 'open' AND channel = 'call'" in hand_out._claim_first_sql(2, False)
+    for value in ("open'; DROP TABLE x; --", "Open", "", "o pen"):
+        with pytest.raises(ValueError):
+            hand_out._literal(value)
+
+
+@pytest.mark.django_db
+def test_the_claim_keeps_one_plan_on_a_connection_instead_of_planning_every_run(store, other_store):
+    """Run on a kept connection, "next"'s claim is planned once (PostgreSQL's generic plan) rather than on every
+    run: with status and channel bound as parameters the generic plan was costed from a guess (one in as many
+    as the column has values) and never used on a store like the load test's."""
+    _needs_postgres()
+    from huifang.followups.offering import quiet_rules_for
+    from huifang.workbench import hand_out
+
+    if not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+        pytest.skip("prepared statements are off (DB_SERVER_SIDE_BINDING=0)")
+    # given 100 agents with 60 tasks each, as on the load test's database: half of them in another store, a
+    # sixth closed, one in 400 by text message, a fifth not due yet, and the table's statistics read
+    agents = [member(store, Role.CARE_SPECIALIST, username=f"agent{i}") for i in range(100)]
+    first = call_task(
+        store, customer=CustomerFactory(store=store), due_at=NOW - timedelta(hours=1), assigned_to=agents[0]
+    )
+    table = FollowUpTask._meta.db_table
+    columns = [f.column for f in FollowUpTask._meta.concrete_fields if f.column != "id"]
+    varied = {  # column: (its value in the copies, the parameters it takes)
+        "store_id": ("CASE WHEN g %% 2 = 1 THEN %s ELSE store_id END", [other_store.pk]),
+        "assigned_to_id": ("(%s::bigint[])[1 + g %% 100]", [[a.pk for a in agents]]),
+        "occurrence_key": ("'k' || g", []),
+        "status": ("CASE WHEN g / 100 %% 6 = 1 THEN 'done' ELSE 'open' END", []),
+        "channel": ("CASE WHEN g %% 400 = 0 THEN 'sms' ELSE 'call' END", []),
+        "due_at": ("due_at + CASE WHEN g / 100 %% 5 = 0 THEN interval '2 days' ELSE -g * interval '1 minute' END", []),
+        "window_end": ("window_end + g * interval '1 minute'", []),
+    }
+    values = [varied.get(c, (c, [])) for c in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(v for v, _p in values)}"
+            f" FROM {table}, generate_series(1, 6000) g WHERE id = %s",
+            [*(p for _v, params in values for p in params), first.pk],
+        )
+        cursor.execute(f"ANALYZE {table}")
+    stores = selectors.workbench_stores_marked(user=agents[0])
+    rules = quiet_rules_for(stores=stores)
+    # when the first agent presses "next" 12 times (each call saved: the task closed)
+    for _ in range(12):
+        got = hand_out.task_claim_first(
+            user_id=agents[0].pk, now=NOW, until=NOW + timedelta(minutes=30), stores=stores, quiet_rules=rules
+        )
+        assert got is not None
+        FollowUpTask.objects.filter(pk=got).update(status=TaskStatus.DONE)
+    # then the claim statement ran on its kept plan after PostgreSQL's five planned runs
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FOR UPDATE SKIP LOCKED%"],
+        )
+        (name, generic, custom), *_ = cursor.fetchall()
+        assert custom <= 5 and generic >= 12 - 2 - 5  # psycopg prepares it on its 2nd run
+        # and that plan walks the assignee's index in the hand-out's order: no sort of the caller's tasks
+        # (EXPLAIN takes no bound parameters: the values are written in, ids and ISO times)
+        until, at = (f"'{t.isoformat()}'::timestamptz" for t in (NOW + timedelta(minutes=30), NOW))
+        me = int(agents[0].pk)
+        cursor.execute(f"EXPLAIN EXECUTE {name}({me}, {until}, {int(store.pk)}, {at}, {at}, {me}, {at}, {me})")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "task_assignee_order" in plan and "Sort" not in plan, plan
