@@ -38,7 +38,9 @@ def _user_with_memberships(user_id):
     return (
         get_user_model()
         ._default_manager.filter(pk=user_id)
-        .annotate(**{name: F(f"memberships__{column}") for name, column in zip(_ANNOTATIONS, MEMBERSHIP_COLUMNS)})
+        .annotate(
+            **{name: F(f"memberships__{column}") for name, column in zip(_ANNOTATIONS, MEMBERSHIP_COLUMNS, strict=True)}
+        )
     )
 
 
