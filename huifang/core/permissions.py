@@ -10,12 +10,17 @@ from django.core.exceptions import PermissionDenied
 def request_memberships(request) -> list[tuple]:
     """The signed-in user's memberships (role, store, group, region ids), read once per request: the access
     check, the menu and a view's per-store check (accounts.selectors.roles_in_store_of) all answer from it.
-    Scoped to the request, so a changed role counts at once."""
+    Scoped to the request, so a changed role counts at once. The session's user is read with its memberships
+    in one statement (core.session_user, kept on that user instance); any other user is asked here."""
     rows = getattr(request, "_huifang_memberships", None)
     if rows is None:
-        from huifang.accounts.selectors import memberships_of
+        user = request.user
+        rows = getattr(user, "_huifang_memberships", None)  # core.session_user.MEMBERSHIPS_ATTR
+        if rows is None:
+            from huifang.accounts.selectors import memberships_of
 
-        rows = request._huifang_memberships = memberships_of(user=request.user)
+            rows = memberships_of(user=user)
+        request._huifang_memberships = rows
     return rows
 
 

@@ -7,6 +7,11 @@ is read by a CompiledQuery, which makes the same model instance. Everything else
 line for line from django.contrib.auth.get_user: the backend must still be configured, an inactive user is
 nobody, and the session's password hash must match (a fallback secret rotates it, anything else flushes
 the session). Sessions of any other backend go through Django's own get_user.
+
+The same statement reads the user's memberships (a LEFT JOIN, one row per membership): every signed-in page
+needs them (core.permissions.request_memberships: the role check, the menu, the per-store checks), and a second
+statement per request cost more Python than the join. They ride on the user instance read for this request
+(MEMBERSHIPS_ATTR), so another user object (a login or logout during the request) never sees them.
 """
 
 from django.conf import settings
@@ -14,6 +19,7 @@ from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model
 from django.contrib.auth import middleware as django_auth
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import F
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
@@ -21,7 +27,24 @@ from huifang.core.compiled import CompiledQuery
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
-_USER_BY_ID = CompiledQuery(lambda user_id: get_user_model()._default_manager.filter(pk=user_id), "user_id")
+# The membership columns as accounts.selectors.memberships_of reads them: (role, store id, group id, region id).
+MEMBERSHIP_COLUMNS = ("role", "store_id", "group_id", "region_id")
+_ANNOTATIONS = tuple(f"huifang_membership_{column}" for column in MEMBERSHIP_COLUMNS)
+# The user's memberships read with the user: an attribute of that user instance (core.permissions reads it).
+MEMBERSHIPS_ATTR = "_huifang_memberships"
+
+
+def _user_with_memberships(user_id):
+    return (
+        get_user_model()
+        ._default_manager.filter(pk=user_id)
+        .annotate(
+            **{name: F(f"memberships__{column}") for name, column in zip(_ANNOTATIONS, MEMBERSHIP_COLUMNS, strict=True)}
+        )
+    )
+
+
+_USER_BY_ID = CompiledQuery(_user_with_memberships, "user_id")
 
 
 def session_user(request):
@@ -58,7 +81,19 @@ def _active_user(user_id):
     if not rows:
         return None
     user = rows[0]
-    return user if getattr(user, "is_active", True) else None
+    if not getattr(user, "is_active", True):
+        return None
+    # One row per membership (a single row of NULLs without any): the user is the first row's instance, the
+    # annotations become the memberships list and leave the instance as the ORM would have made it.
+    memberships = []
+    for row in rows:
+        membership = tuple(getattr(row, name) for name in _ANNOTATIONS)
+        if membership[0] is not None:  # role is NOT NULL: None only on the LEFT JOIN's empty row
+            memberships.append(membership)
+    for name in _ANNOTATIONS:
+        delattr(user, name)
+    setattr(user, MEMBERSHIPS_ATTR, memberships)
+    return user
 
 
 def _cached_session_user(request):

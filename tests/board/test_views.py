@@ -236,9 +236,9 @@ def test_store_list_shows_each_stores_screens_and_only_the_admins_stores(
     other_manager = member(other_store, Role.SERVICE_MANAGER)
     _screen(other_store, other_manager, "外店电视", pair_at=NOW - timedelta(days=1), seen_at=NOW)
     client.force_login(admin)
-    # when the administrator opens the board's store list (session, user, roles, menu; the stores' rows are
-    # one query, whatever the number of stores and screens)
-    with django_assert_num_queries(5):
+    # when the administrator opens the board's store list (session, user with its roles, menu; the stores'
+    # rows are one query, whatever the number of stores and screens)
+    with django_assert_num_queries(4):
         response = client.get(reverse("board:settings_index"))
     # then a row per store of theirs, with its screens' state, and none of the other group's
     assert response.status_code == 200

@@ -7,7 +7,7 @@ from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.test import RequestFactory
 
-from huifang.core.session_user import MODEL_BACKEND, session_user
+from huifang.core.session_user import MEMBERSHIPS_ATTR, MODEL_BACKEND, session_user
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,83 @@ def test_the_site_reads_the_user_this_way(client, specialist):
     from django.conf import settings
 
     assert "huifang.core.session_user.AuthenticationMiddleware" in settings.MIDDLEWARE
+
+
+# The memberships read with the user (one LEFT JOIN statement): what accounts.selectors.memberships_of reads.
+
+
+def _memberships_read_with_the_user(client):
+    request = _request_of(client)
+    user = session_user(request)
+    return user, getattr(user, MEMBERSHIPS_ATTR)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_the_memberships_read_with_the_user_are_memberships_of(client, store, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from huifang.accounts.choices import Role, Scope
+    from huifang.accounts.models import Membership
+    from huifang.accounts.selectors import memberships_of
+
+    from ..factories import UserFactory
+
+    user = UserFactory(username="several")
+    scopes = [
+        {"role": Role.CARE_SPECIALIST, "scope": Scope.STORE, "store": store},
+        {"role": Role.SERVICE_MANAGER, "scope": Scope.GROUP, "group": store.group},
+        {"role": Role.CARE_DIRECTOR, "scope": Scope.REGION, "region": store.region},
+    ]
+    for fields in scopes[:count]:
+        Membership.objects.create(user=user, **fields)
+    client.force_login(user)
+    request = _request_of(client)
+    request.session.get(SESSION_KEY)  # the session read before the statements counted
+    with CaptureQueriesContext(connection) as queries:
+        ours = session_user(request)
+    assert len(queries) == 1  # the user and its memberships, one statement
+    expected = memberships_of(user=user)
+    assert len(expected) == count
+    assert sorted(getattr(ours, MEMBERSHIPS_ATTR), key=str) == sorted(expected, key=str)
+    # The instance is the ORM's: no annotation left on it, the same fields as Django's get_user reads.
+    django = auth.get_user(_request_of(client))
+    fields = [f.attname for f in type(ours)._meta.concrete_fields]
+    assert [getattr(ours, f) for f in fields] == [getattr(django, f) for f in fields]
+    assert set(vars(ours)) - set(vars(django)) == {MEMBERSHIPS_ATTR}
+
+
+def test_a_request_answers_its_roles_from_the_statement_of_the_user(client, specialist):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(specialist)
+    client.get("/workbench/ping/")  # the session's last-seen mark written
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/workbench/ping/").status_code == 200
+    # The session, then the user with its memberships: no statement of its own for the role check.
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert "accounts_membership" in queries[1]["sql"]
+
+
+def test_another_user_object_of_the_request_is_asked_for_its_own_memberships(client, specialist, manager):
+    from huifang.core.permissions import request_memberships, request_roles
+
+    client.force_login(specialist)
+    request = _request_of(client)
+    request.user = session_user(request)
+    assert request_roles(request) == {"care_specialist"}
+    # A user set later on the request (Django's login does this) carries no memberships read for another user.
+    other = RequestFactory().get("/")
+    other.user = type(manager).objects.get(pk=manager.pk)
+    assert not hasattr(other.user, MEMBERSHIPS_ATTR)
+    assert [m[0] for m in request_memberships(other)] == ["service_manager"]
+
+
+def test_a_role_taken_away_counts_at_the_next_request(client, specialist):
+    from huifang.accounts.models import Membership
+
+    client.force_login(specialist)
+    assert client.get("/workbench/ping/").status_code == 200
+    Membership.objects.filter(user=specialist).delete()
+    assert client.get("/workbench/ping/").status_code == 403

@@ -253,16 +253,16 @@ def test_the_screen_costs_the_same_with_more_reminders(
     client.force_login(manager)
     url = reverse("followups_effectiveness:effectiveness")
     # when the screen is opened, then again after five more reminders with returns
-    # then both cost the same nine queries (session, user, roles, stores, the rules' return windows for the
-    # legend and for the figures, the stores' booking windows, the figures; the roles read once for the access
-    # check and the menu)
-    with django_assert_num_queries(9):
+    # then both cost the same eight queries (session, user with its roles, stores, the rules' return windows
+    # for the legend and for the figures, the stores' booking windows, the figures; the roles read with the
+    # session's user, core.session_user, for the access check and the menu)
+    with django_assert_num_queries(8):
         client.get(url)
     for day in range(1, 6):
         vehicle = VehicleFactory(customer=CustomerFactory(store=store))
         reminder(store, RuleKind.WARRANTY_EXPIRY, vehicle=vehicle, due_at=at(2026, 9, day))
         came_back(vehicle, at(2026, 9, day + 3))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(url)
 
 

@@ -122,7 +122,7 @@ def test_store_list_shows_each_stores_robot_and_only_the_admins_stores(
     robot_on(other_store, dingtalk, token=DINGTALK_TOKEN, secret=DINGTALK_SECRET)
     client.force_login(admin)
     # when the administrator opens the robots' store list (the stores' rows are one query)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("robots:settings_index"))
     # then a row per store of theirs: on/off, platform, alerts, last sent and last failure with its reason
     assert response.status_code == 200

@@ -145,8 +145,8 @@ def test_queue_query_count_does_not_grow_with_the_tasks(client, specialist, stor
     # Fixed, not per row: the quiet hours and calendars of the user's stores, kept per process behind one query
     # of their settings tokens, for the rows and the notice; the counts (with each store's first callable
     # time) and the page's rows in one statement; the user's stores (with where they lead the team) once; the
-    # user's roles once for the access check and the menu.
-    with django_assert_num_queries(7) as few:
+    # user's roles for the access check and the menu come with the session's user (core.session_user).
+    with django_assert_num_queries(6) as few:
         client.get(reverse("workbench:queue"))
     # when the queue is three times as long
     for _ in range(6):
