@@ -94,7 +94,10 @@ def _rows_sql(where: str, stores: int, labelled: bool) -> str:
         " c.name, c.mobile, c.office_phone, c.home_phone, c.best_contact_time, p.vehicle_id, v.plate,"
         " p.assigned_to_id, u.username, u.display_name, u.first_name, u.last_name,"
         f" (SELECT COUNT(*) FROM {ATTEMPTS} a WHERE a.task_id = p.id),"
-        f" (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = p.id ORDER BY a.at DESC, a.id DESC LIMIT 1),"
+        # The last attempt's outcome tells a retry from a call-back: looked up only for a row whose call-back
+        # time is still ahead (no other row shows it), not for every row of the page (~2 index pages each).
+        f" CASE WHEN p.next_call_at > %s THEN (SELECT a.outcome FROM {ATTEMPTS} a WHERE a.task_id = p.id"
+        " ORDER BY a.at DESC, a.id DESC LIMIT 1) END,"
         # The row's place on the page, for _page_sql's ORDER BY (a compound statement keeps no order of its own).
         " ROW_NUMBER() OVER (ORDER BY p.window_end, p.due_at, p.id)"
         " FROM (SELECT t.id, t.store_id, t.kind, t.due_at, t.window_end, t.next_call_at, t.customer_id,"
@@ -321,7 +324,7 @@ def _rows_statement(which: QueueFilter, now: datetime, *, offset: int, limit: in
     at = _param(now)
     ends = [v for s in which.stores for v in (s.pk, _param(day_end(now, s.time_zone)))]
     sql = _rows_sql(where, len(which.stores), tz_name is not None)
-    return sql, [at, at, *ends, *([tz_name] * 3 if tz_name else []), at, *params, limit, offset], tz_name
+    return sql, [at, at, *ends, *([tz_name] * 3 if tz_name else []), at, at, *params, limit, offset], tz_name
 
 
 def _marked(raw, *, which: QueueFilter, now: datetime, quiet_rules: dict[int, QuietRules], labelled: bool):

@@ -268,3 +268,48 @@ def test_next_shrugs_off_an_odd_skip(client, odd, specialist, skip, monkeypatch)
     client.force_login(specialist)
     response = client.get(reverse("workbench:next"), {"skip": skip})
     assert response.status_code == 302 and "/tasks/" in response["Location"]
+
+
+def test_a_passed_call_back_shows_no_mark_whatever_the_last_try(odd, specialist):
+    """The last attempt's outcome is looked up only for a row whose call-back time is still ahead: a task whose
+    call-back time has passed shows neither mark, even when its last try failed (as the ORM's rows)."""
+    odd["later"].attempts.create(at=NOW - timedelta(hours=4), outcome="no_answer")
+    rows = {r.pk: r for b in BUCKETS for r in _same(specialist, now=NOW)[b]}
+    assert (rows[odd["later"].pk].callback_label, rows[odd["later"].pk].retry_label) == ("", "")
+    assert rows[odd["retry"].pk].retry_label == "11-25 12:00"
+
+
+def test_the_last_outcome_is_read_for_call_back_rows_only(odd, specialist):
+    """On PostgreSQL the page statement runs its last-outcome lookup once per row with a call-back time ahead
+    (2 of the 10 rows: the retry and the call-back), not once per row of the page."""
+    import json
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN's plan tree is PostgreSQL's")
+    stores = selectors.workbench_stores_marked(user=specialist)
+    which = queue_read.QueueFilter(user_id=specialist.pk, stores=stores)
+    counts_sql, counts_params = queue_read._counts_statement(which, NOW)
+    rows_sql, rows_params, _tz = queue_read._rows_statement(which, NOW, offset=0, limit=50)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + queue_read._page_sql(counts_sql, rows_sql),
+            [*counts_params, *rows_params],
+        )
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    lookups = [
+        n
+        for n in nodes(plan[0]["Plan"])
+        if n.get("Subplan Name") and n["Node Type"] == "Limit" and n.get("Actual Loops", 0)
+    ]
+    per_row = [n for n in nodes(plan[0]["Plan"]) if n.get("Subplan Name") and n["Node Type"] == "Aggregate"]
+    assert per_row and per_row[0]["Actual Loops"] == 10  # the attempts' count: every row
+    assert [n["Actual Loops"] for n in lookups] == [2]
