@@ -84,11 +84,11 @@ def queue(request):
     """My queue (or the team's for managers): overdue, due now, due today, later, with counts."""
     now = clock.now()
     memberships = request_memberships(request)
-    stores = selectors.workbench_stores_marked(user=request.user, memberships=memberships)
+    # The stores, their settings tokens (for their quiet hours) and their advisors (for the filter) in one
+    # statement.
+    stores, tokens, advisors = selectors.workbench_stores_tokens_advisors(user=request.user, memberships=memberships)
     team_stores = [s for s in stores if s.leads_team]
     may_team = bool(team_stores)
-    # The advisors (for the filter) and the stores' settings tokens (for their quiet hours) in one statement.
-    advisors, tokens = queue_read.advisors_and_tokens(stores=stores)
     filters = QueueFilterForm(
         request.GET or None,
         stores=stores,

@@ -313,3 +313,37 @@ def test_the_last_outcome_is_read_for_call_back_rows_only(odd, specialist):
     per_row = [n for n in nodes(plan[0]["Plan"]) if n.get("Subplan Name") and n["Node Type"] == "Aggregate"]
     assert per_row and per_row[0]["Actual Loops"] == 10  # the attempts' count: every row
     assert [n["Actual Loops"] for n in lookups] == [2]
+
+
+@pytest.mark.parametrize("who", ["specialist", "manager", "superuser"])
+def test_stores_tokens_and_advisors_read_together_as_apart(odd, store, other_store, advisor, who, request,
+                                                          django_assert_num_queries):  # fmt: skip
+    """The queue reads the user's stores, their settings tokens and their advisors in one statement: the same
+    stores (by code, each with leads_team), tokens and advisors (by username, each once) as read apart."""
+    from huifang.accounts.selectors import memberships_of
+
+    # given advisors in two of the stores, one of them in both, one without a display name
+    both = member(other_store, Role.SERVICE_ADVISOR, username="aaa_both", display_name="")
+    Membership.objects.create(user=both, role=Role.SERVICE_ADVISOR, scope=Scope.STORE, store=store)
+    member(store, Role.SERVICE_ADVISOR, username="zzz_last")
+    user = UserFactory(username="root", is_superuser=True) if who == "superuser" else request.getfixturevalue(who)
+    memberships = memberships_of(user=user)
+    stores = selectors.workbench_stores_marked(user=user, memberships=memberships)
+    store_settings.quiet_rules_kept(stores=stores)  # every store's settings made (and its token)
+    advisors, tokens = queue_read.advisors_and_tokens(stores=stores)
+    # when
+    with django_assert_num_queries(2 if who == "superuser" else 1):
+        together = selectors.workbench_stores_tokens_advisors(user=user, memberships=memberships)
+    # then
+    marked = [(s.pk, s.code, s.name, s.time_zone, s.leads_team) for s in stores]
+    assert [(s.pk, s.code, s.name, s.time_zone, s.leads_team) for s in together[0]] == marked and marked
+    assert together[1] == tokens and set(tokens) == {s.pk for s in stores}
+    assert [(p.pk, str(p)) for p in together[2]] == [(p.pk, str(p)) for p in advisors]
+    assert [p.pk for p in together[2]].count(both.pk) == (1 if store in stores or other_store in stores else 0)
+
+
+def test_no_workbench_store_reads_no_advisor(advisor, django_assert_num_queries):
+    """A user with no membership: no store, no token, no advisor, and no statement."""
+    stranger = UserFactory(username="stranger")
+    with django_assert_num_queries(0):
+        assert selectors.workbench_stores_tokens_advisors(user=stranger, memberships=[]) == ([], {}, [])
