@@ -144,9 +144,10 @@ def test_queue_query_count_does_not_grow_with_the_tasks(client, specialist, stor
     client.get(reverse("workbench:queue"))  # sessions and caches warm
     # Fixed, not per row: the quiet hours and calendars of the user's stores, kept per process behind one query
     # of their settings tokens, for the rows and the notice; the counts (with each store's first callable
-    # time) and the page's rows in one statement; the user's stores (with where they lead the team) once; the
-    # user's roles for the access check and the menu come with the session's user (core.session_user).
-    with django_assert_num_queries(6) as few:
+    # time) and the page's rows in one statement; the user's stores (with where they lead the team), their
+    # settings tokens and their advisors (the filter) in one; the user's roles for the access check and the
+    # menu come with the session's user (core.session_user).
+    with django_assert_num_queries(5) as few:
         client.get(reverse("workbench:queue"))
     # when the queue is three times as long
     for _ in range(6):
