@@ -94,7 +94,9 @@ def test_failed_tries_are_the_orms(store):
     task = call_task(store)
     assert save_writes.failed_before(task_id=task.pk) == []
     times = [NOW - timedelta(hours=h) for h in (5, 1, 3)]
-    for at, outcome in zip(times, [AttemptOutcome.NO_ANSWER, AttemptOutcome.BUSY, AttemptOutcome.CALL_BACK]):
+    for at, outcome in zip(
+        times, [AttemptOutcome.NO_ANSWER, AttemptOutcome.BUSY, AttemptOutcome.CALL_BACK], strict=True
+    ):
         ContactAttempt.objects.create(task=task, at=at, outcome=outcome)
     expected = list(
         ContactAttempt.objects.filter(task=task, outcome__in=save_writes.FAILED).order_by("at", "id")
