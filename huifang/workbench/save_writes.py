@@ -132,10 +132,28 @@ def _update_value(field, value):
     return _prepared(field, kind, value) if kind else field.get_db_prep_save(value, connection=connection)
 
 
+@cache
+def _plan(model: type[Model]) -> tuple:
+    """(field, attname, _kind) of each column an insert writes, kept per process (a field's hash is Python)."""
+    return tuple((f, f.attname, _kind(f)) for f in _fields(model))
+
+
 def _row(obj: Model, refs: dict[str, _Ref]) -> list:
-    """The values Django's insert compiler writes for `obj`, with the columns named in `refs` left to the
-    statement."""
-    return [refs[f.attname] if f.attname in refs else _value(f, obj) for f in _fields(type(obj))]
+    """The values Django's insert compiler writes for `obj` (each as _value gives it), with the columns named in
+    `refs` left to the statement."""
+    row = []
+    for field, attname, kind in _plan(type(obj)):
+        if attname in refs:
+            row.append(refs[attname])
+        elif kind:  # pre_save of these is the attribute itself
+            value = getattr(obj, attname)
+            if value is None or (kind == "text" and type(value) is str) or (kind == "key" and type(value) is int):
+                row.append(value)
+            else:
+                row.append(_prepared(field, kind, value))
+        else:
+            row.append(field.get_db_prep_save(field.pre_save(obj, True), connection=connection))
+    return row
 
 
 def _shape(row: list) -> tuple:
