@@ -717,13 +717,16 @@ def call_record_save(
         )
         if recording is not None:
             call.recording.save(getattr(recording, "name", "recording"), recording, save=False)
-        answer_rows = [Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned]
         recorded = bool(recording) or bool(recording_url)
         if unreachable:
             call.save(force_insert=True)
-            if answer_rows:
-                Answer.objects.bulk_create(answer_rows)
+            if cleaned:
+                Answer.objects.bulk_create(
+                    [Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned]
+                )
         else:
+            # The question by id: the statement fills in the call (save_writes) and nothing reads the relations.
+            answer_rows = [Answer(question_id=q.pk, value=value, text=text) for q, value, text in cleaned]
             # Attempt, task, call and answers in one statement (save_writes); both audit entries in it too when
             # nothing is written after the call (no complaint or problem, no complaint follow-up, no corrections).
             last = action == IssueAction.NONE and not (is_complaint_follow_up and completed) and not fixes
