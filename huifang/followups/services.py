@@ -124,8 +124,12 @@ def attempt_move(
     return AttemptMove(attempt=attempt, update=update, status=status, changes=changes)
 
 
+# The outcomes' values, kept per process (`AttemptOutcome.values` builds its list anew on every use).
+_ATTEMPT_OUTCOMES = frozenset(AttemptOutcome.values)
+
+
 def attempt_validate(*, outcome: str, callback_at: datetime | None) -> None:
-    if outcome not in AttemptOutcome.values:
+    if outcome not in _ATTEMPT_OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
     if outcome == AttemptOutcome.CALL_BACK and callback_at is None:
         raise ValueError("a call back needs the time to call back")

@@ -8,9 +8,10 @@ A form that came back with errors is rendered afresh.
 """
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -140,7 +141,7 @@ def _truncated(text: str, length: int) -> str:
 # Addresses with arguments, from one reverse() per process, URL configuration, script prefix and name: the
 # arguments (row ids, a field name) go where the placeholders came out.
 _URL_MARK = 987654320
-_URLS: dict[tuple, str] = {}
+_URLS: dict[tuple, tuple[str, bool]] = {}
 
 
 @receiver(setting_changed, dispatch_uid="huifang.workbench.call_rendering.urls")
@@ -154,20 +155,23 @@ def _forget_urls(setting, **kwargs):
 def url_of(name: str, *args) -> str:
     """`reverse(name, args=args)` for int arguments and plain-word strings (no quoting), escaped as `{% url %}`."""
     key = (get_urlconf(), get_script_prefix(), name, len(args))
-    pattern = _URLS.get(key)
-    if pattern is None:
-        pattern = _URLS[key] = reverse(name, args=[_URL_MARK + i for i in range(len(args))])
+    kept = _URLS.get(key)
+    if kept is None:
+        pattern = reverse(name, args=[_URL_MARK + i for i in range(len(args))])
+        # A pattern that escaping leaves as it is stays so with plain-word arguments put in (no & < > " ').
+        kept = _URLS[key] = (pattern, conditional_escape(pattern) == pattern)
+    pattern, plain = kept
     for i, arg in enumerate(args):
         value = str(arg)
         if not (value.isascii() and value.replace("_", "").isalnum()):
             return conditional_escape(reverse(name, args=args))
         pattern = pattern.replace(str(_URL_MARK + i), value, 1)
-    return conditional_escape(pattern)
+    return SafeString(pattern) if plain else conditional_escape(pattern)
 
 
 def lines_html(lines) -> SafeString:
     """The repair order's lines: the rows of the table's body."""
-    kind, amount = _labels_shown(LineKind.choices), _amounts()
+    kind, amount = _labels_shown(choice_map(LineKind)), _amounts()
     return SafeString(
         "".join(
             f'<tr><td><span class="muted small">{kind(line.kind)}</span> '
@@ -197,9 +201,16 @@ def scripts_html(scripts: list[dict], scenario: str) -> SafeString:
     return SafeString(f'<div class="wb-tabs">{tabs}</div>\n      {steps}\n')
 
 
-def _labels_shown(choices) -> Callable[[str], str]:
-    """value -> its choice's label as shown, each label translated and escaped once per call of the caller."""
-    labels = dict(choices)
+@cache
+def choice_map(choices_class) -> dict:
+    """{value: label} of a choices class, kept per process (`X.choices` builds its list anew on every use); the
+    labels stay lazy, translated where they are shown."""
+    return dict(choices_class.choices)
+
+
+def _labels_shown(labels: Mapping) -> Callable[[str], str]:
+    """value -> its label in `labels` (a choice_map) as shown, each translated and escaped once per call of the
+    caller."""
     shown: dict[str, str] = {}
 
     def label(value: str) -> str:
@@ -213,7 +224,7 @@ def _labels_shown(choices) -> Callable[[str], str]:
 
 def history_html(calls, complaints) -> SafeString:
     """Earlier calls and complaints: the items of their list."""
-    outcome, status = _labels_shown(CallOutcome.choices), _labels_shown(ComplaintStatus.choices)
+    outcome, status = _labels_shown(choice_map(CallOutcome)), _labels_shown(choice_map(ComplaintStatus))
     shown = labels()
     score, complaint = shown["score"], shown["Complaint"]
     zone, amount = get_current_timezone(), _amounts()
@@ -249,7 +260,7 @@ def flags_html(flags: list[dict]) -> SafeString:
 
 def contacts_html(contacts, *, customer_pk: int, may_reveal: bool) -> SafeString:
     """The company car's people: the rows of their table's body (phones masked; a reveal button for callers)."""
-    role = _labels_shown(ContactRole.choices)
+    role = _labels_shown(choice_map(ContactRole))
     reveal = labels()["Reveal"]
     rows = []
     for ct in contacts:
@@ -291,7 +302,7 @@ def saved_notice_html(saved: dict | None) -> SafeString:
     if not saved:
         return SafeString("\n")
     c, shown = saved["call"], labels()
-    outcome = _labels_shown(CallOutcome.choices)(c.outcome)
+    outcome = _labels_shown(choice_map(CallOutcome))(c.outcome)
     issue = " issue" if c.complaint or saved["problems"] else ""
     parts = [
         f'\n<section class="card wb-notice{issue}" id="wb-saved">\n  <strong>'

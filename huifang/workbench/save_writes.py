@@ -57,14 +57,21 @@ def _failed_sql() -> str:
 def failed_before(*, task_id: int) -> list[datetime]:
     """The times of the task's failed attempts, oldest first (attempt_move's `failed_before`), converted as
     the ORM converts them (SQLite answers text)."""
-    col = ContactAttempt._meta.get_field("at").get_col(ContactAttempt._meta.db_table)
-    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
     with connection.cursor() as cursor:
         cursor.execute(_failed_sql(), [task_id, *FAILED])
         values = [row[0] for row in cursor.fetchall()]
-    for converter in converters:
-        values = [converter(v, col, connection) for v in values]
+    if values:
+        col, converters = _failed_converters(connection.vendor)
+        for converter in converters:
+            values = [converter(v, col, connection) for v in values]
     return values
+
+
+@cache
+def _failed_converters(vendor: str) -> tuple:
+    """The column `at` and the ORM's converters of its values on this database (kept per process and vendor)."""
+    col = ContactAttempt._meta.get_field("at").get_col(ContactAttempt._meta.db_table)
+    return col, tuple(connection.ops.get_db_converters(col) + col.get_db_converters(connection))
 
 
 # The columns Django writes without converting them, by the field's exact class (a subclass may convert
@@ -84,6 +91,8 @@ def _kind(field) -> str:
         return "integer"
     if type(field) in _KEY and type(field.target_field) in _AUTO:
         return "key"
+    if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        return "datetime"
     return ""
 
 
@@ -91,26 +100,60 @@ def _value(field, obj: Model):
     """What Django's insert compiler writes for `field` of `obj`: pre_save, then get_db_prep_save (issue 18: ~15
     Python calls a column, ~50 columns a save, ~90 with the answers); for None, a str in a text column, a
     plain int in an integer column (the backend's adapt_integerfield_value, as IntegerField.get_db_prep_value)
-    or in a key to an auto id (int(), as AutoFieldMixin.get_db_prep_value) what those give, without them."""
+    or in a key to an auto id (int(), as AutoFieldMixin.get_db_prep_value), an aware datetime in a datetime
+    column (the backend's adapt_datetimefield_value, as DateTimeField.get_db_prep_value) what those give,
+    without them."""
     kind = _kind(field)
-    if kind:
-        value = getattr(obj, field.attname)
-        if value is None:
-            return None
-        if kind == "text" and isinstance(value, str):  # a choice (TextChoices) too: to_python keeps it
-            return value
-        if type(value) is int:
-            if kind == "key":
-                return value
-            if kind == "integer":
-                return connection.ops.adapt_integerfield_value(value, field.get_internal_type())
+    if kind:  # pre_save of these is the attribute itself
+        return _prepared(field, kind, getattr(obj, field.attname))
     return field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
 
 
+def _prepared(field, kind: str, value):
+    """field.get_db_prep_save(value) for a field of `kind` (_kind's), the short way where _value says."""
+    if value is None:
+        return None
+    if kind == "text" and isinstance(value, str):  # a choice (TextChoices) too: to_python keeps it
+        return value
+    if type(value) is int:
+        if kind == "key":
+            return value
+        if kind == "integer":
+            return connection.ops.adapt_integerfield_value(value, field.get_internal_type())
+    # A naive one goes the long way (Django warns and makes it aware), as does anything but a datetime.
+    if kind == "datetime" and type(value) is datetime and value.utcoffset() is not None:
+        return connection.ops.adapt_datetimefield_value(value)
+    return field.get_db_prep_save(value, connection=connection)
+
+
+def _update_value(field, value):
+    """What Django's UPDATE writes for `value` in `field` (get_db_prep_save), the short way where _value says."""
+    kind = _kind(field)
+    return _prepared(field, kind, value) if kind else field.get_db_prep_save(value, connection=connection)
+
+
+@cache
+def _plan(model: type[Model]) -> tuple:
+    """(field, attname, _kind) of each column an insert writes, kept per process (a field's hash is Python)."""
+    return tuple((f, f.attname, _kind(f)) for f in _fields(model))
+
+
 def _row(obj: Model, refs: dict[str, _Ref]) -> list:
-    """The values Django's insert compiler writes for `obj`, with the columns named in `refs` left to the
-    statement."""
-    return [refs[f.attname] if f.attname in refs else _value(f, obj) for f in _fields(type(obj))]
+    """The values Django's insert compiler writes for `obj` (each as _value gives it), with the columns named in
+    `refs` left to the statement."""
+    row = []
+    for field, attname, kind in _plan(type(obj)):
+        if attname in refs:
+            row.append(refs[attname])
+        elif kind:  # pre_save of these is the attribute itself
+            value = getattr(obj, attname)
+            if value is None or (kind == "text" and type(value) is str) or (kind == "key" and type(value) is int):
+                row.append(value)
+            else:
+                row.append(_prepared(field, kind, value))
+        else:
+            row.append(field.get_db_prep_save(field.pre_save(obj, True), connection=connection))
+    return row
 
 
 def _shape(row: list) -> tuple:
@@ -133,7 +176,7 @@ def call_rows_write(
         raise ValueError("the call and its attempt are about one task")
     update_fields = tuple(FollowUpTask._meta.get_field(name) for name in update)
     # NULLs (the hold given back) are written into the statement: fewer parameters, still few shapes.
-    update_values = [f.get_db_prep_save(update[f.name], connection=connection) for f in update_fields]
+    update_values = [_update_value(f, update[f.name]) for f in update_fields]
     update_columns = tuple((f.column, v is None) for f, v in zip(update_fields, update_values, strict=True))
     update_values = [v for v in update_values if v is not None]
     attempt_row = _row(attempt, {})

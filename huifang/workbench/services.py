@@ -368,6 +368,8 @@ def next_task_id_hand_out(
 COMPLETED = frozenset({CallOutcome.SATISFIED, CallOutcome.WITH_ISSUE})
 # What a not-reached call may have been (followups attempt outcomes).
 NOT_REACHED_OUTCOMES = frozenset(FAILED_OUTCOMES | {AttemptOutcome.CALL_BACK})
+# The calls' outcomes, kept per process (`CallOutcome.values` builds its list anew on every use).
+CALL_OUTCOMES = frozenset(CallOutcome.values)
 # Corrections of basic data (seed 000 "确认基本资料的正确性") and the customer field each one changes.
 CORRECTION_FIELDS = {
     "phone": "mobile",
@@ -593,7 +595,7 @@ def call_record_save(
     the store's call policy asks for; raises ValidationError {field: message} and then writes nothing.
     `kept`: the store's settings as the request read them (store_settings.settings_for), else read here."""
     errors: dict[str, str] = {}
-    if outcome not in CallOutcome.values:
+    if outcome not in CALL_OUTCOMES:
         raise ValidationError({"outcome": _("Unknown outcome.")})
     if task.channel != TaskChannel.CALL:
         raise ValidationError({"task": _("This task is not a call.")})
@@ -715,13 +717,16 @@ def call_record_save(
         )
         if recording is not None:
             call.recording.save(getattr(recording, "name", "recording"), recording, save=False)
-        answer_rows = [Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned]
         recorded = bool(recording) or bool(recording_url)
         if unreachable:
             call.save(force_insert=True)
-            if answer_rows:
-                Answer.objects.bulk_create(answer_rows)
+            if cleaned:
+                Answer.objects.bulk_create(
+                    [Answer(call=call, question=q, value=value, text=text) for q, value, text in cleaned]
+                )
         else:
+            # The question by id: the statement fills in the call (save_writes) and nothing reads the relations.
+            answer_rows = [Answer(question_id=q.pk, value=value, text=text) for q, value, text in cleaned]
             # Attempt, task, call and answers in one statement (save_writes); both audit entries in it too when
             # nothing is written after the call (no complaint or problem, no complaint follow-up, no corrections).
             last = action == IssueAction.NONE and not (is_complaint_follow_up and completed) and not fixes
