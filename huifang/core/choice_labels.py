@@ -5,6 +5,8 @@ task's kind, issue 18); the workbench names choices on every screen and in every
 labels stay lazy in the map, so each is translated into the language active when it is shown.
 """
 
+from functools import cache
+
 _CHOICES: dict = {}
 
 
@@ -20,3 +22,10 @@ def choice_label(model, field: str, value) -> str:
 def display(obj, field: str) -> str:
     """`obj.get_<field>_display()`, from the kept map."""
     return choice_label(type(obj), field, getattr(obj, field))
+
+
+@cache
+def choice_map(choices_class) -> dict:
+    """{value: label} of a choices class, kept per process (`X.choices` builds its list anew on every use); the
+    labels stay lazy, translated where they are shown."""
+    return dict(choices_class.choices)

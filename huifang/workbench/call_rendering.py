@@ -11,7 +11,6 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -28,6 +27,7 @@ from django.utils.translation import get_language, gettext
 
 from huifang.archive.choices import ContactRole, LineKind
 from huifang.complaints.choices import ComplaintStatus
+from huifang.core.choice_labels import choice_map
 from huifang.core.phones import mask_phone
 
 from .choices import CallOutcome
@@ -199,13 +199,6 @@ def scripts_html(scripts: list[dict], scenario: str) -> SafeString:
     if not scripts:
         steps = f'<p class="muted">{labels()["No script for this kind of task."]}</p>\n      '
     return SafeString(f'<div class="wb-tabs">{tabs}</div>\n      {steps}\n')
-
-
-@cache
-def choice_map(choices_class) -> dict:
-    """{value: label} of a choices class, kept per process (`X.choices` builds its list anew on every use); the
-    labels stay lazy, translated where they are shown."""
-    return dict(choices_class.choices)
 
 
 def _labels_shown(labels: Mapping) -> Callable[[str], str]:
