@@ -167,17 +167,14 @@ def _stores_and_advisors_sql(stores: int, groups: int, regions: int) -> str:
     """_stores_sql's stores with their tokens (first column 0, by code), then their service advisors (first
     column 1: id and the names str(User) is made of, each once, by username), each side padded with NULLs."""
     table = Store._meta.db_table
-    store_sql = _stores_sql(stores, groups, regions, tokens=True)
-    source = store_sql.index(f" FROM {table} WHERE ")  # the token's subquery reads another table
-    columns = store_sql[len("SELECT ") : source]
-    where = store_sql[source + len(f" FROM {table}") : store_sql.index(" ORDER BY ")]
+    columns, where = _stores_columns(tokens=True), _stores_where(stores, groups, regions)
     width = len(_store_fields()) + 1  # the columns and the token
     code = _store_fields().index("code") + 2
     return (
-        f"SELECT 0, {columns}, {', '.join(['NULL'] * 5)} FROM {table}{where}"
+        f"SELECT 0, {columns}, {', '.join(['NULL'] * 5)} FROM {table} WHERE {where}"
         f" UNION ALL SELECT 1, {', '.join(['NULL'] * width)}, a.* FROM (SELECT DISTINCT u.id, u.username,"
         f" u.display_name, u.first_name, u.last_name FROM {queue_read.USERS} u INNER JOIN {queue_read.MEMBERSHIPS} m"
-        f" ON m.user_id = u.id WHERE m.role = %s AND m.store_id IN (SELECT {table}.id FROM {table}{where})) a"
+        f" ON m.user_id = u.id WHERE m.role = %s AND m.store_id IN (SELECT {table}.id FROM {table} WHERE {where})) a"
         f" ORDER BY 1, {code}, {width + 3}"
     )
 
@@ -187,21 +184,36 @@ def _store_fields() -> list[str]:
     return [f.attname for f in Store._meta.concrete_fields]
 
 
+def _stores_columns(*, tokens: bool) -> str:
+    """The store's columns; with `tokens`, its settings token (NULL when it has none) after them."""
+    table = Store._meta.db_table
+    columns = ", ".join(f"{table}.{name}" for name in _store_fields())
+    if tokens:
+        versions = StoreSettingsVersion._meta.db_table
+        columns += f", (SELECT token FROM {versions} WHERE {versions}.store_id = {table}.id)"
+    return columns
+
+
+def _stores_where(stores: int, groups: int, regions: int) -> str:
+    """The condition of a store with one of `stores` ids, in one of `groups` or in one of `regions`, in that
+    order of parameters (a count of 0 leaves its part out)."""
+    table = Store._meta.db_table
+    return " OR ".join(
+        f"{table}.{column} IN ({placeholders(count)})"
+        for column, count in (("id", stores), ("group_id", groups), ("region_id", regions))
+        if count
+    )
+
+
 @cache
 def _stores_sql(stores: int, groups: int, regions: int, tokens: bool = False) -> str:
     """The stores with one of the ids, in one of the groups or in one of the regions, by code; with `tokens`,
     each store's settings token (NULL when it has none) after its columns."""
     table = Store._meta.db_table
-    where = [
-        f"{table}.{column} IN ({placeholders(count)})"
-        for column, count in (("id", stores), ("group_id", groups), ("region_id", regions))
-        if count
-    ]
-    columns = ", ".join(f"{table}.{name}" for name in _store_fields())
-    if tokens:
-        versions = StoreSettingsVersion._meta.db_table
-        columns += f", (SELECT token FROM {versions} WHERE {versions}.store_id = {table}.id)"
-    return f"SELECT {columns} FROM {table} WHERE {' OR '.join(where)} ORDER BY {table}.code"
+    return (
+        f"SELECT {_stores_columns(tokens=tokens)} FROM {table} WHERE {_stores_where(stores, groups, regions)}"
+        f" ORDER BY {table}.code"
+    )
 
 
 def tasks_visible_to(*, user: User) -> QuerySet[FollowUpTask]:
