@@ -51,19 +51,33 @@ class CompiledQuery:
         self._lock = threading.Lock()
 
     def __call__(self, *, using: str = "default", **ids: int) -> list:
+        sql, params = self.statement(using=using, **ids)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return self.instances(rows, using=using)
+
+    def statement(self, *, using: str = "default", **ids: int) -> tuple[str, list]:
+        """The compiled SQL and its parameters for these ids, for a caller that runs it inside a statement of
+        its own (as a subquery: its columns keep their order) and hands the rows to `instances`."""
+        compiled = self._compiled_for(using)
+        if set(ids) != compiled.names:
+            raise TypeError(f"expected the ids {sorted(compiled.names)}, got {sorted(ids)}")
+        return compiled.sql, [ids[p.name] if isinstance(p, _Name) else p for p in compiled.params]
+
+    def instances(self, rows, *, using: str = "default") -> list:
+        """The model instances of rows of `statement`'s SQL (each row its columns in their order)."""
+        compiled = self._compiled_for(using)
+        connection = connections[using]
+        return [self._instance(compiled, row, using, connection) for row in rows]
+
+    def _compiled_for(self, using: str) -> _Compiled:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compile(using)
             with self._lock:
                 self._compiled[using] = compiled
-        if set(ids) != compiled.names:
-            raise TypeError(f"expected the ids {sorted(compiled.names)}, got {sorted(ids)}")
-        params = [ids[p.name] if isinstance(p, _Name) else p for p in compiled.params]
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        return [self._instance(compiled, row, using, connection) for row in rows]
+        return compiled
 
     @staticmethod
     def _instance(compiled: _Compiled, row, using: str, connection):

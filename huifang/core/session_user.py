@@ -12,6 +12,9 @@ The same statement reads the user's memberships (a LEFT JOIN, one row per member
 needs them (core.permissions.request_memberships: the role check, the menu, the per-store checks), and a second
 statement per request cost more Python than the join. They ride on the user instance read for this request
 (MEMBERSHIPS_ATTR), so another user object (a login or logout during the request) never sees them.
+
+From a session's second request in a process on, that statement runs inside the session's own read
+(core.sessions: one round trip for both); the rows are used only for the user id the session names.
 """
 
 from django.conf import settings
@@ -23,6 +26,7 @@ from django.db.models import F
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
+from huifang.core import sessions
 from huifang.core.compiled import CompiledQuery
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -47,6 +51,11 @@ def _user_with_memberships(user_id):
 _USER_BY_ID = CompiledQuery(_user_with_memberships, "user_id")
 
 
+def user_statement(user_id: int) -> tuple[str, list]:
+    """The SQL and parameters of the user's rows (core.sessions reads them with the session)."""
+    return _USER_BY_ID.statement(user_id=user_id)
+
+
 def session_user(request):
     """The user of the request's session, or AnonymousUser: what django.contrib.auth.get_user returns."""
     backend_path = request.session.get(BACKEND_SESSION_KEY)
@@ -58,12 +67,14 @@ def session_user(request):
         return AnonymousUser()
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return AnonymousUser()
-    user = _active_user(user_id)
+    read_along = getattr(request.session, "user_rows_for", None)
+    user = _active_user(user_id, None if read_along is None else read_along(user_id))
     if user is None:
         return AnonymousUser()
     session_hash = request.session.get(HASH_SESSION_KEY)
     session_auth_hash = user.get_session_auth_hash()
     if session_hash and constant_time_compare(session_hash, session_auth_hash):
+        sessions.remember_user(request.session.session_key, user_id)
         return user
     if session_hash and any(
         constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash()
@@ -75,9 +86,10 @@ def session_user(request):
     return AnonymousUser()
 
 
-def _active_user(user_id):
-    """ModelBackend.get_user: the user with this id if it may sign in (is_active), else None."""
-    rows = _USER_BY_ID(user_id=user_id)
+def _active_user(user_id, rows=None):
+    """ModelBackend.get_user: the user with this id if it may sign in (is_active), else None. `rows`: the
+    statement's rows for this id already read (with the session), else it is run here."""
+    rows = _USER_BY_ID(user_id=user_id) if rows is None else _USER_BY_ID.instances(rows)
     if not rows:
         return None
     user = rows[0]

@@ -139,9 +139,10 @@ def test_a_request_answers_its_roles_from_the_statement_of_the_user(client, spec
     client.get("/workbench/ping/")  # the session's last-seen mark written
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/workbench/ping/").status_code == 200
-    # The session, then the user with its memberships: no statement of its own for the role check.
-    assert len(queries) == 2, [q["sql"] for q in queries]
-    assert "accounts_membership" in queries[1]["sql"]
+    # The session with the user and its memberships (core.sessions, from the session's second request on): no
+    # statement of its own for the role check, none for the user.
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert "django_session" in queries[0]["sql"] and "accounts_membership" in queries[0]["sql"]
 
 
 def test_another_user_object_of_the_request_is_asked_for_its_own_memberships(client, specialist, manager):
@@ -165,3 +166,87 @@ def test_a_role_taken_away_counts_at_the_next_request(client, specialist):
     assert client.get("/workbench/ping/").status_code == 200
     Membership.objects.filter(user=specialist).delete()
     assert client.get("/workbench/ping/").status_code == 403
+
+
+def _read_along(client, user):
+    """The client signed in as `user`, its user read once: this process now reads the user with the session."""
+    client.force_login(user)
+    assert session_user(_request_of(client)).pk == user.pk
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_the_user_read_with_the_session_is_the_user_read_alone(client, store, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from huifang.accounts.choices import Role, Scope
+    from huifang.accounts.models import Membership
+    from huifang.accounts.selectors import memberships_of
+
+    from ..factories import UserFactory
+
+    user = UserFactory(username="along")
+    scopes = [
+        {"role": Role.CARE_SPECIALIST, "scope": Scope.STORE, "store": store},
+        {"role": Role.SERVICE_MANAGER, "scope": Scope.GROUP, "group": store.group},
+        {"role": Role.CARE_DIRECTOR, "scope": Scope.REGION, "region": store.region},
+    ]
+    for fields in scopes[:count]:
+        Membership.objects.create(user=user, **fields)
+    _read_along(client, user)
+    request = _request_of(client)
+    with CaptureQueriesContext(connection) as queries:
+        ours = session_user(request)
+    # The session and the user with its memberships: one statement.
+    assert len(queries) == 1 and "django_session" in queries[0]["sql"], [q["sql"] for q in queries]
+    assert sorted(getattr(ours, MEMBERSHIPS_ATTR), key=str) == sorted(memberships_of(user=user), key=str)
+    django = auth.get_user(_request_of(client))
+    fields = [f.attname for f in type(ours)._meta.concrete_fields]
+    assert [getattr(ours, f) for f in fields] == [getattr(django, f) for f in fields]
+    assert set(vars(ours)) - set(vars(django)) == {MEMBERSHIPS_ATTR}
+    assert ours._state.adding is False and ours._state.db == "default"
+
+
+def test_rows_read_along_for_another_user_are_not_used(client, specialist, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from huifang.core import sessions
+
+    _read_along(client, specialist)
+    sessions.remember_user(client.session.session_key, manager.pk)  # a wrong guess of whom to read along
+    request = _request_of(client)
+    with CaptureQueriesContext(connection) as queries:
+        ours = session_user(request)
+    assert ours.pk == specialist.pk == auth.get_user(_request_of(client)).pk
+    assert len(queries) == 2  # the session (with the manager's rows, unused), then the specialist alone
+
+
+def test_read_along_an_inactive_deleted_or_changed_user_is_checked_as_alone(client, specialist):
+    _read_along(client, specialist)
+    type(specialist).objects.filter(pk=specialist.pk).update(is_active=False)
+    ours, django = _both(client)
+    assert not ours.is_authenticated and not django.is_authenticated
+    type(specialist).objects.filter(pk=specialist.pk).update(is_active=True)
+    assert _both(client)[0].pk == specialist.pk
+    specialist.set_password("another one 2026")
+    specialist.save()
+    request = _request_of(client)
+    assert not session_user(request).is_authenticated
+    assert SESSION_KEY not in request.session  # flushed, as Django flushes it
+    _read_along(client, specialist)
+    type(specialist).objects.filter(pk=specialist.pk).delete()
+    ours, django = _both(client)
+    assert not ours.is_authenticated and not django.is_authenticated
+
+
+def test_the_remembered_users_are_bounded(monkeypatch):
+    from huifang.core import sessions
+
+    monkeypatch.setattr(sessions, "_USER_OF_SESSION", {})
+    monkeypatch.setattr(sessions, "USERS_REMEMBERED", 2)
+    for i in range(5):
+        sessions.remember_user(f"key{i}", i)
+    assert len(sessions._USER_OF_SESSION) <= 2
+    sessions.remember_user(None, 1)  # a session not saved yet has no key
+    assert None not in sessions._USER_OF_SESSION
