@@ -28,7 +28,7 @@ from ..models import (
 from ..services import PHONE_FIELDS, customer_search_keys
 from .fields import FIELDS_BY_NAME, match_headers
 from .parsing import report_text
-from .validation import RowParser, field_specs
+from .validation import CellError, RowParser, field_specs
 
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 500
@@ -253,10 +253,10 @@ class ImportRun:
         if head is None or head is not self._last_head:
             self.head_starts.append(index)
             self._last_head = head
-        for warning in parsed.warnings:
-            self.warnings.append((index, warning))
-        for reject in parsed.errors:
-            self.rejects.append(reject)
+        if parsed.warnings:
+            self.warnings.extend((index, warning) for warning in parsed.warnings)
+        if parsed.errors:
+            self.rejects.extend(parsed.errors)
             self.rejected.add(index)
 
     def _reject_row(self, index: int, field_name: str, value: str, reason: str) -> None:
@@ -940,34 +940,50 @@ def parse_row(parser: RowParser, sheet: str, number: int, cells: list[Any]) -> P
         text = report_text(next(c for c in cells if c is not None and str(c).strip()))[:255]
         reason = bilingual("合计行,不是工单,已跳过", "totals line, not a repair order; skipped")
         return ParsedRow(None, [], [], Reject(sheet, number, "", text, reason, "skipped"))
-    cells = parser.padded(cells)
+    if len(cells) < parser.width:
+        cells = parser.padded(cells)
     head = parser.parse_head(cells)
     line, line_errors = parser.parse_line(cells)
+    if not line_errors:
+        # Without a line error, the checks depend only on the order's cells (the same Head on every line row
+        # of the order) and on whether the row has a line: worked out once, kept with the Head. The derived
+        # tuple doubles as the rows' shared head (Row.head): the same object on every such row.
+        derived = head.derived.get(line is not None)
+        if derived is not None:
+            vin, ro_number, customer_key, problems, (customer, contact, vehicle, order) = derived
+            row = Row(sheet, number, customer, contact, vehicle, order, line, customer_key, vin, ro_number, derived)
+            if not problems and not head.errors:
+                return ParsedRow(row, [], [])
+            errors, warnings = _cell_rejects(sheet, number, head.errors)
+            errors += [Reject(sheet, number, header, value, reason) for header, value, reason in problems]
+            return ParsedRow(row, errors, warnings)
     parts = head.parts
     row = Row(sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], line)
+    errors, warnings = _cell_rejects(sheet, number, (*head.errors, *line_errors) if line_errors else head.errors)
+    problems = _required_problems(parser, row, cells, errors)
+    if not line_errors:
+        row.head = head.derived[line is not None] = (
+            row.vin,
+            row.ro_number,
+            row.customer_key,
+            problems,
+            (row.customer, row.contact, row.vehicle, row.order),
+        )
+    for header, value, reason in problems:
+        errors.append(Reject(sheet, number, header, value, reason))
+    return ParsedRow(row, errors, warnings)
+
+
+def _cell_rejects(sheet: str, number: int, cell_errors: Iterable[CellError]) -> tuple[list[Reject], list[Reject]]:
+    """The report lines of a row's cell errors (the row is rejected) and warnings (it is kept)."""
     errors: list[Reject] = []
     warnings: list[Reject] = []
-    for error in (*head.errors, *line_errors) if line_errors else head.errors:
+    for error in cell_errors:
         if error.warning:
             warnings.append(Reject(sheet, number, error.header, error.value, error.reason, "warning"))
         else:
             errors.append(Reject(sheet, number, error.header, error.value, error.reason))
-    if line_errors:
-        problems = _required_problems(parser, row, cells, errors)
-    else:
-        # Without a line error, the checks depend only on the order's cells (the same Head on every line row
-        # of the order) and on whether the row has a line: worked out once, kept with the Head.
-        # The derived tuple doubles as the rows' shared head (Row.head): the same object on every such row.
-        derived = head.derived.get(line is not None)
-        if derived is None:
-            problems = _required_problems(parser, row, cells, errors)
-            derived = head.derived[line is not None] = (row.vin, row.ro_number, row.customer_key, problems)
-        else:
-            row.vin, row.ro_number, row.customer_key, problems = derived
-        row.head = derived
-    for header, value, reason in problems:
-        errors.append(Reject(sheet, number, header, value, reason))
-    return ParsedRow(row, errors, warnings)
+    return errors, warnings
 
 
 def sheet_parsers(workbook, saved_mapping: dict | None, tz: ZoneInfo) -> Iterable[tuple[RowParser, Any]]:
