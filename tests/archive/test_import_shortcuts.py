@@ -3,6 +3,7 @@ line's tuple made once per parsed line dict, a contacts dict merged once per slo
 the vehicle owner step in one pass, a shared JSON value dumped once per write, consent records as plain rows."""
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from huifang.archive.importing import bulk
 from huifang.archive.importing.services import dms_import_file
 from huifang.archive.models import Contact, Customer, RepairOrder, RepairOrderLine, Vehicle
 from huifang.audit.models import AuditEntry
+from huifang.core.phones import national_digits
 from huifang.messaging.models import ConsentRecord
 
 from ..factories import make_vin
@@ -26,19 +28,48 @@ NAMES = st.one_of(
 )
 
 
+def two_pass_keys(name):
+    """The name's keys as pypinyin gives them in two passes, plain style then first letters (the reference)."""
+    from pypinyin import Style, lazy_pinyin
+
+    pinyin = "".join(lazy_pinyin(name or "", errors="default")).lower()
+    initials = "".join(lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors=lambda chars: list(chars))).lower()
+    return re.sub(r"[^0-9a-z]+", "", pinyin), re.sub(r"[^0-9a-z]+", "", initials)
+
+
 @settings(max_examples=300, deadline=None)
 @given(names=st.lists(NAMES, min_size=1, max_size=6))
 def test_cached_name_keys_are_the_uncached_ones(names):
     # when: each name asked twice (the second time from the cache)
     for name in [*names, *names]:
+        # then: one pass gives both keys, as two passes of pypinyin do
+        expected = two_pass_keys(name)
+        assert search_keys.name_keys.__wrapped__(name) == expected
+        assert (search_keys.name_pinyin(name), search_keys.name_initials(name)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    numbers=st.lists(
+        st.sampled_from(
+            ["+8675528347833", "+861012345678", "+8613812345678", "+864001234567", "+85291234567", "12345", ""]
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_cached_phone_digits_are_the_uncached_ones(numbers):
+    # when: the numbers asked twice (the second time from the cache)
+    for _ in range(2):
         # then
-        assert search_keys.name_pinyin(name) == search_keys.name_pinyin.__wrapped__(name)
-        assert search_keys.name_initials(name) == search_keys.name_initials.__wrapped__(name)
+        assert search_keys.phone_digits(*numbers) == " ".join(
+            d for d in (national_digits(n) for n in numbers if n) if d
+        )
 
 
 def test_the_name_caches_are_bounded():
-    assert search_keys.name_pinyin.cache_info().maxsize == search_keys.NAME_CACHE_SIZE
-    assert search_keys.name_initials.cache_info().maxsize == search_keys.NAME_CACHE_SIZE
+    assert search_keys.name_keys.cache_info().maxsize == search_keys.NAME_CACHE_SIZE
+    assert search_keys._national_digits.cache_info().maxsize == search_keys.NAME_CACHE_SIZE
 
 
 JSON = st.recursive(

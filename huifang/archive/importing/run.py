@@ -28,7 +28,7 @@ from ..models import (
 from ..services import PHONE_FIELDS, customer_search_keys
 from .fields import FIELDS_BY_NAME, match_headers
 from .parsing import report_text
-from .validation import RowParser, field_specs
+from .validation import CellError, RowParser, field_specs
 
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 500
@@ -104,8 +104,13 @@ CONTACT_COLUMNS = (
 ENTITY_COUNTS = ("customer", "contact", "vehicle", "repair_order", "line")
 # A row whose first filled cell is one of these is the export's totals line, not a repair order.
 TOTALS_WORDS = frozenset({"合计", "总计", "总合计", "汇总", "小计", "合计金额", "TOTAL", "SUM"})
+# Verdicts remembered by the first cell's text (emptied when full, so memory stays bounded).
+TOTALS_MEMO_LIMIT = 4096
+_TOTALS_SEEN: dict[str, bool | None] = {}
+_UNSEEN = object()
 
 Progress = Callable[[str, int, int], None]
+_LABOUR, _PART = LineKind.LABOUR.value, LineKind.PART.value
 
 
 def bilingual(zh: str, en: str) -> str:
@@ -125,6 +130,9 @@ class Row:
     customer_key: tuple | None = None
     vin: str | None = None
     ro_number: str | None = None
+    # The same object on consecutive rows whose customer, contact, vehicle and order parts (and the keys worked
+    # out from them) are the same objects: the line rows of one order. None: the row stands alone.
+    head: Any = None
 
 
 @dataclass(slots=True)
@@ -165,6 +173,7 @@ class VehicleSlot:
 class OrderSlot:
     number: str
     rows: list[int] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)  # the first row of each run of rows sharing a head
     values: dict = field(default_factory=dict)
     lines: list[tuple] = field(default_factory=list)
     vehicle: VehicleSlot | None = None
@@ -213,6 +222,10 @@ class ImportRun:
         self.rows: list[Row] = []
         self.rejects: list[Reject] = []
         self.rejected: set[int] = set()  # indexes into self.rows
+        # Where each run of consecutive rows sharing one head (Row.head) starts: the cross-row steps walk these
+        # runs, one per order's head, rather than every line row.
+        self.head_starts: list[int] = []
+        self._last_head: Any = None
         self.warnings: list[tuple[int, Reject]] = []  # (index into self.rows, warning)
         self.skipped: list[Reject] = []  # totals lines and other rows that are not data
         self.plan = Plan()
@@ -234,17 +247,28 @@ class ImportRun:
             self.skipped.append(parsed.skipped)
             return
         index = len(self.rows)
-        self.rows.append(parsed.row)
-        for warning in parsed.warnings:
-            self.warnings.append((index, warning))
-        for reject in parsed.errors:
-            self.rejects.append(reject)
+        row = parsed.row
+        self.rows.append(row)
+        head = row.head
+        if head is None or head is not self._last_head:
+            self.head_starts.append(index)
+            self._last_head = head
+        if parsed.warnings:
+            self.warnings.extend((index, warning) for warning in parsed.warnings)
+        if parsed.errors:
+            self.rejects.extend(parsed.errors)
             self.rejected.add(index)
 
     def _reject_row(self, index: int, field_name: str, value: str, reason: str) -> None:
         row = self.rows[index]
         self.rejects.append(Reject(row.sheet, row.number, field_name, value, reason))
         self.rejected.add(index)
+
+    def units(self) -> list[tuple[int, int]]:
+        """(start, end) of each run of consecutive rows sharing one head, in file order: rows start..end-1 have
+        the same customer, contact, vehicle and order parts, VIN, RO number and customer key."""
+        ends = [*self.head_starts[1:], len(self.rows)]
+        return list(zip(self.head_starts, ends, strict=True))
 
     @property
     def rows_warned(self) -> int:
@@ -272,12 +296,18 @@ class ImportRun:
 
     def group_orders(self) -> dict[str, OrderSlot]:
         orders: dict[str, OrderSlot] = {}
-        for index, row in enumerate(self.rows):
-            if row.ro_number:
-                slot = orders.get(row.ro_number)
+        rows = self.rows
+        for start, end in self.units():
+            number = rows[start].ro_number
+            if number:
+                slot = orders.get(number)
                 if slot is None:
-                    slot = orders[row.ro_number] = OrderSlot(row.ro_number)
-                slot.rows.append(index)
+                    slot = orders[number] = OrderSlot(number)
+                slot.heads.append(start)
+                if end == start + 1:
+                    slot.rows.append(start)
+                else:
+                    slot.rows.extend(range(start, end))
         for slot in orders.values():
             self._check_order_consistency(slot)
         self.cascade_orders(orders)
@@ -285,7 +315,8 @@ class ImportRun:
 
     def _check_order_consistency(self, slot: OrderSlot) -> None:
         first = self.rows[slot.rows[0]]
-        for index in slot.rows[1:]:
+        # The rows sharing a head agree with its first row: the first row that disagrees starts a head.
+        for index in slot.heads[1:]:
             row = self.rows[index]
             conflict = None
             if row.vin and first.vin and row.vin != first.vin:
@@ -310,10 +341,11 @@ class ImportRun:
 
     def cascade_orders(self, orders: dict[str, OrderSlot]) -> None:
         """A repair order with one rejected row is rejected whole, pointing at the bad row."""
+        rejected = self.rejected
         for slot in orders.values():
-            bad = next((i for i in slot.rows if i in self.rejected), None)
-            if bad is None:
+            if rejected.isdisjoint(slot.rows):
                 continue
+            bad = next(i for i in slot.rows if i in rejected)
             bad_row = self.rows[bad]
             where = f"{bad_row.sheet} " if bad_row.sheet else ""
             reason = bilingual(
@@ -376,12 +408,21 @@ class ImportRun:
         return found, lines
 
     def resolve(self, orders: dict[str, OrderSlot]) -> None:
-        """Match every customer, vehicle and order of the accepted rows with the archive; reject what cannot stand."""
-        self._reject_erased_customers()
-        vins = sorted({row.vin for row in self.rows if row.vin})
+        """Match every customer, vehicle and order of the accepted rows with the archive; reject what cannot stand.
+
+        The rows sharing a head (Row.head) carry the same customer, vehicle and order: each step looks at the
+        head once, and at its rows one by one only to refuse them or to take their lines.
+        """
+        units = self.units()
+        rows = self.rows
+        rejected = self.rejected
+        self._reject_erased_customers(units)
+        vins = sorted({rows[start].vin for start, _ in units if rows[start].vin})
         existing_vehicles = self.load_vehicles(vins)
         keys = {
-            row.customer_key for index, row in enumerate(self.rows) if row.customer_key and index not in self.rejected
+            rows[start].customer_key
+            for start, end in units
+            if rows[start].customer_key and not self._all_rejected(start, end)
         }
         owner_ids = {
             v["customer_id"] for vin, v in existing_vehicles.items() if ("vin", vin) in keys and v["customer_id"]
@@ -395,9 +436,10 @@ class ImportRun:
         # Customer slots (rows with a customer key) and vehicle slots (rows with a VIN).
         customers: dict[tuple, CustomerSlot] = {}
         vehicles: dict[str, VehicleSlot] = {}
-        for index, row in enumerate(self.rows):
-            if index in self.rejected:
+        for start, end in units:
+            if self._all_rejected(start, end):
                 continue
+            row = rows[start]
             if row.customer_key is not None and (row.customer or row.contact):
                 slot = customers.get(row.customer_key)
                 if slot is None:
@@ -426,32 +468,25 @@ class ImportRun:
         # One pass: a row whose new customer has no name is refused; each other row with a VIN names its
         # vehicle's owner (the last such row wins). A row's check depends on its own slot only, so refusing it
         # before its owner step is what two passes in turn did.
-        rejected = self.rejected
-        for index, row in enumerate(self.rows):
-            if index in rejected:
+        no_name = bilingual("新客户缺少客户名称", "customer name is required for a new customer")
+        for start, end in units:
+            if self._all_rejected(start, end):
                 continue
+            row = rows[start]
             slot = customers.get(row.customer_key) if row.customer_key is not None else None
             if slot is not None and slot.existing is None and not slot.has_name:
-                self._reject_row(
-                    index,
-                    FIELDS_BY_NAME["customer_name"].label_zh,
-                    "",
-                    bilingual("新客户缺少客户名称", "customer name is required for a new customer"),
-                )
+                self._reject_rows(start, end, FIELDS_BY_NAME["customer_name"].label_zh, "", no_name)
                 continue
             if row.vin and slot is not None:
                 vehicles[row.vin].owner = slot
-        for index, row in enumerate(self.rows):
-            if index in self.rejected or not row.vin:
+        no_owner = bilingual("新车辆缺少车主(客户信息)", "a new vehicle needs its owner (customer columns)")
+        for start, end in units:
+            row = rows[start]
+            if not row.vin or self._all_rejected(start, end):
                 continue
             slot = vehicles[row.vin]
             if slot.existing is None and slot.owner is None:
-                self._reject_row(
-                    index,
-                    "VIN",
-                    row.vin,
-                    bilingual("新车辆缺少车主(客户信息)", "a new vehicle needs its owner (customer columns)"),
-                )
+                self._reject_rows(start, end, "VIN", row.vin, no_owner)
         self.cascade_orders(orders)
 
         # Merge the accepted rows, in file order: a later row's value wins over an earlier one.
@@ -460,9 +495,10 @@ class ImportRun:
         used_customers: set[int] = set()
         used_vehicles: set[int] = set()
         line_tuples: dict[int, tuple[dict, tuple]] = {}
-        for index, row in enumerate(self.rows):
-            if index in self.rejected:
+        for start, end in units:
+            if self._all_rejected(start, end):
                 continue
+            row = rows[start]
             cslot = customers.get(row.customer_key) if row.customer_key else None
             if cslot is not None:
                 used_customers.add(id(cslot))
@@ -494,19 +530,26 @@ class ImportRun:
             if row.ro_number:
                 oslot = orders[row.ro_number]
                 if row.order and row.order is not oslot.last_applied:
-                    for attr, value in row.order.items():
-                        oslot.values.setdefault(attr, value)
+                    if oslot.values:
+                        for attr, value in row.order.items():
+                            oslot.values.setdefault(attr, value)
+                    else:
+                        oslot.values.update(row.order)  # the first merge: as setdefault of each
                     oslot.last_applied = row.order
                 oslot.vehicle = vslot
                 if cslot is not None:
                     oslot.customer = cslot
-                if row.line:
+                lines = oslot.lines
+                for index in range(start, end):
+                    line = rows[index].line
+                    if not line or index in rejected:
+                        continue
                     # The parser hands the same dict to every row with the same line cells: its tuple is worked
                     # out once (the dicts stay alive with self.rows, so their ids are not reused meanwhile).
-                    known = line_tuples.get(id(row.line))
-                    if known is None or known[0] is not row.line:
-                        known = line_tuples[id(row.line)] = (row.line, self._line_tuple(row.line))
-                    oslot.lines.append(known[1])
+                    known = line_tuples.get(id(line))
+                    if known is None or known[0] is not line:
+                        known = line_tuples[id(line)] = (line, self._line_tuple(line))
+                    lines.append(known[1])
 
         self.plan.customer_slots = [
             s for s in {id(s): s for s in customers.values()}.values() if id(s) in used_customers
@@ -514,7 +557,19 @@ class ImportRun:
         self.plan.vehicle_slots = [s for s in vehicles.values() if id(s) in used_vehicles]
         self.plan.order_slots = [s for s in orders.values() if s.rows[0] not in self.rejected]
 
-    def _reject_erased_customers(self) -> None:
+    def _all_rejected(self, start: int, end: int) -> bool:
+        """True when every row start..end-1 is rejected."""
+        if end == start + 1:
+            return start in self.rejected
+        return self.rejected.issuperset(range(start, end))
+
+    def _reject_rows(self, start: int, end: int, field_name: str, value: str, reason: str) -> None:
+        """Reject each row start..end-1 not rejected yet, in order, for the same reason."""
+        for index in range(start, end):
+            if index not in self.rejected:
+                self._reject_row(index, field_name, value, reason)
+
+    def _reject_erased_customers(self, units: list[tuple[int, int]]) -> None:
         """Rows of a customer erased on request (PIPL) are refused, whatever else they hold."""
         store_id = self.batch.store_id
         erased = self.erased if self.erased is not None else erased_digests(store_id=store_id)
@@ -523,14 +578,15 @@ class ImportRun:
         reason = bilingual("该客户已应本人要求删除（个人信息保护），不再导入", "customer was erased on request (PIPL)")
         # An order spans several rows of one customer: each identity is hashed once per import.
         verdicts: dict[tuple, bool] = {}
-        for index, row in enumerate(self.rows):
-            if index in self.rejected or not row.customer:
+        for start, end in units:
+            row = self.rows[start]
+            if not row.customer or self._all_rejected(start, end):
                 continue
             identity = tuple(row.customer.get(k) or "" for k in ("dms_code", "id_number", "mobile", "name"))
             if identity not in verdicts:
                 verdicts[identity] = is_erased(row.customer, store_id=store_id, erased=erased)
             if verdicts[identity]:
-                self._reject_row(index, FIELDS_BY_NAME["customer_code"].label_zh, "", reason)
+                self._reject_rows(start, end, FIELDS_BY_NAME["customer_code"].label_zh, "", reason)
 
     @staticmethod
     def _match_customer(key: tuple, by_code: dict, by_id: dict, by_mobile_name: dict) -> dict | None:
@@ -701,11 +757,18 @@ class ImportRun:
     def _order_values(self, slot: OrderSlot) -> dict:
         values = dict(slot.values)
         if slot.lines:
-            labour = sum((line[5] for line in slot.lines if line[0] == LineKind.LABOUR), Decimal("0.00"))
-            parts = sum((line[5] for line in slot.lines if line[0] == LineKind.PART), Decimal("0.00"))
+            # One pass over the lines, each sum taken in line order (Decimal sums are exact, so as three passes).
+            labour = parts = total = Decimal("0.00")
+            for line in slot.lines:
+                kind, amount = line[0], line[5]
+                total += amount
+                if kind == _LABOUR:
+                    labour += amount
+                elif kind == _PART:
+                    parts += amount
             values.setdefault("labour_amount", labour)
             values.setdefault("parts_amount", parts)
-            values.setdefault("total_amount", sum((line[5] for line in slot.lines), Decimal("0.00")))
+            values.setdefault("total_amount", total)
         elif "total_amount" not in values and ("labour_amount" in values or "parts_amount" in values):
             values["total_amount"] = values.get("labour_amount", Decimal("0.00")) + values.get(
                 "parts_amount", Decimal("0.00")
@@ -807,7 +870,9 @@ def _required_problems(
         problems.append((parser.header_of("vin"), "", bilingual("车辆缺少 VIN", "VIN is required for a vehicle")))
     row.customer_key = ImportRun._customer_key(customer, row.vin)
     # A key cell refused, or a VIN reported missing, already explains the row; the missing key would repeat it.
-    key_refused = any(_field_had_error(errors, parser, f) for f in ("customer_code", "id_number", "mobile", "vin"))
+    key_refused = bool(errors) and any(
+        _field_had_error(errors, parser, f) for f in ("customer_code", "id_number", "mobile", "vin")
+    )
     key_refused = key_refused or any(header == parser.header_of("vin") for header, _, _ in problems)
     if (row.customer or row.contact) and row.customer_key is None and not key_refused:
         problems.append(
@@ -824,6 +889,8 @@ def _required_problems(
 
 
 def _field_had_error(errors: list[Reject], parser: RowParser, name: str) -> bool:
+    if not errors:
+        return False
     header = parser.header_of(name)
     return any(reject.field == header for reject in errors)
 
@@ -840,13 +907,31 @@ class ParsedRow:
 
 def is_totals_row(cells: list[Any]) -> bool:
     """True when the row's first filled cell is a totals word (合计 …)."""
+    seen = _TOTALS_SEEN
     for cell in cells:
-        if cell is None or (type(cell) is str and not cell.strip()):
+        if cell is None:
             continue
+        if type(cell) is str:
+            # The first cell (a customer code, an RO number) repeats on every line row of an order.
+            verdict = seen.get(cell, _UNSEEN)
+            if verdict is _UNSEEN:
+                if len(seen) >= TOTALS_MEMO_LIMIT:
+                    seen.clear()
+                verdict = seen[cell] = _totals_verdict(cell)
+            if verdict is None:
+                continue
+            return verdict
         if not isinstance(cell, str):
             return False
-        return cell.replace(" ", "").replace("\u3000", "").rstrip(":：").upper() in TOTALS_WORDS
+        return _totals_verdict(cell) is True
     return False
+
+
+def _totals_verdict(cell: str) -> bool | None:
+    """None for a blank text cell, else whether it is a totals word."""
+    if type(cell) is str and not cell.strip():
+        return None
+    return cell.replace(" ", "").replace("\u3000", "").rstrip(":：").upper() in TOTALS_WORDS
 
 
 def parse_row(parser: RowParser, sheet: str, number: int, cells: list[Any]) -> ParsedRow:
@@ -855,32 +940,50 @@ def parse_row(parser: RowParser, sheet: str, number: int, cells: list[Any]) -> P
         text = report_text(next(c for c in cells if c is not None and str(c).strip()))[:255]
         reason = bilingual("合计行,不是工单,已跳过", "totals line, not a repair order; skipped")
         return ParsedRow(None, [], [], Reject(sheet, number, "", text, reason, "skipped"))
-    cells = parser.padded(cells)
+    if len(cells) < parser.width:
+        cells = parser.padded(cells)
     head = parser.parse_head(cells)
     line, line_errors = parser.parse_line(cells)
+    if not line_errors:
+        # Without a line error, the checks depend only on the order's cells (the same Head on every line row
+        # of the order) and on whether the row has a line: worked out once, kept with the Head. The derived
+        # tuple doubles as the rows' shared head (Row.head): the same object on every such row.
+        derived = head.derived.get(line is not None)
+        if derived is not None:
+            vin, ro_number, customer_key, problems, (customer, contact, vehicle, order) = derived
+            row = Row(sheet, number, customer, contact, vehicle, order, line, customer_key, vin, ro_number, derived)
+            if not problems and not head.errors:
+                return ParsedRow(row, [], [])
+            errors, warnings = _cell_rejects(sheet, number, head.errors)
+            errors += [Reject(sheet, number, header, value, reason) for header, value, reason in problems]
+            return ParsedRow(row, errors, warnings)
     parts = head.parts
     row = Row(sheet, number, parts["customer"], parts["contact"], parts["vehicle"], parts["repair_order"], line)
+    errors, warnings = _cell_rejects(sheet, number, (*head.errors, *line_errors) if line_errors else head.errors)
+    problems = _required_problems(parser, row, cells, errors)
+    if not line_errors:
+        row.head = head.derived[line is not None] = (
+            row.vin,
+            row.ro_number,
+            row.customer_key,
+            problems,
+            (row.customer, row.contact, row.vehicle, row.order),
+        )
+    for header, value, reason in problems:
+        errors.append(Reject(sheet, number, header, value, reason))
+    return ParsedRow(row, errors, warnings)
+
+
+def _cell_rejects(sheet: str, number: int, cell_errors: Iterable[CellError]) -> tuple[list[Reject], list[Reject]]:
+    """The report lines of a row's cell errors (the row is rejected) and warnings (it is kept)."""
     errors: list[Reject] = []
     warnings: list[Reject] = []
-    for error in (*head.errors, *line_errors) if line_errors else head.errors:
+    for error in cell_errors:
         if error.warning:
             warnings.append(Reject(sheet, number, error.header, error.value, error.reason, "warning"))
         else:
             errors.append(Reject(sheet, number, error.header, error.value, error.reason))
-    if line_errors:
-        problems = _required_problems(parser, row, cells, errors)
-    else:
-        # Without a line error, the checks depend only on the order's cells (the same Head on every line row
-        # of the order) and on whether the row has a line: worked out once, kept with the Head.
-        derived = head.derived.get(line is not None)
-        if derived is None:
-            problems = _required_problems(parser, row, cells, errors)
-            head.derived[line is not None] = (row.vin, row.ro_number, row.customer_key, problems)
-        else:
-            row.vin, row.ro_number, row.customer_key, problems = derived
-    for header, value, reason in problems:
-        errors.append(Reject(sheet, number, header, value, reason))
-    return ParsedRow(row, errors, warnings)
+    return errors, warnings
 
 
 def sheet_parsers(workbook, saved_mapping: dict | None, tz: ZoneInfo) -> Iterable[tuple[RowParser, Any]]:
