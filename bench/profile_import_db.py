@@ -77,10 +77,13 @@ def main() -> None:
 
     writing.insert_rows = steps.wrap(model_label("insert_rows"), writing.insert_rows)
     writing.insert_objects = steps.wrap(model_label("insert_objects"), writing.insert_objects)
-    consent.insert_rows = steps.wrap(model_label("insert_rows (consent)"), consent.insert_rows)
+    writing.insert_tuples = steps.wrap(model_label("insert_tuples"), writing.insert_tuples)
+    if hasattr(consent, "insert_rows"):
+        consent.insert_rows = steps.wrap(model_label("insert_rows (consent)"), consent.insert_rows)
     # Steps that only some versions of consent have (the script also times older checkouts).
-    if hasattr(consent, "insert_objects"):
-        consent.insert_objects = steps.wrap(model_label("insert_objects (consent)"), consent.insert_objects)
+    for name in ("insert_objects", "insert_tuples"):
+        if hasattr(consent, name):
+            setattr(consent, name, steps.wrap(model_label(f"{name} (consent)"), getattr(consent, name)))
     consent._summary_sync = steps.wrap(lambda **k: "consent summary flag", consent._summary_sync)
     writing.consent_import = steps.wrap(lambda **k: "consent_import (rest)", writing.consent_import)
     # Steps that only some versions of the code have (the script also times older checkouts).

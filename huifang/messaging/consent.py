@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from huifang.archive.importing.bulk import insert_rows, reserve_ids
+from huifang.archive.importing.bulk import AUDIT_COLUMNS, insert_tuples, reserve_ids
 from huifang.archive.models import Customer
 from huifang.audit.choices import AuditAction
 from huifang.audit.models import AuditEntry
@@ -290,11 +290,12 @@ def consent_import(
             latest[(customer_id, channel)] = state
             if said_by == ConsentSource.DMS_IMPORT:
                 said[(customer_id, channel)] = state
+    granted_state, withdrawn_state = ConsentState.GRANTED.value, ConsentState.WITHDRAWN.value
     wanted = [
         (customer_id, channel, state)
         for customer_id, channels in values.items()
         for channel, granted in channels.items()
-        if said.get((customer_id, channel)) != (state := ConsentState.GRANTED if granted else ConsentState.WITHDRAWN)
+        if said.get((customer_id, channel)) != (state := granted_state if granted else withdrawn_state)
     ]
     if not wanted:
         return 0
@@ -302,24 +303,15 @@ def consent_import(
     # plain rows (a model instance per record cost more than its row; the values are the ones it would hold).
     ids = reserve_ids(ConsentRecord, len(wanted))
     recorded_by_id = actor.pk if actor is not None else None
-    insert_rows(
+    # Plain strings, not the choices' members: a row of plain values takes COPY's fast path (bulk._converted).
+    marketing, dms_import = ConsentPurpose.MARKETING.value, ConsentSource.DMS_IMPORT.value
+    insert_tuples(
         ConsentRecord,
+        ("id", "store_id", "customer_id", "channel", "purpose", "state", "source", "at", "recorded_by_id", "note"),
         (
-            {
-                "id": pk,
-                "store_id": store_id,
-                "customer_id": customer_id,
-                "channel": channel,
-                "purpose": ConsentPurpose.MARKETING,
-                "state": state,
-                "source": ConsentSource.DMS_IMPORT,
-                "at": now,
-                "recorded_by_id": recorded_by_id,
-            }
+            (pk, store_id, customer_id, channel, marketing, state, dms_import, now, recorded_by_id, "")
             for pk, (customer_id, channel, state) in zip(ids, wanted, strict=True)
         ),
-        defaults={},
-        with_pk=True,
     )
     # One audit row per record, as audit_entry() makes it, with the record's text and changes built once per
     # kind of record: a big import writes thousands and the translated labels cost more than the rows.
@@ -335,22 +327,16 @@ def consent_import(
             kind = kinds[(channel, state)] = (str(record).split(" ", 1)[1], changes)
         return kind
 
-    entries = (
-        {
-            "at": now,
-            "store_id": store_id,
-            "actor_id": actor_id,
-            "source": source,
-            "action": AuditAction.CREATE.value,
-            "content_type_id": content_type.pk,
-            "object_id": pk,
-            "object_repr": f"#{pk} {label}"[:200],
-            "changes": changes,
-        }
-        for pk, (_, channel, state) in zip(ids, wanted, strict=True)
-        for label, changes in (kind_of(channel, state),)
+    head = (now, store_id, actor_id, source, AuditAction.CREATE.value, content_type.pk)
+    insert_tuples(
+        AuditEntry,
+        AUDIT_COLUMNS,
+        (
+            (*head, pk, f"#{pk} {label}"[:200], changes)
+            for pk, (_, channel, state) in zip(ids, wanted, strict=True)
+            for label, changes in (kind_of(channel, state),)
+        ),
     )
-    insert_rows(AuditEntry, entries, defaults={})
     latest.update({(customer_id, channel): state for customer_id, channel, state in wanted})  # the new come last
     _summary_write(summaries=_marketing_summaries(latest, {customer_id for customer_id, _, _ in wanted}))
     return len(wanted)

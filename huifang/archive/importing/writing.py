@@ -16,34 +16,25 @@ from huifang.messaging.consent import IMPORT_CHANNELS, consent_import
 from ..choices import MileageSource
 from ..models import Contact, Customer, MileageReading, RepairOrder, RepairOrderLine, Vehicle, VehicleOwnership
 from ..services import vehicle_figures_refresh
-from .bulk import insert_objects, insert_rows, insert_tuples, model_values, reserve_ids
+from .bulk import AUDIT_COLUMNS, insert_objects, insert_rows, insert_tuples, reserve_ids
 from .run import BATCH_SIZE, LINE_ATTRS, REFRESH_WHOLE_STORE_ABOVE, ImportRun, VehicleSlot
 
 
-def _created_audit_rows(run: ImportRun, model, records: Iterable[tuple[int, str]]) -> list[dict]:
+def _created_audit_rows(run: ImportRun, model, records: Iterable[tuple[int, str]]) -> list[tuple]:
     """Audit rows for freshly created records, the columns audit_entry() fills, without an instance each."""
     content_type_id = ContentType.objects.get_for_model(model).pk
-    actor_id = run.batch.created_by_id
-    base = {
-        "at": run.now,
-        "store_id": run.store.pk,
-        "actor_id": actor_id,
-        "source": run.source,
-        "action": AuditAction.CREATE.value,
-        "content_type_id": content_type_id,
-        "changes": {},
-    }
-    return [{**base, "object_id": pk, "object_repr": text[:200]} for pk, text in records]
+    head = (run.now, run.store.pk, run.batch.created_by_id, run.source, AuditAction.CREATE.value, content_type_id)
+    changes: dict = {}  # one object for every row: its JSON text is made once (bulk._json_text)
+    return [(*head, pk, text[:200], changes) for pk, text in records]
 
 
-def _updated_audit_rows(run: ImportRun, changed: Iterable[tuple[Any, dict]]) -> list[dict]:
+def _updated_audit_rows(run: ImportRun, changed: Iterable[tuple[Any, dict]]) -> list[tuple]:
     actor = run.batch.created_by
-    return [
-        model_values(
-            audit_entry(obj=obj, action=AuditAction.UPDATE, at=run.now, actor=actor, source=run.source, changes=changes)
-        )
+    entries = (
+        audit_entry(obj=obj, action=AuditAction.UPDATE, at=run.now, actor=actor, source=run.source, changes=changes)
         for obj, changes in changed
-    ]
+    )
+    return [tuple(getattr(entry, column) for column in AUDIT_COLUMNS) for entry in entries]
 
 
 def import_write(run: ImportRun) -> set[int]:
@@ -52,7 +43,7 @@ def import_write(run: ImportRun) -> set[int]:
     them once, after the last batch)."""
     now = run.now
     stamps = {"created_at": now, "updated_at": now}
-    audits: list[dict] = []
+    audits: list[tuple] = []
     steps = 8
     plan = run.plan
     with transaction.atomic():
@@ -204,7 +195,7 @@ def import_write(run: ImportRun) -> set[int]:
         ]
         insert_rows(MileageReading, readings, defaults={}, ignore_conflicts=True)
         run.report("write", 6, steps)
-        insert_rows(AuditEntry, audits, defaults={})
+        insert_tuples(AuditEntry, AUDIT_COLUMNS, audits)
         run.report("write", 7, steps)
         touched = {v.pk for v in new_vehicles} | {v.pk for v, _ in changed_vehicles}
         touched |= {slot.vehicle_id for slot in run.orders_new}
