@@ -29,7 +29,7 @@ from ..models import ImportBatch
 from .collector import fewer_collections
 from .limits import ImportLimits
 from .reader import HIDDEN_ROW_REASON as HIDDEN_ROW_REASON  # noqa: F401 - imported from here elsewhere
-from .reader import Encoding, FileReading, Hint, Ignored, ReaderProcess, SheetReport, reads_apart
+from .reader import Encoding, FileReading, Hint, Ignored, ReaderProcess, SheetReport, reads_apart, unflat
 from .run import (
     ENTITY_COUNTS,
     HEARTBEAT_EVERY_SECONDS,
@@ -311,7 +311,7 @@ class ImportStream:
             for message in reader.messages():
                 kind = message[0]
                 if kind == "rows":
-                    for parsed in message[1]:
+                    for parsed in unflat(message[1]):
                         self.rows_total += 1
                         yield parsed
                         if self.rows_total % PROGRESS_EVERY == 0:
