@@ -7,8 +7,8 @@ incomplete sheets, the ignored columns, hidden rows, `parse_row`, the encoding l
 
 For a large file the reading runs in a reader process (`read_in_process`), so its Python work does not share
 the importing process's GIL: it sends the parsed rows in chunks of about `CHUNK_ROWS` (cut between repair
-orders, pickled once per chunk) through a pipe that holds at most one chunk, so the reader is never more than
-a chunk or two ahead and memory stays bounded. An exception in the reader is raised in the importing process
+orders, pickled once per chunk) through a pipe of `PIPE_BYTES`, about one batch: the reader is never more than
+about a batch ahead, and memory stays bounded. An exception in the reader is raised in the importing process
 unchanged (same type, same message), after the rows read before it. Leaving the iterator early (a database
 error, the sorted-mode restart, an interrupt) stops the reader and waits for it: no process is left behind.
 The reader never touches the database.
@@ -20,7 +20,10 @@ task worker has a heartbeat thread, and forking a multi-threaded process is unsa
 started with `spawn` (a fresh interpreter that sets Django up, about a second of CPU; docs/architecture.md).
 """
 
+import contextlib
+import fcntl
 import multiprocessing
+import os
 import pickle
 import signal
 import threading
@@ -45,6 +48,10 @@ READ_APART_FROM_BYTES: int | None = 8 * 1024 * 1024
 # None: fork when the importing process has one thread, otherwise spawn. The tests force one or the other.
 START_METHOD: str | None = None
 CHUNK_ROWS = 2_000
+# The pipe holds about one batch of rows, pickled (~100 bytes a row): while the importing process writes a
+# batch, the reader reads the next one into the pipe (with a pipe of one chunk it would stop after 2,000 rows,
+# and the importing process would wait for the rest). Linux's limit for a process without privileges.
+PIPE_BYTES = 1024 * 1024
 # How long a stopped reader gets to end before it is killed.
 STOP_SECONDS = 5.0
 
@@ -162,6 +169,8 @@ def reads_apart(path: Path) -> bool:
     """Whether this file is read in a reader process."""
     if READ_APART_FROM_BYTES is None:
         return False
+    if READ_APART_FROM_BYTES > 0 and len(os.sched_getaffinity(0)) < 2:
+        return False  # one processor: the reader could only take turns with the import, at a cost
     try:
         return path.stat().st_size >= READ_APART_FROM_BYTES
     except OSError:
@@ -242,6 +251,9 @@ class ReaderProcess:
         self.method = method or start_method()
         context = multiprocessing.get_context(self.method)
         self.receiving, sending = context.Pipe(duplex=False)
+        # Where the pipe cannot grow, the reader runs less far ahead; nothing else changes.
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(sending.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         if self.method == "fork":
             target, args = _forked, (self.receiving, sending, job)
         else:
