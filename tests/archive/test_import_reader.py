@@ -37,6 +37,7 @@ def readers(monkeypatch):
 
     monkeypatch.setattr(streaming, "ReaderProcess", Recorded)
     monkeypatch.setattr(reader, "READ_APART_FROM_BYTES", 0)
+    monkeypatch.setattr(reader, "SPAWNED_FROM_BYTES", 0)
     monkeypatch.setattr(reader, "START_METHOD", "fork")
     return started
 

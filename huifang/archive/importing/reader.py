@@ -17,7 +17,8 @@ Start method: `fork` when the importing process has a single thread (the web pro
 the tests): the reader starts in milliseconds with everything already imported, and ends with `os._exit`
 (multiprocessing's fork start), so none of the parent's finalizers (its database connection) run there. The
 task worker has a heartbeat thread, and forking a multi-threaded process is unsafe: there the reader is
-started with `spawn` (a fresh interpreter that sets Django up, about a second of CPU; docs/architecture.md).
+started with `spawn` (a fresh interpreter that sets Django up, about 2 s of CPU, so only from 32 MB on;
+docs/architecture.md).
 """
 
 import contextlib
@@ -45,6 +46,8 @@ from .run import ParsedRow, Reject, Row, parse_row, sheet_parsers
 # Files from this size on are read in a reader process; smaller ones are read in the importing process (a
 # process start, and the pickling, cost more than they save). None: never; 0: always (the tests).
 READ_APART_FROM_BYTES: int | None = 8 * 1024 * 1024
+# A spawned reader first starts Python and sets Django up (about 2 s of CPU): worth it for larger files only.
+SPAWNED_FROM_BYTES = 32 * 1024 * 1024
 # None: fork when the importing process has one thread, otherwise spawn. The tests force one or the other.
 START_METHOD: str | None = None
 CHUNK_ROWS = 2_000
@@ -171,8 +174,9 @@ def reads_apart(path: Path) -> bool:
         return False
     if READ_APART_FROM_BYTES > 0 and len(os.sched_getaffinity(0)) < 2:
         return False  # one processor: the reader could only take turns with the import, at a cost
+    least = READ_APART_FROM_BYTES if start_method() == "fork" else max(READ_APART_FROM_BYTES, SPAWNED_FROM_BYTES)
     try:
-        return path.stat().st_size >= READ_APART_FROM_BYTES
+        return path.stat().st_size >= least
     except OSError:
         return False  # read in the importing process, which reports the error as today
 
