@@ -16,8 +16,8 @@ import pickle
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection, connections, transaction
@@ -27,11 +27,9 @@ from huifang.core import clock
 from ..erased import erased_digests
 from ..models import ImportBatch
 from .collector import fewer_collections
-from .fields import match_headers
 from .limits import ImportLimits
-from .parsing import report_text
-from .reading import read_workbook
-from .required import MissingColumns, missing_columns, missing_message
+from .reader import HIDDEN_ROW_REASON as HIDDEN_ROW_REASON  # noqa: F401 - imported from here elsewhere
+from .reader import Encoding, FileReading, Hint, Ignored, ReaderProcess, SheetReport, reads_apart, unflat
 from .run import (
     ENTITY_COUNTS,
     HEARTBEAT_EVERY_SECONDS,
@@ -41,8 +39,6 @@ from .run import (
     ParsedRow,
     Progress,
     Reject,
-    parse_row,
-    sheet_parsers,
 )
 from .writing import import_write, vehicle_figures_after_import
 
@@ -52,18 +48,6 @@ BATCH_ROWS = 10_000
 SQLITE_VARIABLES = 900
 PROGRESS_SECONDS = 1.0
 STAGE_EVERY = 2_000
-# XLSX rows hidden in the sheet (a filter, or rows hidden by hand) are what the user left out: skipped, each
-# listed in the report; unhiding them and importing again brings them in (docs/import.md, "Hidden rows").
-HIDDEN_ROW_REASON = (
-    "该行在 Excel 中被隐藏(筛选或手动隐藏),未导入;取消隐藏后重新导入即可 / hidden row in the sheet (filtered "
-    "out or hidden), not imported; unhide it and import again to bring it in"
-)
-
-
-def hidden_row(sheet: str, number: int, cells: list) -> ParsedRow:
-    """A row hidden in the sheet: skipped, named in the report by its first filled cell (the RO number, usually)."""
-    first = next((c for c in cells if c is not None and str(c).strip()), None)
-    return ParsedRow(None, [], [], Reject(sheet, number, "", report_text(first)[:255], HIDDEN_ROW_REASON, "skipped"))
 
 
 class ScatteredOrder(Exception):
@@ -282,7 +266,8 @@ class ImportStream:
         """Every batch of the file, in file order or (for a file whose orders are scattered) order by order;
         returns the savepoint the batches wrote under."""
         try:
-            self._batches(self._rows_in_file_order())
+            with closing(self._rows_in_file_order()) as rows:
+                self._batches(rows)
         except ScatteredOrder:
             # Undo what the batches wrote and read the file again, order by order.
             transaction.savepoint_rollback(savepoint)
@@ -295,55 +280,69 @@ class ImportStream:
         return savepoint
 
     def _rows_in_file_order(self) -> Iterator[ParsedRow]:
-        def looks_like_header(cells: list[str]) -> bool:
-            mapping, _ = match_headers(cells, self.saved_mapping)
-            return len(mapping) >= 2
-
-        workbook = read_workbook(self.path, looks_like_header, limits=self.limits)
-        self.hint = sum(sheet.rows_total_hint for sheet in workbook.sheets)
-        tz = ZoneInfo(self.store.time_zone)
-        incomplete = self._incomplete_sheets(workbook)
-        for position, (parser, sheet, unmatched) in enumerate(sheet_parsers(workbook, self.saved_mapping, tz)):
-            self.ignored_columns.extend(h for h in unmatched if h not in self.ignored_columns)
-            if position in incomplete:
-                reason = incomplete[position]
-                self.scratch.add_report([Reject(sheet.name, sheet.header_row, "", "", reason, "skipped")])
-                continue
-            hidden = sheet.hidden_rows
-            for number, cells in sheet.rows:
-                self.rows_total += 1
-                if hidden and number in hidden:
-                    yield hidden_row(sheet.name, number, cells)
+        """The file's parsed rows in file order, read here or (a large file) in a reader process (importing.reader);
+        what the reading learns on the way (hint, ignored columns, skipped sheets, encoding) is kept on self."""
+        job = {
+            "path": self.path,
+            "saved_mapping": self.saved_mapping,
+            "limits": self.limits,
+            "time_zone": self.store.time_zone,
+        }
+        if reads_apart(self.path):
+            yield from self._rows_read_apart(job)
+            return
+        reading = FileReading(**job)
+        try:
+            for event in reading.events():
+                if type(event) is ParsedRow:
+                    self.rows_total += 1
+                    yield event
+                    if self.rows_total % PROGRESS_EVERY == 0:
+                        self.progress("read")
                 else:
-                    yield parse_row(parser, sheet.name, number, cells)
-                if self.rows_total % PROGRESS_EVERY == 0:
-                    self.progress("read")
-        self.encoding = workbook.encoding_label
+                    self._learn(event)
+        except Exception:
+            self.rows_total = reading.rows
+            raise
 
-    def _incomplete_sheets(self, workbook) -> dict[int, str]:
-        """Sheets without a column every row needs (importing.required), by position, with the reason. When no
-        sheet is complete the file is refused before any row is read (MissingColumns)."""
-        found: dict[int, str] = {}
-        first: tuple[list[str], list[str], str] | None = None
-        for position, sheet in enumerate(workbook.sheets):
-            mapping, unmatched = match_headers(sheet.headers, self.saved_mapping)
-            missing = missing_columns(set(mapping.values()))
-            if missing:
-                name = sheet.name if len(workbook.sheets) > 1 else ""
-                found[position] = missing_message(missing, unmatched, name)
-                first = first or (missing, unmatched, name)
-        if first is not None and len(found) == len(workbook.sheets):
-            raise MissingColumns(missing_message(*first))
-        return found
+    def _rows_read_apart(self, job: dict) -> Iterator[ParsedRow]:
+        reader = ReaderProcess(job)
+        try:
+            for message in reader.messages():
+                kind = message[0]
+                if kind == "rows":
+                    for parsed in unflat(message[1]):
+                        self.rows_total += 1
+                        yield parsed
+                        if self.rows_total % PROGRESS_EVERY == 0:
+                            self.progress("read")
+                elif kind == "event":
+                    self._learn(message[1])
+                elif kind == "error":
+                    self.rows_total = message[2]
+                    raise message[1]
+        finally:
+            reader.stop()
+
+    def _learn(self, event) -> None:
+        if type(event) is Hint:
+            self.hint = event.rows
+        elif type(event) is Ignored:
+            self.ignored_columns.extend(h for h in event.headers if h not in self.ignored_columns)
+        elif type(event) is SheetReport:
+            self.scratch.add_report([event.line])
+        elif type(event) is Encoding:
+            self.encoding = event.label
 
     def _stage_file(self) -> None:
         staged: list[tuple[int, str | None, ParsedRow]] = []
-        for parsed in self._rows_in_file_order():
-            number = parsed.row.ro_number if parsed.row is not None else None
-            staged.append((self.rows_total, number, parsed))
-            if len(staged) >= STAGE_EVERY:
-                self.scratch.stage(staged)
-                staged = []
+        with closing(self._rows_in_file_order()) as rows:
+            for parsed in rows:
+                number = parsed.row.ro_number if parsed.row is not None else None
+                staged.append((self.rows_total, number, parsed))
+                if len(staged) >= STAGE_EVERY:
+                    self.scratch.stage(staged)
+                    staged = []
         self.scratch.stage(staged)
 
     def _batches(self, rows: Iterable[ParsedRow]) -> None:
