@@ -13,6 +13,12 @@ unchanged (same type, same message), after the rows read before it. Leaving the 
 error, the sorted-mode restart, an interrupt) stops the reader and waits for it: no process is left behind.
 The reader never touches the database.
 
+The reader also works out the customers' search keys (issue 18 §2): pinyin and initials of every distinct
+customer name, and the national digits of every distinct customer and contact phone number, the slow part of
+comparing customers. Before each chunk it sends ("keys", names, digits) with the ones not sent before; the
+importing process keeps them for the import (`search_keys.known_keys`), where `name_keys` and `phone_digits`
+find them before computing. Same functions, so the same values as computed in the importing process.
+
 Start method: `fork` when the importing process has a single thread (the web process, a management command,
 the tests): the reader starts in milliseconds with everything already imported, and ends with `os._exit`
 (multiprocessing's fork start), so none of the parent's finalizers (its database connection) run there. The
@@ -35,13 +41,15 @@ from operator import attrgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .. import search_keys
+from ..services import PHONE_FIELDS
 from .fields import match_headers
 from .limits import ImportLimits
 from .parsing import report_text
 from .reader_spawn import spawned_reader
 from .reading import read_workbook
 from .required import MissingColumns, missing_columns, missing_message
-from .run import ParsedRow, Reject, Row, parse_row, sheet_parsers
+from .run import CONTACT_COLUMNS, ParsedRow, Reject, Row, parse_row, sheet_parsers
 
 # Files from this size on are read in a reader process; smaller ones are read in the importing process (a
 # process start, and the pickling, cost more than they save). None: never; 0: always (the tests).
@@ -112,6 +120,50 @@ def flat(parsed: ParsedRow) -> tuple:
 
 def unflat(chunk: list[tuple]) -> list[ParsedRow]:
     return [ParsedRow(None if row is None else Row(*row), e, w, s) for row, e, w, s in chunk]
+
+
+_CONTACT_PHONES = tuple(phone_attr for _, _, phone_attr, _ in CONTACT_COLUMNS)
+
+
+class NewKeys:
+    """The customer names and phone numbers of the rows read since the last `message()`, not sent before."""
+
+    def __init__(self) -> None:
+        self.sent_names: set[str] = set()
+        self.sent_numbers: set[str] = set()
+        self.names: list[str] = []
+        self.numbers: list[str] = []
+        # The line rows of one order share their parsed dicts: each is looked at once.
+        self.last_customer: dict | None = None
+        self.last_contact: dict | None = None
+
+    def add(self, row: Row) -> None:
+        customer, contact = row.customer, row.contact
+        if customer and customer is not self.last_customer:
+            self.last_customer = customer
+            name = customer.get("name")
+            if name and type(name) is str and name not in self.sent_names:
+                self.sent_names.add(name)
+                self.names.append(name)
+            self._numbers(customer, PHONE_FIELDS)
+        if contact and contact is not self.last_contact:
+            self.last_contact = contact
+            self._numbers(contact, _CONTACT_PHONES)
+
+    def _numbers(self, values: dict, attrs: tuple[str, ...]) -> None:
+        for attr in attrs:
+            number = values.get(attr)
+            if number and type(number) is str and number not in self.sent_numbers:
+                self.sent_numbers.add(number)
+                self.numbers.append(number)
+
+    def message(self) -> tuple | None:
+        """("keys", {name: (pinyin, initials)}, {number: digits}) for the new ones; None when there are none."""
+        if not self.names and not self.numbers:
+            return None
+        names, digits = search_keys.worked_out(self.names, self.numbers)
+        self.names, self.numbers = [], []
+        return ("keys", names, digits)
 
 
 class ReaderDied(RuntimeError):
@@ -209,38 +261,50 @@ def _forked(unused_end, connection, job: dict) -> None:
 
 
 def serve(connection, job: dict) -> None:
-    """The reader process: read the file, send ("rows", [ParsedRow…]) chunks and the other events in order,
-    then ("end", rows) or ("error", exception, rows)."""
+    """The reader process: read the file, send ("rows", [ParsedRow…]) chunks, each after the ("keys", names,
+    digits) of its new customer names and phones (if any), and the other events in order, then ("end", rows) or
+    ("error", exception, rows)."""
     # Interrupts are the importing process's to handle (it stops the reader); a stop is a plain SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     reading = None
     chunk: list = []
+    keys = NewKeys()
+
+    def send_rows() -> None:
+        message = keys.message()
+        if message is not None:
+            connection.send(message)
+        connection.send(("rows", chunk))
+
     try:
         reading = FileReading(**job)
         last_number = None
         for event in reading.events():
             if type(event) is ParsedRow:
-                number = event.row.ro_number if event.row is not None else None
+                row = event.row
+                number = row.ro_number if row is not None else None
                 if len(chunk) >= CHUNK_ROWS and (number is None or number != last_number):
-                    connection.send(("rows", chunk))
+                    send_rows()
                     chunk = []
                 chunk.append(flat(event))
+                if row is not None:
+                    keys.add(row)
                 last_number = number
                 continue
             if chunk:
-                connection.send(("rows", chunk))
+                send_rows()
                 chunk = []
             connection.send(("event", event))
         if chunk:
-            connection.send(("rows", chunk))
+            send_rows()
         connection.send(("end", reading.rows))
     except (BrokenPipeError, ConnectionResetError):
         return  # the importing process has gone: nobody to tell
     except Exception as exc:
         try:
             if chunk:
-                connection.send(("rows", chunk))
+                send_rows()
             connection.send(("error", _sendable(exc), reading.rows if reading is not None else 0))
         except (BrokenPipeError, ConnectionResetError):
             return

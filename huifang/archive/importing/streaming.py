@@ -24,6 +24,7 @@ from django.db import connection, connections, transaction
 
 from huifang.core import clock
 
+from .. import search_keys
 from ..erased import erased_digests
 from ..models import ImportBatch
 from .collector import fewer_collections
@@ -189,6 +190,8 @@ class ImportStream:
         self.batch_rows = max(1, batch_rows)
         self.now = clock.now()
         self.scratch = Scratch()
+        # The search keys a reader process sent, for this import only (set while `run()` runs).
+        self.known_keys: search_keys.KnownKeys | None = None
         self.sorted_mode = False
         self._heartbeat = time.monotonic()
         self._beat_connection = None
@@ -242,6 +245,7 @@ class ImportStream:
             )
 
     def close(self) -> None:
+        self.known_keys = None
         self.scratch.close()
         if self._beat_connection is not None:
             self._beat_connection.close()
@@ -254,8 +258,9 @@ class ImportStream:
         self.erased = frozenset(erased_digests(store_id=self.store.pk))
         # Any exception leaves through the caller's transaction, which rolls everything back.
         savepoint = transaction.savepoint()
-        with fewer_collections():
+        with fewer_collections(), search_keys.known_keys() as self.known_keys:
             savepoint = self._import_file(savepoint)
+        self.known_keys = None
         vehicle_figures_after_import(store=self.store, now=self.now, touched=self.touched)
         if self.batch.dry_run:
             transaction.savepoint_rollback(savepoint)
@@ -316,6 +321,9 @@ class ImportStream:
                         yield parsed
                         if self.rows_total % PROGRESS_EVERY == 0:
                             self.progress("read")
+                elif kind == "keys":
+                    if self.known_keys is not None:
+                        self.known_keys.learn(message[1], message[2])
                 elif kind == "event":
                     self._learn(message[1])
                 elif kind == "error":
