@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,8 +46,17 @@ def known_keys() -> Iterator[KnownKeys]:
 
 
 def worked_out(names: Iterable[str], numbers: Iterable[str]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    """The keys of these names and numbers, for a `KnownKeys` in another process."""
-    return {name: name_keys(name) for name in names}, {n: _national_digits(n) for n in numbers}
+    """The keys of these names and numbers, for a `KnownKeys` in another process. One that fails is left out:
+    the importing process computes it, and fails, where it always did."""
+    found_names: dict[str, tuple[str, str]] = {}
+    found_digits: dict[str, str] = {}
+    for name in names:
+        with suppress(Exception):
+            found_names[name] = name_keys(name)
+    for number in numbers:
+        with suppress(Exception):
+            found_digits[number] = _national_digits(number)
+    return found_names, found_digits
 
 
 @lru_cache(maxsize=NAME_CACHE_SIZE)

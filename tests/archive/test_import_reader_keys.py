@@ -139,3 +139,19 @@ def test_made_up_names_and_phones_keep_their_keys(readers, monkeypatch, tmp_path
     # then
     assert outcome(two) == outcome(one)
     assert search_columns(apart) == search_columns(here)
+
+
+def test_a_key_that_fails_in_the_reader_is_left_to_the_importing_process(monkeypatch):
+    # given a number whose digits cannot be worked out
+    def failing(number):
+        if number == "+861012345678":
+            raise ValueError("no")
+        return "13812345678"
+
+    monkeypatch.setattr(search_keys, "national_digits", failing)
+    fresh_caches()
+    # when the reader works the keys out
+    names, digits = search_keys.worked_out(["张三"], ["+8613812345678", "+861012345678"])
+    fresh_caches()
+    # then that number is not sent (computed, and failing, in the importing process as before); the rest is
+    assert names == {"张三": ("zhangsan", "zs")} and digits == {"+8613812345678": "13812345678"}
