@@ -89,3 +89,28 @@ def test_a_nameless_new_customer_refuses_each_row_of_its_head_by_its_own_number(
     assert all("customer name is required" in reason for _, reason in rejected)
     assert batch.rows_rejected == 3
     assert list(RepairOrder.objects.filter(store=store).values_list("number", flat=True)) == ["RO2"]
+
+
+def test_a_batch_of_skipped_rows_only_has_no_runs():
+    # given a batch holding nothing but a totals line
+    rows = [["合计", "", "", "", "", "", "", "", "60"]]
+    # when
+    run = run_of(parsed(rows))
+    # then
+    assert run.units() == []
+    assert run.group_orders() == {}
+
+
+@pytest.mark.django_db
+def test_a_totals_line_alone_in_the_last_batch_is_skipped_and_the_import_finishes(store, tmp_path):
+    # given two orders of two rows each, then the totals line, cut into batches of four rows: the totals line
+    # is the last batch's only row (a hypothesis example found this failing the import)
+    rows = order_rows("C1", "张三", make_vin(1), "RO1", ["10", "20"])
+    rows += order_rows("C2", "李四", make_vin(2), "RO2", ["30", "40"])
+    rows.append(["合计", "", "", "", "", "", "", "", "100"])
+    # when
+    batch = dms_import_file(store=store, path=write_csv(tmp_path / "dms.csv", HEADERS, rows), batch_rows=4)
+    # then
+    assert batch.status == "done", batch.error
+    assert (batch.rows_total, batch.rows_rejected, batch.rows_skipped) == (5, 0, 1)
+    assert sorted(RepairOrder.objects.filter(store=store).values_list("number", flat=True)) == ["RO1", "RO2"]

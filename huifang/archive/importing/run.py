@@ -267,6 +267,8 @@ class ImportRun:
     def units(self) -> list[tuple[int, int]]:
         """(start, end) of each run of consecutive rows sharing one head, in file order: rows start..end-1 have
         the same customer, contact, vehicle and order parts, VIN, RO number and customer key."""
+        if not self.head_starts:
+            return []  # a batch of skipped rows only (a totals line alone)
         ends = [*self.head_starts[1:], len(self.rows)]
         return list(zip(self.head_starts, ends, strict=True))
 
