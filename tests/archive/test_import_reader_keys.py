@@ -81,6 +81,17 @@ def test_the_importing_process_computes_no_key_the_reader_sent(readers, computed
     assert outcome(one) == outcome(batch)
 
 
+def imported_both_ways(monkeypatch, path, *, here, apart, batch_rows):
+    """(in the importing process into `here`, in a reader process into `apart`), each from empty caches."""
+    fresh_caches()
+    two, _ = imported(apart, path, batch_rows=batch_rows)
+    fresh_caches()
+    with monkeypatch.context() as local:
+        in_process(local)
+        one, _ = imported(here, path, batch_rows=batch_rows)
+    return one, two
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", SAMPLES)
 def test_the_stored_keys_are_those_computed_in_process(readers, monkeypatch, tmp_path, name):
@@ -88,12 +99,7 @@ def test_the_stored_keys_are_those_computed_in_process(readers, monkeypatch, tmp
     path = shutil.copy(DATA / name, tmp_path / name)
     here, apart = StoreFactory(code="H01"), StoreFactory(code="A01")
     # when it is read in a reader process and in the importing process, each with empty caches
-    fresh_caches()
-    two, _ = imported(apart, path, batch_rows=100_000)
-    fresh_caches()
-    with monkeypatch.context() as local:
-        in_process(local)
-        one, _ = imported(here, path, batch_rows=100_000)
+    one, two = imported_both_ways(monkeypatch, path, here=here, apart=apart, batch_rows=100_000)
     # then the search keys (and everything else) are the same
     assert search_columns(apart) == search_columns(here) and search_columns(here)
     assert outcome(two) == outcome(one) and archive(apart) == archive(here)
@@ -130,12 +136,7 @@ def test_made_up_names_and_phones_keep_their_keys(readers, monkeypatch, tmp_path
     n = next(_stores)
     here, apart = StoreFactory(code=f"H{n:03d}"), StoreFactory(code=f"A{n:03d}")
     # when it is read in a reader process and in the importing process, each with empty caches
-    fresh_caches()
-    two, _ = imported(apart, path, batch_rows=5)
-    fresh_caches()
-    with monkeypatch.context() as local:
-        in_process(local)
-        one, _ = imported(here, path, batch_rows=5)
+    one, two = imported_both_ways(monkeypatch, path, here=here, apart=apart, batch_rows=5)
     # then
     assert outcome(two) == outcome(one)
     assert search_columns(apart) == search_columns(here)

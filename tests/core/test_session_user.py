@@ -101,20 +101,9 @@ def test_the_memberships_read_with_the_user_are_memberships_of(client, store, co
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from huifang.accounts.choices import Role, Scope
-    from huifang.accounts.models import Membership
     from huifang.accounts.selectors import memberships_of
 
-    from ..factories import UserFactory
-
-    user = UserFactory(username="several")
-    scopes = [
-        {"role": Role.CARE_SPECIALIST, "scope": Scope.STORE, "store": store},
-        {"role": Role.SERVICE_MANAGER, "scope": Scope.GROUP, "group": store.group},
-        {"role": Role.CARE_DIRECTOR, "scope": Scope.REGION, "region": store.region},
-    ]
-    for fields in scopes[:count]:
-        Membership.objects.create(user=user, **fields)
+    user = _user_with_memberships(store, "several", count)
     client.force_login(user)
     request = _request_of(client)
     request.session.get(SESSION_KEY)  # the session read before the statements counted
@@ -179,20 +168,9 @@ def test_the_user_read_with_the_session_is_the_user_read_alone(client, store, co
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from huifang.accounts.choices import Role, Scope
-    from huifang.accounts.models import Membership
     from huifang.accounts.selectors import memberships_of
 
-    from ..factories import UserFactory
-
-    user = UserFactory(username="along")
-    scopes = [
-        {"role": Role.CARE_SPECIALIST, "scope": Scope.STORE, "store": store},
-        {"role": Role.SERVICE_MANAGER, "scope": Scope.GROUP, "group": store.group},
-        {"role": Role.CARE_DIRECTOR, "scope": Scope.REGION, "region": store.region},
-    ]
-    for fields in scopes[:count]:
-        Membership.objects.create(user=user, **fields)
+    user = _user_with_memberships(store, "along", count)
     _read_along(client, user)
     request = _request_of(client)
     with CaptureQueriesContext(connection) as queries:
@@ -250,3 +228,21 @@ def test_the_remembered_users_are_bounded(monkeypatch):
     assert len(sessions._USER_OF_SESSION) <= 2
     sessions.remember_user(None, 1)  # a session not saved yet has no key
     assert None not in sessions._USER_OF_SESSION
+
+
+def _user_with_memberships(store, username, count):
+    """A user with the first `count` of three memberships: the store's, its group's and its region's."""
+    from huifang.accounts.choices import Role, Scope
+    from huifang.accounts.models import Membership
+
+    from ..factories import UserFactory
+
+    user = UserFactory(username=username)
+    scopes = [
+        {"role": Role.CARE_SPECIALIST, "scope": Scope.STORE, "store": store},
+        {"role": Role.SERVICE_MANAGER, "scope": Scope.GROUP, "group": store.group},
+        {"role": Role.CARE_DIRECTOR, "scope": Scope.REGION, "region": store.region},
+    ]
+    for fields in scopes[:count]:
+        Membership.objects.create(user=user, **fields)
+    return user
